@@ -1,0 +1,4 @@
+export * from './core/instance-type';
+export * from './core/encryption';
+export * from './core/storage';
+export * from './nag/sagemaker-checks';

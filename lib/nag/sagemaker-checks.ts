@@ -1,0 +1,28 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { NagPack, NagPackProps } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { SAGEMAKER_RULES } from './rules';
+
+/**
+ * A cdk-nag rule pack for the SageMaker security settings that cdk-nag's own packs do not check:
+ * models, endpoint configurations and endpoints, training / tuning / processing / monitoring /
+ * transform jobs (as L1 resources, this library's deploy-time job resources, or Step Functions
+ * tasks), feature groups and notebook instances.
+ *
+ * It works on any app: `Validations.of(app).addPlugins(new SageMakerChecks(app))`.
+ * Finding ids are `SageMakerChecks-<RuleName>`.
+ */
+export class SageMakerChecks extends NagPack {
+  public readonly name = 'SageMakerChecks';
+
+  constructor(scope?: IConstruct, props?: NagPackProps) {
+    super(scope, props);
+    this.packName = 'SageMakerChecks';
+  }
+
+  protected checkResource(node: CfnResource): void {
+    for (const rule of SAGEMAKER_RULES) {
+      this.applyRule({ info: rule.info, explanation: rule.explanation, level: rule.level, node, rule: rule.check });
+    }
+  }
+}
