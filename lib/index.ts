@@ -1,4 +1,5 @@
 export * from './core/instance-type';
 export * from './core/encryption';
 export * from './core/storage';
+export * from './core/network';
 export * from './nag/sagemaker-checks';

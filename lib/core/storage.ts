@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -77,14 +78,36 @@ export class SecureBucket extends Construct {
       minimumTLSVersion: 1.2,
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      serverAccessLogsBucket: this.serverAccessLogsBucket,
-      serverAccessLogsPrefix: props.serverAccessLogsPrefix ?? `${this.node.addr}/`,
       removalPolicy,
       lifecycleRules: props.noncurrentVersionExpiration
         ? [{ noncurrentVersionExpiration: props.noncurrentVersionExpiration }]
         : undefined,
     });
+    this.logAccessTo(this.serverAccessLogsBucket, props.serverAccessLogsPrefix ?? `${this.node.addr}/`);
     acknowledgeReplication(this.bucket);
+  }
+
+  /**
+   * Turns on server access logging with a bucket policy grant to the logging service.
+   *
+   * Set on the L1 rather than through `serverAccessLogsBucket`, which grants with an ACL unless the
+   * app enables a feature flag; ACLs are disabled on every bucket here, whatever the app's flags.
+   */
+  private logAccessTo(target: s3.IBucket, prefix: string): void {
+    (this.bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+      destinationBucketName: target.bucketName,
+      logFilePrefix: prefix,
+    };
+    target.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `S3ServerAccessLogsFor${this.node.addr}`,
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [target.arnForObjects(`${prefix}*`)],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': this.bucket.bucketArn },
+        StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+      },
+    }));
   }
 
   private createLogBucket(removalPolicy: RemovalPolicy): s3.Bucket {
@@ -99,10 +122,6 @@ export class SecureBucket extends Construct {
       removalPolicy,
     });
     acknowledge(logs, [
-      ['AwsSolutions-S1', 'This bucket is the server access log destination; logging it into itself would loop.'],
-      ['HIPAA.Security-S3BucketLoggingEnabled', 'This bucket is the server access log destination; logging it into itself would loop.'],
-      ['NIST.800.53.R5-S3BucketLoggingEnabled', 'This bucket is the server access log destination; logging it into itself would loop.'],
-      ['PCI.DSS.321-S3BucketLoggingEnabled', 'This bucket is the server access log destination; logging it into itself would loop.'],
       ['HIPAA.Security-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the destination bucket.'],
       ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the destination bucket.'],
       ['PCI.DSS.321-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the destination bucket.'],

@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ManagedPolicyRole } from './managed-policy-role';
+
+/** Where `scripts/build-handlers.mjs` writes the bundled handlers (same path from .ts and .js). */
+const HANDLERS_DIR = path.join(__dirname, '..', '..', '..', 'assets', 'handlers');
+
+export interface DeployTimeFunctionProps {
+  /** The handler's folder name under `lib/handlers/`. */
+  readonly handler: string;
+  readonly description: string;
+  /** Encrypts the function's log group, dead-letter queue and environment. */
+  readonly encryptionKey: kms.IKey;
+  readonly timeout?: Duration;
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * A Lambda function that backs a custom resource: its own least-privilege role (managed policy,
+ * no AWS-managed policies), a KMS-encrypted log group kept a year, a KMS-encrypted dead-letter
+ * queue for invocations that fail to run, and reserved concurrency so a deploy storm cannot
+ * starve the account's other functions.
+ */
+export class DeployTimeFunction extends Construct {
+  public readonly function: lambda.Function;
+  public readonly role: ManagedPolicyRole;
+
+  constructor(scope: Construct, id: string, props: DeployTimeFunctionProps) {
+    super(scope, id);
+    const code = path.join(HANDLERS_DIR, props.handler);
+    if (!fs.existsSync(path.join(code, 'index.js'))) {
+      throw new Error(`The bundled handler ${props.handler} is missing from ${code}: run 'npm run build:handlers' (npm test and npm run synth do it first)`);
+    }
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      encryptionKey: props.encryptionKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.role = new ManagedPolicyRole(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs the ${props.handler} deploy-time handler`,
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }));
+    const deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.function = new lambda.Function(this, 'Function', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(code),
+      description: props.description,
+      role: this.role,
+      logGroup,
+      timeout: props.timeout ?? Duration.minutes(2),
+      memorySize: 256,
+      reservedConcurrentExecutions: 5,
+      deadLetterQueue,
+      environmentEncryption: props.encryptionKey,
+      environment: props.environment,
+    });
+  }
+}
