@@ -1,0 +1,269 @@
+import * as path from 'node:path';
+import { CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
+import { Construct } from 'constructs';
+import { SageMakerValidationError } from './errors';
+import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER } from './private/algorithm-specs';
+import { SageMakerExecutionRole } from './roles';
+
+/** The build context of the companion images: all of `containers/`, so images share the runtime and native addon. */
+const CONTAINERS_DIR = path.join(__dirname, '..', '..', 'containers');
+
+/**
+ * A metric SageMaker parses from the algorithm's log lines.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_MetricDefinition.html
+ */
+export interface MetricDefinition {
+  /** The metric's name, e.g. `validation:objective_loss`. */
+  readonly name: string;
+  /** A regular expression whose first group captures the value. */
+  readonly regex: string;
+}
+
+/**
+ * What a user says about an algorithm image of their own.
+ */
+export interface AlgorithmOptions {
+  /**
+   * A name for the algorithm, used in messages and resource descriptions.
+   *
+   * @default - the repository name or the directory's base name
+   */
+  readonly name?: string;
+
+  /**
+   * The metrics the algorithm prints, for training job metrics and tuning objectives.
+   *
+   * @default - none
+   */
+  readonly metricDefinitions?: MetricDefinition[];
+
+  /**
+   * The hyperparameter names the algorithm accepts; others are rejected at synth.
+   *
+   * @default - any name is accepted
+   */
+  readonly hyperparameters?: string[];
+
+  /**
+   * Whether a training job may run on more than one instance.
+   *
+   * @default false
+   */
+  readonly supportsDistributedTraining?: boolean;
+
+  /**
+   * Whether the algorithm saves checkpoints to `/opt/ml/checkpoints` and resumes from them (needed
+   * for managed spot training to resume instead of restarting).
+   *
+   * @default false
+   */
+  readonly supportsCheckpoints?: boolean;
+
+  /**
+   * Whether the image answers `serve` (SageMaker hosting and Batch Transform).
+   *
+   * @default true
+   */
+  readonly canServe?: boolean;
+}
+
+/**
+ * Options for an algorithm image built from a local directory.
+ */
+export interface AssetAlgorithmOptions extends AlgorithmOptions {
+  /**
+   * The Dockerfile, relative to the directory.
+   *
+   * @default 'Dockerfile'
+   */
+  readonly file?: string;
+
+  /**
+   * Build arguments.
+   *
+   * @default - none
+   */
+  readonly buildArgs?: { [key: string]: string };
+}
+
+/**
+ * The image a bound algorithm runs.
+ */
+export interface AlgorithmImageConfig {
+  /** The image URI to give SageMaker. */
+  readonly imageUri: string;
+}
+
+/**
+ * A training / inference algorithm: an image plus what SageMaker needs to know about it.
+ *
+ * `Algorithm.kmeans()` and `Algorithm.linearLearner()` are this library's companion images, built
+ * from `containers/` at deploy; `Algorithm.builtIn('kmeans')` is AWS's own image with the same
+ * hyperparameters and metrics, so switching is a one-word change.
+ */
+export abstract class Algorithm {
+  /** The companion K-Means image (CPU and CUDA kernels), a drop-in for the built-in K-Means. */
+  public static kmeans(): Algorithm {
+    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', file: 'kmeans/Dockerfile', ...companionOptions(KMEANS) });
+  }
+
+  /** The companion Linear Learner image, a drop-in for the built-in Linear Learner. */
+  public static linearLearner(): Algorithm {
+    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', file: 'linear-learner/Dockerfile', ...companionOptions(LINEAR_LEARNER) });
+  }
+
+  /**
+   * AWS's built-in algorithm image for the stack's region.
+   *
+   * @param name `kmeans` or `linear-learner`
+   */
+  public static builtIn(name: string): Algorithm {
+    const spec = BUILT_IN_SPECS[name];
+    if (!spec) {
+      throw new SageMakerValidationError('Algorithm.builtIn()', [
+        `name: got ${JSON.stringify(name)}; allowed: ${Object.keys(BUILT_IN_SPECS).join(', ')}`,
+      ]);
+    }
+    return new BuiltInAlgorithm(name, spec);
+  }
+
+  /** An image in an ECR repository of your own. */
+  public static fromEcrRepository(repository: ecr.IRepository, tag: string = 'latest', options: AlgorithmOptions = {}): Algorithm {
+    return new RepositoryAlgorithm(repository, tag, options);
+  }
+
+  /** An image built from a local directory at deploy (a CDK Docker image asset). */
+  public static fromAsset(directory: string, options: AssetAlgorithmOptions = {}): Algorithm {
+    return new AssetAlgorithm(directory, options);
+  }
+
+  /** The algorithm's name. */
+  public readonly name: string;
+
+  /** The metrics SageMaker parses from the algorithm's logs. */
+  public readonly metricDefinitions: MetricDefinition[];
+
+  /** Accepted hyperparameter names; undefined when any name is accepted. */
+  public readonly hyperparameterNames?: string[];
+
+  /** Whether training may run on more than one instance. */
+  public readonly supportsDistributedTraining: boolean;
+
+  /** Whether the algorithm checkpoints and resumes. */
+  public readonly supportsCheckpoints: boolean;
+
+  /** Whether the image can serve inference. */
+  public readonly canServe: boolean;
+
+  /** Whether this is one of AWS's built-in images. */
+  public readonly isBuiltIn: boolean;
+
+  protected constructor(name: string, options: AlgorithmOptions, isBuiltIn: boolean) {
+    this.name = name;
+    this.metricDefinitions = options.metricDefinitions ?? [];
+    this.hyperparameterNames = options.hyperparameters;
+    this.supportsDistributedTraining = options.supportsDistributedTraining ?? false;
+    this.supportsCheckpoints = options.supportsCheckpoints ?? false;
+    this.canServe = options.canServe ?? true;
+    this.isBuiltIn = isBuiltIn;
+  }
+
+  /** Whether the algorithm accepts a hyperparameter of this name. */
+  public acceptsHyperparameter(name: string): boolean {
+    return this.hyperparameterNames === undefined || this.hyperparameterNames.includes(name);
+  }
+
+  /** Whether the algorithm emits a metric of this name (so it can be a tuning objective). */
+  public emitsMetric(name: string): boolean {
+    return this.metricDefinitions.some((metric) => metric.name === name);
+  }
+
+  /**
+   * Makes the image available to a role in the scope's stack: builds or references it and
+   * grants the role permission to pull it.
+   */
+  public abstract bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig;
+}
+
+const BUILT_IN_SPECS: Record<string, AlgorithmSpec> = { 'kmeans': KMEANS, 'linear-learner': LINEAR_LEARNER };
+
+function companionOptions(spec: AlgorithmSpec): AlgorithmOptions {
+  return {
+    metricDefinitions: spec.metrics.map((metric) => ({ ...metric })),
+    hyperparameters: [...spec.hyperparameters, ...COMPANION_ONLY_HYPERPARAMETERS],
+    supportsDistributedTraining: false,
+    supportsCheckpoints: true,
+    canServe: true,
+  };
+}
+
+class AssetAlgorithm extends Algorithm {
+  constructor(private readonly directory: string, private readonly assetOptions: AssetAlgorithmOptions) {
+    super(assetOptions.name ?? path.basename(directory), assetOptions, false);
+  }
+
+  public bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
+    const id = `${this.name}Image`;
+    const asset = (scope.node.tryFindChild(id) as ecrAssets.DockerImageAsset | undefined) ?? new ecrAssets.DockerImageAsset(scope, id, {
+      directory: this.directory,
+      file: this.assetOptions.file,
+      buildArgs: this.assetOptions.buildArgs,
+      platform: ecrAssets.Platform.LINUX_AMD64,
+      exclude: ['**/node_modules', '**/build', '**/dist', '**/.device'],
+    });
+    role.grantPull(asset.repository);
+    return { imageUri: asset.imageUri };
+  }
+}
+
+class RepositoryAlgorithm extends Algorithm {
+  constructor(private readonly repository: ecr.IRepository, private readonly tag: string, options: AlgorithmOptions) {
+    super(options.name ?? (Token.isUnresolved(repository.repositoryName) ? 'algorithm' : repository.repositoryName), options, false);
+  }
+
+  public bind(_scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
+    role.grantPull(this.repository);
+    return { imageUri: this.repository.repositoryUriForTag(this.tag) };
+  }
+}
+
+class BuiltInAlgorithm extends Algorithm {
+  constructor(private readonly repositoryName: string, spec: AlgorithmSpec) {
+    super(repositoryName, {
+      metricDefinitions: spec.metrics.map((metric) => ({ ...metric })),
+      hyperparameters: [...spec.hyperparameters],
+      supportsDistributedTraining: true,
+      supportsCheckpoints: false,
+      canServe: true,
+    }, true);
+  }
+
+  public bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
+    const stack = Stack.of(scope);
+    if (!Token.isUnresolved(stack.region) && !(stack.region in BUILT_IN_REGISTRY_ACCOUNTS)) {
+      throw new SageMakerValidationError(`Algorithm.builtIn('${this.repositoryName}') in ${stack.stackName}`, [
+        `region: got ${JSON.stringify(stack.region)}; allowed: ${Object.keys(BUILT_IN_REGISTRY_ACCOUNTS).join(', ')}`,
+      ]);
+    }
+    const account = builtInRegistries(stack).findInMap(stack.region, 'account');
+    role.grantPullFrom(
+      `arn:${stack.partition}:ecr:${stack.region}:${account}:repository/${this.repositoryName}`,
+      'AWS\'s built-in algorithm registry for the region.',
+    );
+    return { imageUri: Fn.join('', [account, '.dkr.ecr.', stack.region, '.', stack.urlSuffix, `/${this.repositoryName}:1`]) };
+  }
+}
+
+/** One region-to-registry mapping per stack, shared by every built-in algorithm in it. */
+function builtInRegistries(stack: Stack): CfnMapping {
+  const id = 'SageMakerBuiltInAlgorithmRegistries';
+  const existing = stack.node.tryFindChild(id) as CfnMapping | undefined;
+  if (existing) return existing;
+  const mapping: Record<string, Record<string, string>> = {};
+  for (const [region, account] of Object.entries(BUILT_IN_REGISTRY_ACCOUNTS)) {
+    mapping[region] = { account };
+  }
+  return new CfnMapping(stack, id, { mapping, lazy: true });
+}
