@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/**
+ * The reference app: a SageMaker platform as a platform team would deploy it, checked by all five
+ * rule packs on every synth (a finding fails the synth). Environment-agnostic: no lookups, no
+ * credentials, so it synthesizes anywhere.
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { SageMakerChecks } from '../lib';
+import { NetworkStack } from './network-stack';
+
+const app = new App();
+Validations.of(app).addPlugins(
+  new AwsSolutionsChecks(app),
+  new HIPAASecurityChecks(app),
+  new NIST80053R5Checks(app),
+  new PCIDSS321Checks(app),
+  new SageMakerChecks(app),
+);
+
+new NetworkStack(app, 'SageMakerPlatform-Network', {
+  description: 'SageMaker platform: isolated network, VPC endpoints and the shared data bucket (sagemaker-secure-constructs)',
+});
+
+app.synth();
