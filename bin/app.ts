@@ -7,7 +7,7 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { SageMakerChecks } from '../lib';
-import { NetworkStack } from './network-stack';
+import { buildPlatform } from './platform';
 
 const app = new App();
 Validations.of(app).addPlugins(
@@ -17,9 +17,5 @@ Validations.of(app).addPlugins(
   new PCIDSS321Checks(app),
   new SageMakerChecks(app),
 );
-
-new NetworkStack(app, 'SageMakerPlatform-Network', {
-  description: 'SageMaker platform: isolated network, VPC endpoints and the shared data bucket (sagemaker-secure-constructs)',
-});
-
+buildPlatform(app);
 app.synth();

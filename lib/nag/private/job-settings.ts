@@ -7,7 +7,6 @@ import { at, renderedProperties } from './properties';
  * kind has no such setting (a transform job has no VPC of its own: it runs in its model's).
  */
 export interface JobSettings {
-  readonly description: string;
   readonly networkIsolation: unknown;
   readonly interContainerEncryption: unknown;
   readonly vpcConfig: unknown;
@@ -37,21 +36,21 @@ const MONITORING_DEFINITION_OUTPUTS: Record<string, string> = {
 export function jobSettingsOf(node: CfnResource): JobSettings[] {
   const type = node.cfnResourceType;
   if (type === 'AWS::SageMaker::ProcessingJob') {
-    return [processingJob(renderedProperties(node), type)];
+    return [processingJob(renderedProperties(node))];
   }
   if (type === 'AWS::SageMaker::MonitoringSchedule') {
     // A schedule that names a separate job definition is judged through that definition.
     const inline = at(renderedProperties(node), 'MonitoringScheduleConfig', 'MonitoringJobDefinition');
-    return inline ? [monitoringJob(inline, 'MonitoringOutputConfig', 'MonitoringResources', type)] : [];
+    return inline ? [monitoringJob(inline, 'MonitoringOutputConfig', 'MonitoringResources')] : [];
   }
   if (type in MONITORING_DEFINITION_OUTPUTS) {
-    return [monitoringJob(renderedProperties(node), MONITORING_DEFINITION_OUTPUTS[type], 'JobResources', type)];
+    return [monitoringJob(renderedProperties(node), MONITORING_DEFINITION_OUTPUTS[type], 'JobResources')];
   }
   if (type.startsWith(TRAINING_JOB_RESOURCE_TYPE)) {
-    return [trainingJob(renderedProperties(node).TrainingJob ?? {}, type)];
+    return [trainingJob(renderedProperties(node).TrainingJob ?? {})];
   }
   if (type.startsWith(TUNING_JOB_RESOURCE_TYPE)) {
-    return [trainingJob(at(renderedProperties(node), 'TuningJob', 'TrainingJobDefinition') ?? {}, type)];
+    return [trainingJob(at(renderedProperties(node), 'TuningJob', 'TrainingJobDefinition') ?? {})];
   }
   if (type === 'AWS::StepFunctions::StateMachine') {
     return stateMachineTasks(renderedProperties(node));
@@ -60,9 +59,8 @@ export function jobSettingsOf(node: CfnResource): JobSettings[] {
 }
 
 /** CreateTrainingJob's request shape, also the tuning job's TrainingJobDefinition. */
-function trainingJob(p: any, description: string): JobSettings {
+function trainingJob(p: any): JobSettings {
   return {
-    description,
     networkIsolation: p.EnableNetworkIsolation,
     interContainerEncryption: p.EnableInterContainerTrafficEncryption,
     vpcConfig: p.VpcConfig,
@@ -72,9 +70,8 @@ function trainingJob(p: any, description: string): JobSettings {
   };
 }
 
-function processingJob(p: any, description: string): JobSettings {
+function processingJob(p: any): JobSettings {
   return {
-    description,
     networkIsolation: at(p, 'NetworkConfig', 'EnableNetworkIsolation'),
     interContainerEncryption: at(p, 'NetworkConfig', 'EnableInterContainerTrafficEncryption'),
     vpcConfig: at(p, 'NetworkConfig', 'VpcConfig'),
@@ -84,9 +81,8 @@ function processingJob(p: any, description: string): JobSettings {
   };
 }
 
-function monitoringJob(p: any, outputKey: string, resourcesKey: string, description: string): JobSettings {
+function monitoringJob(p: any, outputKey: string, resourcesKey: string): JobSettings {
   return {
-    description,
     networkIsolation: at(p, 'NetworkConfig', 'EnableNetworkIsolation'),
     interContainerEncryption: at(p, 'NetworkConfig', 'EnableInterContainerTrafficEncryption'),
     vpcConfig: at(p, 'NetworkConfig', 'VpcConfig'),
@@ -97,9 +93,8 @@ function monitoringJob(p: any, outputKey: string, resourcesKey: string, descript
   };
 }
 
-function transformJob(p: any, description: string): JobSettings {
+function transformJob(p: any): JobSettings {
   return {
-    description,
     networkIsolation: NOT_APPLICABLE,
     interContainerEncryption: NOT_APPLICABLE,
     vpcConfig: NOT_APPLICABLE,
@@ -116,15 +111,14 @@ function stateMachineTasks(p: any): JobSettings[] {
   const definition = parseDefinition(p.Definition ?? p.DefinitionString);
   const jobs: JobSettings[] = [];
   const visit = (states: Record<string, any> | undefined) => {
-    for (const [name, state] of Object.entries(states ?? {})) {
+    for (const state of Object.values(states ?? {})) {
       const match = typeof state?.Resource === 'string' ? SAGEMAKER_TASK.exec(state.Resource) : null;
       if (match) {
         const parameters = dynamicKeysAsSet(state.Parameters ?? state.Arguments ?? {});
-        const description = `state ${name} (${match[1]})`;
-        if (match[1] === 'createTrainingJob') jobs.push(trainingJob(parameters, description));
-        if (match[1] === 'createHyperParameterTuningJob') jobs.push(trainingJob(parameters.TrainingJobDefinition ?? {}, description));
-        if (match[1] === 'createProcessingJob') jobs.push(processingJob(parameters, description));
-        if (match[1] === 'createTransformJob') jobs.push(transformJob(parameters, description));
+        if (match[1] === 'createTrainingJob') jobs.push(trainingJob(parameters));
+        if (match[1] === 'createHyperParameterTuningJob') jobs.push(trainingJob(parameters.TrainingJobDefinition ?? {}));
+        if (match[1] === 'createProcessingJob') jobs.push(processingJob(parameters));
+        if (match[1] === 'createTransformJob') jobs.push(transformJob(parameters));
       }
       for (const branch of state?.Branches ?? []) visit(branch.States);
       visit(state?.Iterator?.States);

@@ -20,7 +20,7 @@ export interface SageMakerRule {
  * Judges one setting across every SageMaker job a resource declares: not applicable when it
  * declares none with that setting, non-compliant when any of them fails.
  */
-export function judgeJobs(node: CfnResource, setting: keyof Omit<JobSettings, 'description'>, ok: (value: unknown) => boolean): NagRuleResult {
+export function judgeJobs(node: CfnResource, setting: keyof JobSettings, ok: (value: unknown) => boolean): NagRuleResult {
   const relevant = jobSettingsOf(node).filter((job) => job[setting] !== NOT_APPLICABLE);
   if (relevant.length === 0) return NagRuleCompliance.NOT_APPLICABLE;
   return relevant.every((job) => ok(job[setting])) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;

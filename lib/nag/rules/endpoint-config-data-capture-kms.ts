@@ -17,5 +17,5 @@ export const endpointConfigDataCaptureKms: SageMakerRule = {
   info: 'The SageMaker endpoint configuration captures data without a KMS key (DataCaptureConfig.KmsKeyId).',
   explanation: 'Captured requests and responses are production data; they must be encrypted with a customer-managed key like the data they came from.',
   level: NagMessageLevel.ERROR,
-  controls: ['AWS Config sagemaker-endpoint-config-data-capture-encrypted (custom)'],
+  controls: ['NIST 800-53 SC-28 (no managed Config rule)'],
 };

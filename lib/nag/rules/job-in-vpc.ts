@@ -12,5 +12,5 @@ export const jobInVpc: SageMakerRule = {
   info: 'A SageMaker training, tuning, processing or monitoring job does not run in a VPC.',
   explanation: 'Outside a VPC, the job reads and writes S3 over SageMaker-managed networking; in a VPC its traffic is bound to the account\'s endpoints, security groups and flow logs.',
   level: NagMessageLevel.ERROR,
-  controls: ['AWS Config sagemaker-training-job-in-vpc (custom)', 'NIST 800-53 SC-7'],
+  controls: ['NIST 800-53 SC-7, AC-4 (no managed Config rule)'],
 };

@@ -11,5 +11,5 @@ export const jobOutputKms: SageMakerRule = {
   info: 'A SageMaker job does not encrypt its output with a KMS key (output KmsKeyId).',
   explanation: 'Model artifacts, processing results, monitoring reports and transform output are written to S3; a job-level key keeps them encrypted whatever the bucket default is.',
   level: NagMessageLevel.ERROR,
-  controls: ['AWS Config sagemaker-training-job-output-encrypted (custom)', 'NIST 800-53 SC-28'],
+  controls: ['NIST 800-53 SC-28, PCI DSS 3.4 (no managed Config rule)'],
 };

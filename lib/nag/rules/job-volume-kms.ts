@@ -11,5 +11,5 @@ export const jobVolumeKms: SageMakerRule = {
   info: 'A SageMaker job does not encrypt its ML storage volumes with a KMS key (VolumeKmsKeyId).',
   explanation: 'Training, processing, monitoring and transform volumes hold copies of the input data and checkpoints.',
   level: NagMessageLevel.ERROR,
-  controls: ['AWS Config sagemaker-training-job-volume-encrypted (custom)', 'NIST 800-53 SC-28'],
+  controls: ['NIST 800-53 SC-28, PCI DSS 3.4 (no managed Config rule)'],
 };

@@ -1,0 +1,13 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { NetworkStack } from './network-stack';
+
+/**
+ * Adds the reference platform's stacks to an app. Shared by `bin/app.ts` (what `npm run synth`
+ * runs) and the tests, so both check exactly the same platform.
+ */
+export function buildPlatform(app: App): Stack[] {
+  const network = new NetworkStack(app, 'SageMakerPlatform-Network', {
+    description: 'SageMaker platform: isolated network, VPC endpoints and the shared data bucket (sagemaker-secure-constructs)',
+  });
+  return [network];
+}
