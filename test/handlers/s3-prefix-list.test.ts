@@ -11,7 +11,9 @@ beforeAll(async () => {
   await cloudFormation.start();
 });
 afterAll(() => cloudFormation.stop());
+afterEach(() => jest.restoreAllMocks());
 beforeEach(() => {
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
   ec2.reset();
   cloudFormation.responses.length = 0;
 });
@@ -50,6 +52,7 @@ describe('s3-prefix-list handler', () => {
       Status: 'FAILED',
       Reason: expect.stringMatching(/No AWS-managed prefix list named com.amazonaws.eu-west-1.s3.*pass s3PrefixListId/),
     });
+    expect(console.error).toHaveBeenCalledWith(expect.stringContaining('"requestType":"Create"'));
   });
 
   test('an API error (throttling) fails the resource instead of leaving CloudFormation waiting', async () => {
