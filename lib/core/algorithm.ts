@@ -47,6 +47,20 @@ export interface AlgorithmOptions {
   readonly hyperparameters?: string[];
 
   /**
+   * Hyperparameters a training job must set.
+   *
+   * @default - none
+   */
+  readonly requiredHyperparameters?: string[];
+
+  /**
+   * The input channel names the algorithm reads; others are rejected at synth.
+   *
+   * @default - any channel name SageMaker accepts
+   */
+  readonly channels?: string[];
+
+  /**
    * Whether a training job may run on more than one instance.
    *
    * @default false
@@ -148,6 +162,12 @@ export abstract class Algorithm {
   /** Accepted hyperparameter names; undefined when any name is accepted. */
   public readonly hyperparameterNames?: string[];
 
+  /** Hyperparameters a training job must set. */
+  public readonly requiredHyperparameters: string[];
+
+  /** Accepted channel names; undefined when any name is accepted. */
+  public readonly channels?: string[];
+
   /** Whether training may run on more than one instance. */
   public readonly supportsDistributedTraining: boolean;
 
@@ -164,6 +184,8 @@ export abstract class Algorithm {
     this.name = name;
     this.metricDefinitions = options.metricDefinitions ?? [];
     this.hyperparameterNames = options.hyperparameters;
+    this.requiredHyperparameters = options.requiredHyperparameters ?? [];
+    this.channels = options.channels;
     this.supportsDistributedTraining = options.supportsDistributedTraining ?? false;
     this.supportsCheckpoints = options.supportsCheckpoints ?? false;
     this.canServe = options.canServe ?? true;
@@ -193,6 +215,8 @@ function companionOptions(spec: AlgorithmSpec): AlgorithmOptions {
   return {
     metricDefinitions: spec.metrics.map((metric) => ({ ...metric })),
     hyperparameters: [...spec.hyperparameters, ...COMPANION_ONLY_HYPERPARAMETERS],
+    requiredHyperparameters: [...spec.required],
+    channels: [...spec.channels],
     supportsDistributedTraining: false,
     supportsCheckpoints: true,
     canServe: true,
@@ -234,6 +258,8 @@ class BuiltInAlgorithm extends Algorithm {
     super(repositoryName, {
       metricDefinitions: spec.metrics.map((metric) => ({ ...metric })),
       hyperparameters: [...spec.hyperparameters],
+      requiredHyperparameters: [...spec.required],
+      channels: [...spec.channels],
       supportsDistributedTraining: true,
       supportsCheckpoints: false,
       canServe: true,

@@ -1,4 +1,4 @@
-import { CustomResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -125,6 +125,9 @@ export class SageMakerNetwork extends Construct {
   /** The key shared by constructs that are given this network and no key of their own. */
   public readonly encryptionKey: kms.IKey;
 
+  /** The region's S3 prefix list ID, which workload egress to S3 is limited to. */
+  public readonly s3PrefixListId: string;
+
   private readonly endpoints = new Map<string, ec2.InterfaceVpcEndpoint>();
 
   constructor(scope: Construct, id: string, props: SageMakerNetworkProps = {}) {
@@ -166,8 +169,17 @@ export class SageMakerNetwork extends Construct {
       this.addInterfaceEndpoint(service);
     }
 
-    const s3PrefixList = props.s3PrefixListId ?? this.lookUpS3PrefixList();
-    this.securityGroup.addEgressRule(ec2.Peer.prefixList(s3PrefixList), ec2.Port.tcp(443), 'S3 through the gateway endpoint');
+    this.s3PrefixListId = props.s3PrefixListId ?? this.lookUpS3PrefixList();
+    this.securityGroup.addEgressRule(ec2.Peer.prefixList(this.s3PrefixListId), ec2.Port.tcp(443), 'S3 through the gateway endpoint');
+  }
+
+  /**
+   * Lets a security group of your own (a Lambda function's, a notebook's) reach the AWS APIs through
+   * this network's interface endpoints and S3 through the gateway endpoint, over HTTPS only.
+   */
+  public allowEndpointAccess(securityGroup: ec2.ISecurityGroup): void {
+    securityGroup.connections.allowTo(this.endpointSecurityGroup, ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints');
+    securityGroup.addEgressRule(ec2.Peer.prefixList(this.s3PrefixListId), ec2.Port.tcp(443), 'S3 through the gateway endpoint');
   }
 
   /**
@@ -241,11 +253,7 @@ export class SageMakerNetwork extends Construct {
       ['NIST.800.53.R5-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
       ['PCI.DSS.321-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
     ]);
-    const resource = new CustomResource(this, 'S3PrefixList', {
-      serviceToken: lookup.function.functionArn,
-      resourceType: 'Custom::S3PrefixList',
-    });
-    return resource.getAttString('PrefixListId');
+    return lookup.createResource(this, 'S3PrefixList', 'Custom::S3PrefixList').getAttString('PrefixListId');
   }
 
 }

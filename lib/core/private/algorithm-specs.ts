@@ -9,6 +9,7 @@ export interface AlgorithmSpec {
   readonly hyperparameters: readonly string[];
   readonly metrics: readonly { readonly name: string; readonly regex: string }[];
   readonly channels: readonly string[];
+  readonly required: readonly string[];
 }
 
 /** `#quality_metric: host=algo-1, test msd <loss>=0.52` -> regex capturing the value. */
@@ -30,6 +31,7 @@ export const KMEANS: AlgorithmSpec = {
   ],
   metrics: [qualityMetric('test', 'msd'), qualityMetric('test', 'ssd')],
   channels: ['train', 'test'],
+  required: ['feature_dim', 'k'],
 };
 
 const LINEAR_LEARNER_METRICS = ['objective_loss', 'binary_classification_accuracy', 'binary_f_beta', 'precision', 'recall',
@@ -49,6 +51,7 @@ export const LINEAR_LEARNER: AlgorithmSpec = {
   ],
   metrics: ['train', 'validation', 'test'].flatMap((channel) => LINEAR_LEARNER_METRICS.map((m) => qualityMetric(channel, m))),
   channels: ['train', 'validation', 'test'],
+  required: ['predictor_type'],
 };
 
 /**

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +9,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
+import { acknowledge } from './nag-acknowledgments';
+import type { SageMakerNetwork } from '../network';
 
 /** Where `scripts/build-handlers.mjs` writes the bundled handlers (same path from .ts and .js). */
 const HANDLERS_DIR = path.join(__dirname, '..', '..', '..', 'assets', 'handlers');
@@ -20,6 +23,11 @@ export interface DeployTimeFunctionProps {
   readonly encryptionKey: kms.IKey;
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
+  /**
+   * Runs the function in these subnets, with its own security group that reaches only the
+   * network's VPC endpoints and S3.
+   */
+  readonly network?: SageMakerNetwork;
 }
 
 /**
@@ -57,7 +65,11 @@ export class DeployTimeFunction extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    const securityGroup = props.network ? this.createSecurityGroup(props.network) : undefined;
     this.function = new lambda.Function(this, 'Function', {
+      vpc: props.network?.vpc,
+      vpcSubnets: props.network?.subnets,
+      securityGroups: securityGroup ? [securityGroup] : undefined,
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(code),
@@ -71,5 +83,37 @@ export class DeployTimeFunction extends Construct {
       environmentEncryption: props.encryptionKey,
       environment: props.environment,
     });
+  }
+
+  /**
+   * A custom resource served by this function. It depends on the function's whole role, managed
+   * policy included, so CloudFormation never invokes the handler before its permissions exist.
+   */
+  public createResource(scope: Construct, id: string, resourceType: string, properties?: Record<string, unknown>): CustomResource {
+    const resource = new CustomResource(scope, id, {
+      serviceToken: this.function.functionArn,
+      resourceType,
+      properties,
+    });
+    resource.node.addDependency(this.role);
+    return resource;
+  }
+
+  private createSecurityGroup(network: SageMakerNetwork): ec2.SecurityGroup {
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: network.vpc,
+      description: `Deploy-time handler ${this.node.path}: HTTPS to the VPC endpoints and S3 only`,
+      allowAllOutbound: false,
+    });
+    network.allowEndpointAccess(securityGroup);
+    // Lambda attaches the function's network interfaces itself with the function's role; EC2
+    // grants these actions on no narrower resource than '*'.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } },
+    }));
+    acknowledge(this.role, [['AwsSolutions-IAM5[Resource::*]', 'Lambda manages the network interfaces of a function in a VPC; EC2 supports no resource-level permissions for them (the grant is limited to the region).']]);
+    return securityGroup;
   }
 }

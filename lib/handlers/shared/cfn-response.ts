@@ -48,7 +48,8 @@ export async function handleCustomResource(
   await respond(event, outcome);
 }
 
-function put(url: string, body: string): Promise<void> {
+/** PUTs a body to a pre-signed S3 URL (custom resource responses, wait condition signals). */
+export function put(url: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     // CloudFormation always sends an https URL; plain http is accepted for tests on loopback.
     const transport = url.startsWith('http:') ? http : https;

@@ -1,0 +1,24 @@
+/** Errors worth retrying: the API asked us to slow down or had a passing fault. */
+const RETRYABLE = new Set([
+  'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
+  'ServiceUnavailable', 'InternalFailure', 'InternalServerError',
+]);
+
+/** Backoff settings; tests shorten the delay. */
+export const retryPolicy = { attempts: 8, baseDelayMs: 400, maxDelayMs: 20_000 };
+
+/**
+ * Runs `call`, retrying throttling and transient faults with exponential backoff and full jitter.
+ * The SDK clients here are built with `maxAttempts: 1` so this is the one retry policy in force.
+ */
+export async function withRetries<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (attempt >= retryPolicy.attempts || !RETRYABLE.has((error as Error).name)) throw error;
+      const ceiling = Math.min(retryPolicy.maxDelayMs, retryPolicy.baseDelayMs * 2 ** (attempt - 1));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import {
+  CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler } from '../../lib/handlers/sagemaker-job';
+import { retryPolicy } from '../../lib/handlers/shared/retry';
+import { CfnResponseServer } from '../helpers/cfn-response-server';
+
+const sagemaker = mockClient(SageMakerClient);
+const cloudFormation = new CfnResponseServer();
+const NAME = 'platform-kmeans-1a2b3c4d-0123456789ab';
+const ARN = `arn:aws:sagemaker:eu-west-1:111122223333:training-job/${NAME}`;
+
+/** The request as CloudFormation delivers it: every number and boolean a string. */
+const TRAINING_JOB = {
+  TrainingJobName: NAME,
+  AlgorithmSpecification: { TrainingImage: 'img', TrainingInputMode: 'File', EnableSageMakerMetricsTimeSeries: 'true' },
+  RoleArn: 'arn:aws:iam::111122223333:role/job',
+  OutputDataConfig: { S3OutputPath: 's3://b/training/', KmsKeyId: 'key' },
+  ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: '2', VolumeSizeInGB: '30', VolumeKmsKeyId: 'key' },
+  StoppingCondition: { MaxRuntimeInSeconds: '86400' },
+  HyperParameters: { k: '10', feature_dim: '784' },
+  EnableNetworkIsolation: 'true',
+  EnableInterContainerTrafficEncryption: 'true',
+  EnableManagedSpotTraining: 'false',
+};
+
+const notFound = Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' });
+const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
+
+beforeAll(async () => {
+  retryPolicy.baseDelayMs = 1;
+  await cloudFormation.start();
+});
+afterAll(() => cloudFormation.stop());
+beforeEach(() => {
+  sagemaker.reset();
+  cloudFormation.responses.length = 0;
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe('sagemaker-job handler: Create and Update', () => {
+  test('Create starts the job with CloudFormation\'s strings turned back into numbers and booleans', async () => {
+    // GIVEN
+    sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
+    sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: ARN });
+    // WHEN
+    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    // THEN
+    const request = sagemaker.commandCalls(CreateTrainingJobCommand)[0].args[0].input;
+    expect(request).toMatchObject({
+      TrainingJobName: NAME,
+      ResourceConfig: { InstanceCount: 2, VolumeSizeInGB: 30 },
+      StoppingCondition: { MaxRuntimeInSeconds: 86400 },
+      EnableNetworkIsolation: true,
+      EnableManagedSpotTraining: false,
+      AlgorithmSpecification: { EnableSageMakerMetricsTimeSeries: true },
+      HyperParameters: { k: '10', feature_dim: '784' },
+    });
+    expect(cloudFormation.responses).toEqual([expect.objectContaining({
+      Status: 'SUCCESS', PhysicalResourceId: NAME, Data: { TrainingJobName: NAME, TrainingJobArn: ARN },
+    })]);
+  });
+
+  test('a duplicate Create (CloudFormation retry) does not start a second job', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobArn: ARN, TrainingJobStatus: 'InProgress' });
+    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(0);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
+  });
+
+  test('a Create racing another one (ResourceInUse) succeeds with the existing job', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).rejectsOnce(notFound).resolves({ TrainingJobArn: ARN, TrainingJobStatus: 'InProgress' });
+    sagemaker.on(CreateTrainingJobCommand).rejects(Object.assign(new Error('Job already exists'), { name: 'ResourceInUse' }));
+    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', Data: { TrainingJobArn: ARN } });
+  });
+
+  test('Update with the same configuration (same name) starts no job', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobArn: ARN, TrainingJobStatus: 'Completed' });
+    await handler(cloudFormation.event('Update', { TrainingJob: TRAINING_JOB }, NAME));
+    expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(0);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
+  });
+
+  test('Update with a new configuration (new name) starts the new job and reports the new physical ID', async () => {
+    const renamed = { ...TRAINING_JOB, TrainingJobName: 'platform-kmeans-1a2b3c4d-ffffffffffff' };
+    sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
+    sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn:new' });
+    await handler(cloudFormation.event('Update', { TrainingJob: renamed }, NAME));
+    expect(sagemaker.commandCalls(CreateTrainingJobCommand)[0].args[0].input.TrainingJobName).toBe(renamed.TrainingJobName);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: renamed.TrainingJobName });
+  });
+
+  test('throttling is retried with backoff until the call succeeds', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).rejectsOnce(throttled()).rejects(notFound);
+    sagemaker.on(CreateTrainingJobCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ TrainingJobArn: ARN });
+    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(3);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('a rejected request fails the resource with SageMaker\'s message', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
+    sagemaker.on(CreateTrainingJobCommand).rejects(Object.assign(new Error('The account-level service limit is 0 Instances'), { name: 'ResourceLimitExceeded' }));
+    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILED', Reason: 'ResourceLimitExceeded: The account-level service limit is 0 Instances' });
+  });
+
+  test('a request without a job name fails the resource', async () => {
+    await handler(cloudFormation.event('Create', { TrainingJob: { ...TRAINING_JOB, TrainingJobName: undefined } }));
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('no TrainingJobName') });
+  });
+});
+
+describe('sagemaker-job handler: Delete', () => {
+  test('a running job is stopped', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'InProgress' });
+    await handler(cloudFormation.event('Delete', {}, NAME));
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)[0].args[0].input).toEqual({ TrainingJobName: NAME });
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
+  });
+
+  test.each(['Completed', 'Failed', 'Stopped', 'Stopping'])('a %s job is left alone', async (status) => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: status as any });
+    await handler(cloudFormation.event('Delete', {}, NAME));
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('a job that was never created (failed Create) is ignored', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
+    await handler(cloudFormation.event('Delete', {}, 'Resource'));
+    expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'Resource' });
+  });
+});
+
+describe('sagemaker-job handler: the state-change signal', () => {
+  test('Completed signals SUCCESS to the wait condition handle', async () => {
+    await handler({ signal: { waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Completed' } });
+    expect(cloudFormation.responses).toEqual([{ Status: 'SUCCESS', UniqueId: NAME, Reason: `Training job ${NAME} completed`, Data: 'Completed' }]);
+    expect(sagemaker.calls()).toHaveLength(0);
+  });
+
+  test('Failed signals FAILURE with the job\'s FailureReason', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: k must be at most the number of rows' });
+    await handler({ signal: { waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Failed' } });
+    expect(cloudFormation.responses[0]).toMatchObject({
+      Status: 'FAILURE', UniqueId: NAME, Reason: `Training job ${NAME} failed: AlgorithmError: k must be at most the number of rows`,
+    });
+  });
+
+  test('Stopped signals FAILURE, with a reason even when SageMaker gives none', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Stopped' });
+    await handler({ signal: { waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Stopped' } });
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILURE', Reason: `Training job ${NAME} stopped: no failure reason given` });
+  });
+});
