@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { NetworkStack } from './network-stack';
+import { TrainingStack } from './training-stack';
 
 /**
  * Adds the reference platform's stacks to an app. Shared by `bin/app.ts` (what `npm run synth`
@@ -9,5 +10,10 @@ export function buildPlatform(app: App): Stack[] {
   const network = new NetworkStack(app, 'SageMakerPlatform-Network', {
     description: 'SageMaker platform: isolated network, VPC endpoints and the shared data bucket (sagemaker-secure-constructs)',
   });
-  return [network];
+  const training = new TrainingStack(app, 'SageMakerPlatform-Training', {
+    description: 'SageMaker platform: deploy-time training jobs (sagemaker-secure-constructs)',
+    network: network.network,
+    data: network.data,
+  });
+  return [network, training];
 }

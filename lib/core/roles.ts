@@ -43,6 +43,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
 
   private readonly managedRole: ManagedPolicyRole;
   private readonly granted = new Set<string>();
+  private readonly patternGrants: Array<{ resourceArn: string; reason: string }> = [];
 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps = {}) {
     super(scope, id);
@@ -58,6 +59,10 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     });
     this.role = this.managedRole;
     this.grantPrincipal = this.managedRole;
+    // cdk-nag names a wildcard finding after the resource as the template renders it, which for
+    // a bucket in another stack is an import known only once references are resolved: name the
+    // acknowledgments then, before the rule packs run.
+    this.node.addValidation({ validate: () => this.acknowledgePatternGrants() });
   }
 
   /**
@@ -220,16 +225,23 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
       `The role ${verb} objects under ${prefix ? `the prefix ${prefix} of ` : ''}one bucket; S3 object ARNs can only be granted by pattern.`);
   }
 
-  /** Acknowledges the wildcard finding for a resource ARN, named exactly as cdk-nag names it. */
+  /** Acknowledges the wildcard finding for a resource ARN pattern granted on purpose. */
   private acknowledgeResource(resourceArn: string, reason: string): void {
-    const flattened = flattenCfnReference(Stack.of(this).resolve(resourceArn));
-    if (flattened.includes('*')) {
-      this.acknowledgeWildcard(`Resource::${flattened}`, reason);
+    this.patternGrants.push({ resourceArn, reason });
+  }
+
+  private acknowledgePatternGrants(): string[] {
+    for (const { resourceArn, reason } of this.patternGrants.splice(0)) {
+      const flattened = flattenCfnReference(Stack.of(this).resolve(resourceArn));
+      if (flattened.includes('*')) {
+        this.acknowledgeWildcard(`Resource::${flattened}`, reason);
+      }
     }
+    return [];
   }
 
   private acknowledgeWildcard(finding: string, reason: string): void {
-    acknowledge(this.managedRole, [[`AwsSolutions-IAM5[${finding}]`, reason]]);
+    this.once(`acknowledge:${finding}`, () => acknowledge(this.managedRole, [[`AwsSolutions-IAM5[${finding}]`, reason]]));
   }
 
   private once(key: string, grant: () => void): void {

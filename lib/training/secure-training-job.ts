@@ -236,8 +236,8 @@ export class SecureTrainingJob extends Construct {
     };
     this.trainingJobName = `${prefix}-${configurationHash(this, request)}`;
     if (props.spot) {
+      // Under the output prefix, which the role already writes.
       const checkpoints = `${outputPrefix}checkpoints/${this.trainingJobName}/`;
-      this.role.grantWrite(this.outputBucket, checkpoints);
       request.CheckpointConfig = { S3Uri: this.outputBucket.s3UrlForObject(checkpoints) };
     }
     request.TrainingJobName = this.trainingJobName;

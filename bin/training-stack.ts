@@ -1,0 +1,31 @@
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { Algorithm, InstanceType, SageMakerNetwork, SecureBucket, SecureTrainingJob, TrainingInput } from '../lib';
+
+export interface TrainingStackProps extends StackProps {
+  readonly network: SageMakerNetwork;
+  readonly data: SecureBucket;
+}
+
+/**
+ * Training at deploy time: the companion K-Means on a GPU, on spot capacity with checkpoints,
+ * reading the platform's data bucket and writing its artifact there.
+ */
+export class TrainingStack extends Stack {
+  public readonly kmeans: SecureTrainingJob;
+
+  constructor(scope: Construct, id: string, props: TrainingStackProps) {
+    super(scope, id, props);
+    this.kmeans = new SecureTrainingJob(this, 'KMeans', {
+      network: props.network,
+      algorithm: Algorithm.kmeans(),
+      inputs: [TrainingInput.s3('train', props.data.bucket, 'kmeans/train/', { contentType: 'text/csv;label_size=0' })],
+      hyperparameters: { k: '10', feature_dim: '784', mini_batch_size: '500', init_method: 'kmeans++' },
+      instanceType: InstanceType.ML_G5_XLARGE,
+      spot: true,
+      maxRuntime: Duration.hours(4),
+      outputBucket: props.data.bucket,
+      outputPrefix: 'models/kmeans/',
+    });
+  }
+}

@@ -1,0 +1,292 @@
+import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import { Algorithm } from '../../lib/core/algorithm';
+import { InstanceType } from '../../lib/core/instance-type';
+import { SageMakerNetwork } from '../../lib/core/network';
+import { SecureBucket } from '../../lib/core/storage';
+import { InputMode, S3DataDistribution, TrainingInput } from '../../lib/training/inputs';
+import { SecureTrainingJob, SecureTrainingJobProps } from '../../lib/training/secure-training-job';
+import { newStack, unacknowledgedFindings } from '../helpers/nag';
+
+function kmeansJob(overrides: Partial<SecureTrainingJobProps> = {}) {
+  const stack = newStack();
+  const data = new SecureBucket(stack, 'Data');
+  const job = new SecureTrainingJob(stack, 'KMeans', {
+    algorithm: Algorithm.kmeans(),
+    inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/train/')],
+    hyperparameters: { k: '10', feature_dim: '784' },
+    ...overrides,
+  });
+  return { stack, data, job, template: Template.fromStack(stack) };
+}
+
+function trainingJobRequest(template: Template): any {
+  const [resource] = Object.values(template.findResources('Custom::SageMakerTrainingJob')) as any[];
+  return resource.Properties.TrainingJob;
+}
+
+describe('SecureTrainingJob defaults', () => {
+  test('the job runs in the VPC with network isolation, inter-container encryption and KMS everywhere', () => {
+    // GIVEN / WHEN
+    const { stack, job, template } = kmeansJob();
+    // THEN
+    const key = stack.resolve(job.encryptionKey.keyArn);
+    template.hasResourceProperties('Custom::SageMakerTrainingJob', {
+      TrainingJob: Match.objectLike({
+        TrainingJobName: job.trainingJobName,
+        EnableNetworkIsolation: true,
+        EnableInterContainerTrafficEncryption: true,
+        EnableManagedSpotTraining: false,
+        VpcConfig: {
+          SecurityGroupIds: [stack.resolve(job.network.securityGroup.securityGroupId)],
+          Subnets: Match.arrayWith([Match.objectLike({ Ref: Match.stringLikeRegexp('Isolated') })]),
+        },
+        ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30, VolumeKmsKeyId: key },
+        OutputDataConfig: { S3OutputPath: Match.anyValue(), KmsKeyId: key },
+        StoppingCondition: { MaxRuntimeInSeconds: 86400 },
+        RoleArn: stack.resolve(job.role.role.roleArn),
+      }),
+    });
+  });
+
+  test('the algorithm\'s metric definitions are sent with the job', () => {
+    const { template } = kmeansJob();
+    expect(trainingJobRequest(template).AlgorithmSpecification.MetricDefinitions).toEqual([
+      { Name: 'test:msd', Regex: '#quality_metric: host=\\S+, test msd <\\w+>=(\\S+)' },
+      { Name: 'test:ssd', Regex: '#quality_metric: host=\\S+, test ssd <\\w+>=(\\S+)' },
+    ]);
+  });
+
+  test('the deploy waits up to 12 hours on a wait condition that the job\'s state change signals', () => {
+    // GIVEN / WHEN
+    const { job, template } = kmeansJob();
+    // THEN
+    const [waitId, wait] = Object.entries(template.findResources('AWS::CloudFormation::WaitCondition'))[0] as [string, any];
+    expect(wait.Properties).toEqual({ Count: 1, Handle: { Ref: expect.stringMatching(/Handle/) }, Timeout: '43200' });
+    const [startId] = Object.keys(template.findResources('Custom::SageMakerTrainingJob'));
+    expect(wait.DependsOn).toContain(startId);
+    expect(waitId).toContain(job.trainingJobName.replace(/-/g, ''));
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.sagemaker'],
+        'detail-type': ['SageMaker Training Job State Change'],
+        'detail': { TrainingJobName: [job.trainingJobName], TrainingJobStatus: ['Completed', 'Failed', 'Stopped'] },
+      },
+      Targets: [Match.objectLike({
+        InputTransformer: Match.objectLike({ InputTemplate: { 'Fn::Join': ['', Match.arrayWith([{ Ref: wait.Properties.Handle.Ref }])] } }),
+      })],
+    });
+  });
+
+  test('the start resource waits for its rule and the handler\'s permissions', () => {
+    const { template } = kmeansJob();
+    const [start] = Object.values(template.findResources('Custom::SageMakerTrainingJob')) as any[];
+    const dependsOn: string[] = start.DependsOn;
+    expect(dependsOn.some((id) => /StateChange[0-9A-F]{8}$/.test(id))).toBe(true);
+    expect(dependsOn.some((id) => /HandlerRolePermissions/.test(id))).toBe(true);
+  });
+
+  test('the handler runs in the VPC with its own security group, a KMS-encrypted environment and logs', () => {
+    const { stack, job, template } = kmeansJob();
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Starts, stops and reports'),
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: [Match.anyValue()] },
+      KmsKeyArn: stack.resolve(job.encryptionKey.keyArn),
+    });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+            Resource: stack.resolve(job.trainingJobArn),
+          }),
+          Match.objectLike({
+            Action: 'iam:PassRole',
+            Resource: stack.resolve(job.role.role.roleArn),
+            Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('the execution role reads the inputs, writes the output prefix and is trusted only for this construct\'s jobs', () => {
+    const { stack, data, job, template } = kmeansJob();
+    const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [stack.resolve(data.bucket.bucketArn), '/kmeans/train/*']] } }),
+      expect.objectContaining({ Action: expect.arrayContaining(['s3:PutObject']), Resource: { 'Fn::Join': ['', [stack.resolve(job.outputBucket.bucketArn), '/training/*']] } }),
+    ]));
+    template.hasResourceProperties('AWS::IAM::Role', {
+      Description: Match.stringLikeRegexp('Execution role of SageMaker training job'),
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({
+          Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':training-job/teststack-kmeans-[0-9a-f]{8}-\\*')])] }) } }),
+        })],
+      },
+    });
+  });
+
+  test('modelData is the deterministic artifact URI of the job', () => {
+    const { stack, job } = kmeansJob();
+    expect(job.modelDataKey).toBe(`training/${job.trainingJobName}/output/model.tar.gz`);
+    expect(stack.resolve(job.modelData)).toEqual({ 'Fn::Join': ['', ['s3://', stack.resolve(job.outputBucket.bucketName), `/training/${job.trainingJobName}/output/model.tar.gz`]] });
+    expect(job.trainingJobName).toMatch(/^[a-z0-9](-*[a-z0-9]){0,62}$/);
+  });
+
+  test('default configuration has no unacknowledged findings in the five packs', () => {
+    const { stack } = kmeansJob();
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+});
+
+describe('SecureTrainingJob names', () => {
+  test('the same configuration gives the same job name; any change gives a new one', () => {
+    const first = kmeansJob().job.trainingJobName;
+    expect(kmeansJob().job.trainingJobName).toBe(first);
+    expect(kmeansJob({ hyperparameters: { k: '11', feature_dim: '784' } }).job.trainingJobName).not.toBe(first);
+    expect(kmeansJob({ instanceType: InstanceType.ML_G5_XLARGE }).job.trainingJobName).not.toBe(first);
+    expect(kmeansJob().job.trainingJobName.slice(0, -12)).toBe(kmeansJob({ maxRuntime: Duration.hours(2) }).job.trainingJobName.slice(0, -12));
+  });
+});
+
+describe('SecureTrainingJob props', () => {
+  test('spot training with checkpoints under the output prefix', () => {
+    const { stack, job, template } = kmeansJob({ spot: true, maxRuntime: Duration.hours(2) });
+    const request = trainingJobRequest(template);
+    expect(request.EnableManagedSpotTraining).toBe(true);
+    expect(request.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200, MaxWaitTimeInSeconds: 10800 });
+    expect(request.CheckpointConfig).toEqual({
+      S3Uri: { 'Fn::Join': ['', ['s3://', stack.resolve(job.outputBucket.bucketName), `/training/checkpoints/${job.trainingJobName}/`]] },
+    });
+  });
+
+  test('instances, volume, runtime, environment, tags and input options are passed through', () => {
+    // GIVEN
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const repository = new ecr.Repository(stack, 'Repo');
+    // WHEN
+    new SecureTrainingJob(stack, 'Distributed', {
+      algorithm: Algorithm.fromEcrRepository(repository, 'v1', { supportsDistributedTraining: true }),
+      inputs: [
+        TrainingInput.s3('train', data.bucket, 'd/train/', { contentType: 'text/csv', distribution: S3DataDistribution.SHARDED_BY_S3_KEY, inputMode: InputMode.FAST_FILE, gzip: true }),
+        TrainingInput.manifest('validation', data.bucket, 'd/validation/manifest.json', { inputMode: InputMode.FAST_FILE }),
+      ],
+      instanceType: InstanceType.ML_P4D_24XLARGE,
+      instanceCount: 4,
+      volumeSize: Size.gibibytes(500),
+      maxRuntime: Duration.hours(6),
+      environment: { LOG_LEVEL: 'debug' },
+      tags: { team: 'ml-platform' },
+      outputPrefix: 'runs/',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // THEN
+    const request = trainingJobRequest(Template.fromStack(stack));
+    expect(request.ResourceConfig).toMatchObject({ InstanceType: 'ml.p4d.24xlarge', InstanceCount: 4, VolumeSizeInGB: 500 });
+    expect(request.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 21600 });
+    expect(request.Environment).toEqual({ LOG_LEVEL: 'debug' });
+    expect(request.Tags).toEqual([{ Key: 'team', Value: 'ml-platform' }]);
+    expect(request.AlgorithmSpecification.TrainingInputMode).toBe('FastFile');
+    expect(request.InputDataConfig).toEqual([
+      expect.objectContaining({ ChannelName: 'train', ContentType: 'text/csv', CompressionType: 'Gzip', DataSource: { S3DataSource: expect.objectContaining({ S3DataType: 'S3Prefix', S3DataDistributionType: 'ShardedByS3Key' }) } }),
+      expect.objectContaining({ ChannelName: 'validation', DataSource: { S3DataSource: expect.objectContaining({ S3DataType: 'ManifestFile' }) } }),
+    ]);
+    expect(JSON.stringify(request.OutputDataConfig.S3OutputPath)).toContain('/runs/');
+  });
+
+  test('a given network, key and output bucket are used and nothing new is created for them', () => {
+    const stack = newStack();
+    const network = new SageMakerNetwork(stack, 'Shared');
+    const artifacts = new SecureBucket(stack, 'Artifacts', { encryptionKey: network.encryptionKey });
+    const job = new SecureTrainingJob(stack, 'Job', {
+      algorithm: Algorithm.builtIn('kmeans'),
+      inputs: [TrainingInput.s3('train', artifacts.bucket, 'in/')],
+      hyperparameters: { k: '3', feature_dim: '2' },
+      network,
+      outputBucket: artifacts.bucket,
+    });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    expect(job.encryptionKey).toBe(network.encryptionKey);
+    // A built-in algorithm publishes its own metrics: none are sent.
+    expect(trainingJobRequest(template).AlgorithmSpecification.MetricDefinitions).toBeUndefined();
+  });
+
+  test('a job that may outlast the deploy\'s wait is flagged with a warning', () => {
+    const { stack } = kmeansJob({ maxRuntime: Duration.hours(20) });
+    Annotations.fromStack(stack).hasWarning('/TestStack/KMeans', Match.stringLikeRegexp('may run 20 hours but the deployment waits 12 hours'));
+  });
+
+  test('metrics are read per host from the training job namespace', () => {
+    const { stack, job } = kmeansJob();
+    const metric = job.metric('test:msd');
+    expect(metric.namespace).toBe('/aws/sagemaker/TrainingJobs');
+    expect(stack.resolve(metric.dimensions)).toEqual({ Host: `${job.trainingJobName}/algo-1` });
+    expect(job.metricGpuUtilization().metricName).toBe('GPUUtilization');
+    expect(job.metricCpuUtilization({ period: Duration.minutes(5) }).period.toMinutes()).toBe(5);
+  });
+});
+
+describe('SecureTrainingJob rejects bad input at synth', () => {
+  const expectError = (overrides: Partial<SecureTrainingJobProps>, message: RegExp) => {
+    expect(() => kmeansJob(overrides)).toThrow(message);
+  };
+
+  test('a hyperparameter the algorithm does not accept', () => {
+    expectError({ hyperparameters: { k: '10', feature_dim: '784', learning_rate: '0.1' } },
+      /hyperparameters.learning_rate: got "0.1"; allowed: names the kmeans algorithm accepts: feature_dim, k,/);
+  });
+
+  test('a missing required hyperparameter', () => {
+    expectError({ hyperparameters: { feature_dim: '784' } }, /hyperparameters: got \["feature_dim"\]; allowed: a set that includes k/);
+  });
+
+  test('more than 100 hyperparameters', () => {
+    const many = Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`p${i}`, '1']));
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    expect(() => new SecureTrainingJob(stack, 'Job', {
+      algorithm: Algorithm.fromAsset(__dirname), inputs: [TrainingInput.s3('train', data.bucket, 'x/')], hyperparameters: many,
+    })).toThrow(/hyperparameters: got "101 hyperparameters"; allowed: at most 100/);
+  });
+
+  test('channel names SageMaker rejects, channels the algorithm does not read, and duplicates', () => {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    expect(() => new SecureTrainingJob(stack, 'Job', {
+      algorithm: Algorithm.kmeans(),
+      hyperparameters: { k: '2', feature_dim: '2' },
+      inputs: [TrainingInput.s3('train data', data.bucket, 'a/'), TrainingInput.s3('validation', data.bucket, 'b/'), TrainingInput.s3('test', data.bucket, 'c/'), TrainingInput.s3('test', data.bucket, 'd/')],
+    })).toThrow(/inputs\[\].channelName: got "train data"; allowed: 1 to 64 letters[\s\S]*inputs\[\].channelName: got "validation"; allowed: a channel the kmeans algorithm reads: train, test[\s\S]*inputs\[\].channelName: got "test"; allowed: each channel once/);
+  });
+
+  test('maxWait shorter than maxRuntime', () => {
+    expectError({ spot: true, maxRuntime: Duration.hours(4), maxWait: Duration.hours(3) }, /maxWait: got "3 hours"; allowed: at least maxRuntime \(4 hours\)/);
+  });
+
+  test('spot on an algorithm that cannot resume from a checkpoint', () => {
+    expectError({ algorithm: Algorithm.builtIn('kmeans'), spot: true }, /spot: got true; allowed: false for kmeans: it cannot resume from a checkpoint/);
+  });
+
+  test('more than one instance for a single-host algorithm', () => {
+    expectError({ instanceCount: 2 }, /instanceCount: got 2; allowed: 1: the kmeans algorithm trains on a single host/);
+  });
+
+  test('a wait longer than CloudFormation allows, and every problem in one error', () => {
+    let message = '';
+    try {
+      kmeansJob({ waitTimeout: Duration.hours(13), maxRuntime: Duration.days(30), instanceCount: 0 });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/SecureTrainingJob at 'TestStack\/KMeans' has invalid props/);
+    expect(message).toMatch(/waitTimeout: got "13 hours"; allowed: from 1 minute to 12 hours/);
+    expect(message).toMatch(/maxRuntime: got "30 days"; allowed: from 1 second to 28 days/);
+    expect(message).toMatch(/instanceCount: got 0; allowed: a whole number of at least 1/);
+  });
+});
