@@ -5,5 +5,6 @@ export * from './core/network';
 export * from './core/roles';
 export * from './core/algorithm';
 export * from './training/inputs';
+export * from './training/training-settings';
 export * from './training/secure-training-job';
 export * from './nag/sagemaker-checks';

@@ -25,6 +25,11 @@ const TRAINING_JOB = {
   EnableManagedSpotTraining: 'false',
 };
 
+/** A custom resource event for the training job resource. */
+function trainingEvent(requestType: 'Create' | 'Update' | 'Delete', properties: Record<string, unknown> = {}, physicalResourceId = 'existing') {
+  return cloudFormation.event(requestType, properties, physicalResourceId, 'Custom::SageMakerTrainingJob');
+}
+
 const notFound = Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' });
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
@@ -47,7 +52,7 @@ describe('sagemaker-job handler: Create and Update', () => {
     sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
     sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: ARN });
     // WHEN
-    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    await handler(trainingEvent('Create', { TrainingJob: TRAINING_JOB }));
     // THEN
     const request = sagemaker.commandCalls(CreateTrainingJobCommand)[0].args[0].input;
     expect(request).toMatchObject({
@@ -60,13 +65,13 @@ describe('sagemaker-job handler: Create and Update', () => {
       HyperParameters: { k: '10', feature_dim: '784' },
     });
     expect(cloudFormation.responses).toEqual([expect.objectContaining({
-      Status: 'SUCCESS', PhysicalResourceId: NAME, Data: { TrainingJobName: NAME, TrainingJobArn: ARN },
+      Status: 'SUCCESS', PhysicalResourceId: NAME, Data: { JobName: NAME, JobArn: ARN },
     })]);
   });
 
   test('a duplicate Create (CloudFormation retry) does not start a second job', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobArn: ARN, TrainingJobStatus: 'InProgress' });
-    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    await handler(trainingEvent('Create', { TrainingJob: TRAINING_JOB }));
     expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(0);
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
   });
@@ -74,13 +79,13 @@ describe('sagemaker-job handler: Create and Update', () => {
   test('a Create racing another one (ResourceInUse) succeeds with the existing job', async () => {
     sagemaker.on(DescribeTrainingJobCommand).rejectsOnce(notFound).resolves({ TrainingJobArn: ARN, TrainingJobStatus: 'InProgress' });
     sagemaker.on(CreateTrainingJobCommand).rejects(Object.assign(new Error('Job already exists'), { name: 'ResourceInUse' }));
-    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
-    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', Data: { TrainingJobArn: ARN } });
+    await handler(trainingEvent('Create', { TrainingJob: TRAINING_JOB }));
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', Data: { JobArn: ARN } });
   });
 
   test('Update with the same configuration (same name) starts no job', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobArn: ARN, TrainingJobStatus: 'Completed' });
-    await handler(cloudFormation.event('Update', { TrainingJob: TRAINING_JOB }, NAME));
+    await handler(trainingEvent('Update', { TrainingJob: TRAINING_JOB }, NAME));
     expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(0);
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
   });
@@ -89,7 +94,7 @@ describe('sagemaker-job handler: Create and Update', () => {
     const renamed = { ...TRAINING_JOB, TrainingJobName: 'platform-kmeans-1a2b3c4d-ffffffffffff' };
     sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
     sagemaker.on(CreateTrainingJobCommand).resolves({ TrainingJobArn: 'arn:new' });
-    await handler(cloudFormation.event('Update', { TrainingJob: renamed }, NAME));
+    await handler(trainingEvent('Update', { TrainingJob: renamed }, NAME));
     expect(sagemaker.commandCalls(CreateTrainingJobCommand)[0].args[0].input.TrainingJobName).toBe(renamed.TrainingJobName);
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: renamed.TrainingJobName });
   });
@@ -97,7 +102,7 @@ describe('sagemaker-job handler: Create and Update', () => {
   test('throttling is retried with backoff until the call succeeds', async () => {
     sagemaker.on(DescribeTrainingJobCommand).rejectsOnce(throttled()).rejects(notFound);
     sagemaker.on(CreateTrainingJobCommand).rejectsOnce(throttled()).rejectsOnce(throttled()).resolves({ TrainingJobArn: ARN });
-    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    await handler(trainingEvent('Create', { TrainingJob: TRAINING_JOB }));
     expect(sagemaker.commandCalls(CreateTrainingJobCommand)).toHaveLength(3);
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
   });
@@ -105,34 +110,34 @@ describe('sagemaker-job handler: Create and Update', () => {
   test('a rejected request fails the resource with SageMaker\'s message', async () => {
     sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
     sagemaker.on(CreateTrainingJobCommand).rejects(Object.assign(new Error('The account-level service limit is 0 Instances'), { name: 'ResourceLimitExceeded' }));
-    await handler(cloudFormation.event('Create', { TrainingJob: TRAINING_JOB }));
+    await handler(trainingEvent('Create', { TrainingJob: TRAINING_JOB }));
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILED', Reason: 'ResourceLimitExceeded: The account-level service limit is 0 Instances' });
   });
 
   test('a request without a job name fails the resource', async () => {
-    await handler(cloudFormation.event('Create', { TrainingJob: { ...TRAINING_JOB, TrainingJobName: undefined } }));
-    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('no TrainingJobName') });
+    await handler(trainingEvent('Create', { TrainingJob: { ...TRAINING_JOB, TrainingJobName: undefined } }));
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining('The request has no TrainingJobName') });
   });
 });
 
 describe('sagemaker-job handler: Delete', () => {
   test('a running job is stopped', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'InProgress' });
-    await handler(cloudFormation.event('Delete', {}, NAME));
+    await handler(trainingEvent('Delete', {}, NAME));
     expect(sagemaker.commandCalls(StopTrainingJobCommand)[0].args[0].input).toEqual({ TrainingJobName: NAME });
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: NAME });
   });
 
   test.each(['Completed', 'Failed', 'Stopped', 'Stopping'])('a %s job is left alone', async (status) => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: status as any });
-    await handler(cloudFormation.event('Delete', {}, NAME));
+    await handler(trainingEvent('Delete', {}, NAME));
     expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
   });
 
   test('a job that was never created (failed Create) is ignored', async () => {
     sagemaker.on(DescribeTrainingJobCommand).rejects(notFound);
-    await handler(cloudFormation.event('Delete', {}, 'Resource'));
+    await handler(trainingEvent('Delete', {}, 'Resource'));
     expect(sagemaker.commandCalls(StopTrainingJobCommand)).toHaveLength(0);
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'Resource' });
   });
@@ -140,14 +145,14 @@ describe('sagemaker-job handler: Delete', () => {
 
 describe('sagemaker-job handler: the state-change signal', () => {
   test('Completed signals SUCCESS to the wait condition handle', async () => {
-    await handler({ signal: { waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Completed' } });
+    await handler({ signal: { kind: 'training', waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Completed' } });
     expect(cloudFormation.responses).toEqual([{ Status: 'SUCCESS', UniqueId: NAME, Reason: `Training job ${NAME} completed`, Data: 'Completed' }]);
     expect(sagemaker.calls()).toHaveLength(0);
   });
 
   test('Failed signals FAILURE with the job\'s FailureReason', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Failed', FailureReason: 'AlgorithmError: k must be at most the number of rows' });
-    await handler({ signal: { waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Failed' } });
+    await handler({ signal: { kind: 'training', waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Failed' } });
     expect(cloudFormation.responses[0]).toMatchObject({
       Status: 'FAILURE', UniqueId: NAME, Reason: `Training job ${NAME} failed: AlgorithmError: k must be at most the number of rows`,
     });
@@ -155,7 +160,7 @@ describe('sagemaker-job handler: the state-change signal', () => {
 
   test('Stopped signals FAILURE, with a reason even when SageMaker gives none', async () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Stopped' });
-    await handler({ signal: { waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Stopped' } });
+    await handler({ signal: { kind: 'training', waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Stopped' } });
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILURE', Reason: `Training job ${NAME} stopped: no failure reason given` });
   });
 });

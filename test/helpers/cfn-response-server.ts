@@ -31,14 +31,19 @@ export class CfnResponseServer {
   }
 
   /** A custom resource event of the given type that answers to this server. */
-  public event(requestType: 'Create' | 'Update' | 'Delete', properties: Record<string, unknown> = {}, physicalResourceId = 'existing'): CloudFormationCustomResourceEvent {
+  public event(
+    requestType: 'Create' | 'Update' | 'Delete',
+    properties: Record<string, unknown> = {},
+    physicalResourceId = 'existing',
+    resourceType = 'Custom::Test',
+  ): CloudFormationCustomResourceEvent {
     const base = {
       ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:handler',
       ResponseURL: this.url,
       StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/s/1',
       RequestId: `request-${this.responses.length}`,
       LogicalResourceId: 'Resource',
-      ResourceType: 'Custom::Test',
+      ResourceType: resourceType,
       ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:handler', ...properties },
     };
     if (requestType === 'Create') return { ...base, RequestType: 'Create' };

@@ -120,7 +120,7 @@ describe('SecureTrainingJob defaults', () => {
       expect.objectContaining({ Action: expect.arrayContaining(['s3:PutObject']), Resource: { 'Fn::Join': ['', [stack.resolve(job.outputBucket.bucketArn), '/training/*']] } }),
     ]));
     template.hasResourceProperties('AWS::IAM::Role', {
-      Description: Match.stringLikeRegexp('Execution role of SageMaker training job'),
+      Description: Match.stringLikeRegexp('Execution role of SageMaker training in TestStack/KMeans'),
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({
           Condition: Match.objectLike({ ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':training-job/teststack-kmeans-[0-9a-f]{8}-\\*')])] }) } }),

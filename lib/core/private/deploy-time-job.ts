@@ -10,6 +10,8 @@ import type { SageMakerNetwork } from '../network';
 
 /** How one kind of SageMaker job is started, watched and named in its state-change events. */
 export interface JobKind {
+  /** The handler's name for the kind in state-change signals. */
+  readonly signalKind: string;
   /** e.g. `Custom::SageMakerTrainingJob` */
   readonly resourceType: string;
   /** The custom resource property carrying the Create request, e.g. `TrainingJob`. */
@@ -26,6 +28,7 @@ export interface JobKind {
 }
 
 export const TRAINING_JOB: JobKind = {
+  signalKind: 'training',
   resourceType: 'Custom::SageMakerTrainingJob',
   requestProperty: 'TrainingJob',
   arnResource: 'training-job',
@@ -33,6 +36,17 @@ export const TRAINING_JOB: JobKind = {
   nameField: 'TrainingJobName',
   statusField: 'TrainingJobStatus',
   actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+};
+
+export const TUNING_JOB: JobKind = {
+  signalKind: 'tuning',
+  resourceType: 'Custom::SageMakerTuningJob',
+  requestProperty: 'TuningJob',
+  arnResource: 'hyper-parameter-tuning-job',
+  detailType: 'SageMaker HyperParameter Tuning Job State Change',
+  nameField: 'HyperParameterTuningJobName',
+  statusField: 'HyperParameterTuningJobStatus',
+  actions: ['sagemaker:CreateHyperParameterTuningJob', 'sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob', 'sagemaker:AddTags'],
 };
 
 export interface DeployTimeJobProps {
@@ -67,13 +81,16 @@ export class DeployTimeJob extends Construct {
   /** The job's ARN. */
   public readonly jobArn: string;
 
+  /** The function that starts, stops and reports the job; it can serve related resources too. */
+  public readonly handler: DeployTimeFunction;
+
   constructor(scope: Construct, id: string, props: DeployTimeJobProps) {
     super(scope, id);
     const { kind, jobName } = props;
     const stack = Stack.of(this);
     this.jobArn = stack.formatArn({ service: 'sagemaker', resource: kind.arnResource, resourceName: jobName.toLowerCase() });
 
-    const handler = new DeployTimeFunction(this, 'Handler', {
+    const handler = this.handler = new DeployTimeFunction(this, 'Handler', {
       handler: 'sagemaker-job',
       description: `Starts, stops and reports SageMaker ${kind.arnResource} ${jobName}`,
       encryptionKey: props.encryptionKey,
@@ -81,6 +98,13 @@ export class DeployTimeJob extends Construct {
       timeout: Duration.minutes(5),
     });
     handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: kind.actions, resources: [this.jobArn] }));
+    // SageMaker checks that the caller may use the job's key for the volumes it encrypts.
+    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [props.encryptionKey.keyArn] }));
+    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['kms:CreateGrant'],
+      resources: [props.encryptionKey.keyArn],
+      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
+    }));
     handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['iam:PassRole'],
       resources: [props.executionRole.roleArn],
@@ -100,6 +124,7 @@ export class DeployTimeJob extends Construct {
     stateChange.addTarget(new targets.LambdaFunction(handler.function, {
       event: events.RuleTargetInput.fromObject({
         signal: {
+          kind: kind.signalKind,
           waitHandleUrl: handle.ref,
           jobName: events.EventField.fromPath(`$.detail.${kind.nameField}`),
           // The failure reason is read from the job itself: an absent field would break the template.

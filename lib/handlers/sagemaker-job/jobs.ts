@@ -1,0 +1,71 @@
+import {
+  CreateHyperParameterTuningJobCommand, CreateHyperParameterTuningJobRequest, CreateTrainingJobCommand, CreateTrainingJobRequest,
+  DescribeHyperParameterTuningJobCommand, DescribeTrainingJobCommand, SageMakerClient, StopHyperParameterTuningJobCommand,
+  StopTrainingJobCommand,
+} from '@aws-sdk/client-sagemaker';
+import { createRequest } from './request';
+import { withRetries } from '../shared/retry';
+
+export const sagemaker = new SageMakerClient({ maxAttempts: 1 });
+
+/** What the handler needs to know of a job, whatever its kind. */
+export interface JobState {
+  readonly arn?: string;
+  readonly status?: string;
+  readonly failureReason?: string;
+}
+
+/** One kind of SageMaker job, behind the same four operations. */
+export interface JobApi {
+  /** The custom resource property that carries the Create request. */
+  readonly requestProperty: string;
+  /** Words for messages, e.g. `Training job`. */
+  readonly noun: string;
+  /** The job's name in its Create request. */
+  nameOf(request: unknown): string;
+  create(request: unknown): Promise<string | undefined>;
+  describe(name: string): Promise<JobState | undefined>;
+  stop(name: string): Promise<void>;
+}
+
+export const TRAINING: JobApi = {
+  requestProperty: 'TrainingJob',
+  noun: 'Training job',
+  nameOf: (request) => createRequest<CreateTrainingJobRequest>(request, 'TrainingJobName').TrainingJobName!,
+  create: async (request) => (await withRetries(() => sagemaker.send(new CreateTrainingJobCommand(
+    createRequest<CreateTrainingJobRequest>(request, 'TrainingJobName'))))).TrainingJobArn,
+  describe: (name) => ifExists(async () => {
+    const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+    return { arn: job.TrainingJobArn, status: job.TrainingJobStatus, failureReason: job.FailureReason };
+  }),
+  stop: async (name) => {
+    await withRetries(() => sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: name })));
+  },
+};
+
+export const TUNING: JobApi = {
+  requestProperty: 'TuningJob',
+  noun: 'Tuning job',
+  nameOf: (request) => createRequest<CreateHyperParameterTuningJobRequest>(request, 'HyperParameterTuningJobName').HyperParameterTuningJobName!,
+  create: async (request) => (await withRetries(() => sagemaker.send(new CreateHyperParameterTuningJobCommand(
+    createRequest<CreateHyperParameterTuningJobRequest>(request, 'HyperParameterTuningJobName'))))).HyperParameterTuningJobArn,
+  describe: (name) => ifExists(async () => {
+    const job = await sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name }));
+    return { arn: job.HyperParameterTuningJobArn, status: job.HyperParameterTuningJobStatus, failureReason: job.FailureReason };
+  }),
+  stop: async (name) => {
+    await withRetries(() => sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
+  },
+};
+
+/** Runs a Describe with retries; undefined when the job does not exist. */
+export async function ifExists<T>(describe: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await withRetries(describe);
+  } catch (error) {
+    const { name: type, message } = error as Error;
+    // SageMaker reports an unknown job as a ValidationException "Requested resource not found".
+    if (type === 'ResourceNotFound' || (type === 'ValidationException' && /not found/i.test(message))) return undefined;
+    throw error;
+  }
+}
