@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { NetworkStack } from './network-stack';
 import { TrainingStack } from './training-stack';
+import { TuningStack } from './tuning-stack';
 
 /**
  * Adds the reference platform's stacks to an app. Shared by `bin/app.ts` (what `npm run synth`
@@ -15,5 +16,10 @@ export function buildPlatform(app: App): Stack[] {
     network: network.network,
     data: network.data,
   });
-  return [network, training];
+  const tuning = new TuningStack(app, 'SageMakerPlatform-Tuning', {
+    description: 'SageMaker platform: deploy-time hyperparameter tuning and the tuned model (sagemaker-secure-constructs)',
+    network: network.network,
+    data: network.data,
+  });
+  return [network, training, tuning];
 }

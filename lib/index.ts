@@ -8,3 +8,6 @@ export * from './training/inputs';
 export * from './training/training-settings';
 export * from './training/secure-training-job';
 export * from './nag/sagemaker-checks';
+export * from './tuning/ranges';
+export * from './tuning/strategy';
+export * from './tuning/tuned-model';

@@ -1,5 +1,6 @@
 import {
-  CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient, StopTrainingJobCommand,
+  CreateHyperParameterTuningJobCommand, CreateTrainingJobCommand, DescribeHyperParameterTuningJobCommand, DescribeTrainingJobCommand,
+  SageMakerClient, StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lib/handlers/sagemaker-job';
@@ -162,5 +163,95 @@ describe('sagemaker-job handler: the state-change signal', () => {
     sagemaker.on(DescribeTrainingJobCommand).resolves({ TrainingJobStatus: 'Stopped' });
     await handler({ signal: { kind: 'training', waitHandleUrl: cloudFormation.url, jobName: NAME, status: 'Stopped' } });
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILURE', Reason: `Training job ${NAME} stopped: no failure reason given` });
+  });
+});
+
+describe('sagemaker-job handler: tuning jobs', () => {
+  const TUNING_NAME = 'platform-tuned-0123456789ab';
+  const TUNING_JOB = {
+    HyperParameterTuningJobName: TUNING_NAME,
+    HyperParameterTuningJobConfig: {
+      Strategy: 'Bayesian',
+      HyperParameterTuningJobObjective: { Type: 'Minimize', MetricName: 'validation:objective_loss' },
+      ResourceLimits: { MaxNumberOfTrainingJobs: '20', MaxParallelTrainingJobs: '2' },
+      ParameterRanges: { ContinuousParameterRanges: [{ Name: 'learning_rate', MinValue: '0.0001', MaxValue: '0.1', ScalingType: 'Logarithmic' }] },
+      TrainingJobEarlyStoppingType: 'Off',
+    },
+    TrainingJobDefinition: { ...TRAINING_JOB, TrainingJobName: undefined, StaticHyperParameters: { predictor_type: 'binary_classifier' } },
+  };
+  const tuningEvent = (requestType: 'Create' | 'Delete', physicalResourceId = 'existing') =>
+    cloudFormation.event(requestType, { TuningJob: TUNING_JOB }, physicalResourceId, 'Custom::SageMakerTuningJob');
+  const bestEvent = (requestType: 'Create' | 'Delete') =>
+    cloudFormation.event(requestType, { TuningJobName: TUNING_NAME }, 'best', 'Custom::SageMakerBestTrainingJob');
+
+  test('Create starts the tuning job with numbers restored and range bounds left as strings', async () => {
+    sagemaker.on(DescribeHyperParameterTuningJobCommand).rejects(notFound);
+    sagemaker.on(CreateHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobArn: 'arn:tuning' });
+    await handler(tuningEvent('Create'));
+    const request = sagemaker.commandCalls(CreateHyperParameterTuningJobCommand)[0].args[0].input;
+    expect(request.HyperParameterTuningJobConfig).toMatchObject({
+      ResourceLimits: { MaxNumberOfTrainingJobs: 20, MaxParallelTrainingJobs: 2 },
+      ParameterRanges: { ContinuousParameterRanges: [{ MinValue: '0.0001', MaxValue: '0.1' }] },
+    });
+    expect(request.TrainingJobDefinition).toMatchObject({ ResourceConfig: { InstanceCount: 2 }, EnableNetworkIsolation: true, StaticHyperParameters: { predictor_type: 'binary_classifier' } });
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: TUNING_NAME, Data: { JobArn: 'arn:tuning' } });
+  });
+
+  test('throttling on Create is retried', async () => {
+    sagemaker.on(DescribeHyperParameterTuningJobCommand).rejects(notFound);
+    sagemaker.on(CreateHyperParameterTuningJobCommand).rejectsOnce(throttled()).resolves({ HyperParameterTuningJobArn: 'arn:tuning' });
+    await handler(tuningEvent('Create'));
+    expect(sagemaker.commandCalls(CreateHyperParameterTuningJobCommand)).toHaveLength(2);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('Delete stops a running tuning job', async () => {
+    sagemaker.on(DescribeHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobStatus: 'InProgress' } as any);
+    await handler(tuningEvent('Delete', TUNING_NAME));
+    expect(sagemaker.commandCalls(StopHyperParameterTuningJobCommand)[0].args[0].input).toEqual({ HyperParameterTuningJobName: TUNING_NAME });
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('a failed tuning job signals FAILURE with its reason', async () => {
+    sagemaker.on(DescribeHyperParameterTuningJobCommand).resolves({ HyperParameterTuningJobStatus: 'Failed', FailureReason: 'All training jobs failed' } as any);
+    await handler({ signal: { kind: 'tuning', waitHandleUrl: cloudFormation.url, jobName: TUNING_NAME, status: 'Failed' } });
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILURE', Reason: `Tuning job ${TUNING_NAME} failed: All training jobs failed` });
+  });
+
+  test('the best training job, its objective value and artifact are read after the tuning job', async () => {
+    sagemaker.on(DescribeHyperParameterTuningJobCommand).resolves({
+      HyperParameterTuningJobStatus: 'Completed',
+      BestTrainingJob: { TrainingJobName: `${TUNING_NAME}-007-abcdef12`, FinalHyperParameterTuningJobObjectiveMetric: { MetricName: 'validation:objective_loss', Value: 0.0712 } },
+    } as any);
+    sagemaker.on(DescribeTrainingJobCommand, { TrainingJobName: `${TUNING_NAME}-007-abcdef12` })
+      .resolves({ ModelArtifacts: { S3ModelArtifacts: `s3://b/training/${TUNING_NAME}-007-abcdef12/output/model.tar.gz` } } as any);
+    await handler(bestEvent('Create'));
+    expect(cloudFormation.responses[0]).toMatchObject({
+      Status: 'SUCCESS',
+      PhysicalResourceId: `${TUNING_NAME}-007-abcdef12`,
+      Data: {
+        BestTrainingJobName: `${TUNING_NAME}-007-abcdef12`,
+        BestObjectiveValue: '0.0712',
+        ModelData: `s3://b/training/${TUNING_NAME}-007-abcdef12/output/model.tar.gz`,
+      },
+    });
+  });
+
+  test('a tuning job without a completed training job fails the best-job resource with a clear reason', async () => {
+    sagemaker.on(DescribeHyperParameterTuningJobCommand).resolves({
+      HyperParameterTuningJobStatus: 'Completed',
+      TrainingJobStatusCounters: { Completed: 0, NonRetryableError: 18, RetryableError: 0, Stopped: 2 },
+    } as any);
+    await handler(bestEvent('Create'));
+    expect(cloudFormation.responses[0]).toMatchObject({
+      Status: 'FAILED',
+      Reason: `Error: Tuning job ${TUNING_NAME} ended (Completed) without a completed training job to use: 18 failed, 2 stopped`,
+    });
+  });
+
+  test('deleting the best-job resource calls nothing', async () => {
+    await handler(bestEvent('Delete'));
+    expect(sagemaker.calls()).toHaveLength(0);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: 'best' });
   });
 });

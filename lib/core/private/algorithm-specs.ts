@@ -34,9 +34,9 @@ export const KMEANS: AlgorithmSpec = {
   required: ['feature_dim', 'k'],
 };
 
+/** The evaluation metrics, on the validation and test channels (SageMaker takes at most 40 definitions). */
 const LINEAR_LEARNER_METRICS = ['objective_loss', 'binary_classification_accuracy', 'binary_f_beta', 'precision', 'recall',
-  'mse', 'rmse', 'absolute_loss', 'r2', 'multiclass_accuracy', 'multiclass_top_k_accuracy', 'macro_f_beta',
-  'macro_precision', 'macro_recall', 'roc_auc_score', 'dcg'];
+  'rmse', 'mse', 'absolute_loss', 'multiclass_accuracy', 'macro_f_beta'];
 
 export const LINEAR_LEARNER: AlgorithmSpec = {
   hyperparameters: [
@@ -49,7 +49,10 @@ export const LINEAR_LEARNER: AlgorithmSpec = {
     'quantile', 'target_precision', 'target_recall', 'unbias_data', 'unbias_label', 'use_bias', 'use_lr_scheduler', 'wd',
     ...SAGEMAKER_RESERVED,
   ],
-  metrics: ['train', 'validation', 'test'].flatMap((channel) => LINEAR_LEARNER_METRICS.map((m) => qualityMetric(channel, m))),
+  metrics: [
+    qualityMetric('train', 'objective_loss'),
+    ...['validation', 'test'].flatMap((channel) => LINEAR_LEARNER_METRICS.map((m) => qualityMetric(channel, m))),
+  ],
   channels: ['train', 'validation', 'test'],
   required: ['predictor_type'],
 };

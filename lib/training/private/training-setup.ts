@@ -12,6 +12,7 @@ import { TrainingSettings } from '../training-settings';
 
 /** SageMaker's limits, from the CreateTrainingJob API reference. */
 const MAX_HYPERPARAMETERS = 100;
+const MAX_METRIC_DEFINITIONS = 40;
 const CHANNEL_NAME = /^[A-Za-z0-9.\-_]{1,64}$/;
 const MAX_RUNTIME = Duration.days(28);
 export const MAX_WAIT_CONDITION = Duration.hours(12);
@@ -109,6 +110,8 @@ export function renderTags(tags?: { [key: string]: string }): Array<{ Key: strin
 /** Checks the settings every training run shares; problems are added, not thrown. */
 export function checkTrainingSettings(problems: ValidationProblems, settings: TrainingSettings): void {
   const { algorithm } = settings;
+  problems.require(algorithm.metricDefinitions.length <= MAX_METRIC_DEFINITIONS, 'algorithm.metricDefinitions',
+    `${algorithm.metricDefinitions.length} definitions`, `at most ${MAX_METRIC_DEFINITIONS}`);
   problems.require(settings.inputs.length > 0, 'inputs', [], 'at least one channel');
   const seen = new Set<string>();
   for (const input of settings.inputs) {

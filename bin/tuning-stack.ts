@@ -1,0 +1,44 @@
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import {
+  Algorithm, HyperparameterRange, InstanceType, SageMakerNetwork, SecureBucket, TrainingInput, TunedModel, TuningObjective, TuningStrategy,
+} from '../lib';
+
+export interface TuningStackProps extends StackProps {
+  readonly network: SageMakerNetwork;
+  readonly data: SecureBucket;
+}
+
+/**
+ * Tuning at deploy time: the companion Linear Learner searched over learning rate, batch size and
+ * regularization with Bayesian optimization; its best training job becomes the platform's model.
+ */
+export class TuningStack extends Stack {
+  public readonly churn: TunedModel;
+
+  constructor(scope: Construct, id: string, props: TuningStackProps) {
+    super(scope, id, props);
+    this.churn = new TunedModel(this, 'Churn', {
+      network: props.network,
+      algorithm: Algorithm.linearLearner(),
+      inputs: [
+        TrainingInput.s3('train', props.data.bucket, 'churn/train/', { contentType: 'text/csv' }),
+        TrainingInput.s3('validation', props.data.bucket, 'churn/validation/', { contentType: 'text/csv' }),
+      ],
+      staticHyperparameters: { predictor_type: 'binary_classifier', feature_dim: '20', epochs: '15' },
+      objective: TuningObjective.minimize('validation:objective_loss'),
+      ranges: [
+        HyperparameterRange.continuous('learning_rate', 1e-4, 1e-1, { scaling: 'Logarithmic' }),
+        HyperparameterRange.integer('mini_batch_size', 100, 5000),
+        HyperparameterRange.continuous('wd', 1e-6, 1e-2, { scaling: 'Logarithmic' }),
+      ],
+      strategy: TuningStrategy.BAYESIAN,
+      maxJobs: 20,
+      maxParallelJobs: 2,
+      instanceType: InstanceType.ML_C5_2XLARGE,
+      maxRuntime: Duration.hours(1),
+      outputBucket: props.data.bucket,
+      outputPrefix: 'models/churn/',
+    });
+  }
+}
