@@ -52,7 +52,7 @@ export class TuningStrategy {
     /** The strategy's SageMaker name. */
     public readonly name: string,
     /** Hyperband's resource settings. */
-    public readonly hyperband?: HyperbandOptions,
+    public readonly hyperbandOptions?: HyperbandOptions,
   ) {}
 }
 

@@ -263,8 +263,8 @@ function tuningJobConfig(props: TunedModelProps): Record<string, any> {
     },
     ParameterRanges: ranges,
     TrainingJobEarlyStoppingType: props.earlyStopping ?? EarlyStopping.OFF,
-    StrategyConfig: strategy.hyperband ? {
-      HyperbandStrategyConfig: { MinResource: strategy.hyperband.minResource, MaxResource: strategy.hyperband.maxResource },
+    StrategyConfig: strategy.hyperbandOptions ? {
+      HyperbandStrategyConfig: { MinResource: strategy.hyperbandOptions.minResource, MaxResource: strategy.hyperbandOptions.maxResource },
     } : undefined,
     TuningJobCompletionCriteria: criteria ? {
       TargetObjectiveMetricValue: criteria.targetObjectiveValue,
@@ -303,10 +303,10 @@ function validate(scope: Construct, id: string, props: TunedModelProps): void {
       'only categorical ranges (Grid runs every combination)');
     problems.require(props.maxJobs === undefined, 'maxJobs', props.maxJobs, 'nothing with Grid (it runs every combination)');
   }
-  if (strategy.hyperband) {
-    const { minResource, maxResource } = strategy.hyperband;
+  if (strategy.hyperbandOptions) {
+    const { minResource, maxResource } = strategy.hyperbandOptions;
     problems.require(Number.isInteger(minResource) && Number.isInteger(maxResource) && minResource >= 1 && minResource < maxResource,
-      'strategy.hyperband', `minResource ${minResource}, maxResource ${maxResource}`, 'whole numbers with 1 <= minResource < maxResource');
+      'strategy', `Hyperband with minResource ${minResource}, maxResource ${maxResource}`, 'whole numbers with 1 <= minResource < maxResource');
     problems.require(props.earlyStopping !== EarlyStopping.AUTO, 'earlyStopping', props.earlyStopping, 'Off with Hyperband (it stops jobs itself)');
   }
   const maxJobs = props.maxJobs ?? 20;

@@ -234,7 +234,7 @@ describe('TunedModel rejects bad input at synth', () => {
 
   test('Hyperband with bad resource settings or early stopping', () => {
     expectError({ strategy: TuningStrategy.hyperband({ minResource: 10, maxResource: 5 }), earlyStopping: EarlyStopping.AUTO },
-      /strategy.hyperband: got "minResource 10, maxResource 5"; allowed: whole numbers with 1 <= minResource < maxResource[\s\S]*earlyStopping: got "Auto"; allowed: Off with Hyperband/);
+      /strategy: got "Hyperband with minResource 10, maxResource 5"; allowed: whole numbers with 1 <= minResource < maxResource[\s\S]*earlyStopping: got "Auto"; allowed: Off with Hyperband/);
   });
 
   test('more parallel jobs than jobs, and more than 30 ranges', () => {
