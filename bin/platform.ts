@@ -1,5 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
+import { FeatureStack } from './feature-stack';
 import { NetworkStack } from './network-stack';
+import { ServingStack } from './serving-stack';
 import { TrainingStack } from './training-stack';
 import { TuningStack } from './tuning-stack';
 
@@ -21,5 +23,13 @@ export function buildPlatform(app: App): Stack[] {
     network: network.network,
     data: network.data,
   });
-  return [network, training, tuning];
+  const features = new FeatureStack(app, 'SageMakerPlatform-Features', {
+    description: 'SageMaker platform: feature store with online and offline stores (sagemaker-secure-constructs)',
+    network: network.network,
+  });
+  const serving = new ServingStack(app, 'SageMakerPlatform-Serving', {
+    description: 'SageMaker platform: serving (sagemaker-secure-constructs)',
+    customers: features.customers,
+  });
+  return [network, training, tuning, features, serving];
 }

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SageMakerKey } from './encryption';
 import { DeployTimeFunction } from './private/deploy-time-function';
-import { ManagedPolicyRole } from './private/managed-policy-role';
+import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './private/nag-acknowledgments';
 import { ValidationProblems } from './private/validation';
 

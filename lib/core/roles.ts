@@ -3,10 +3,10 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct } from 'constructs';
-import { ManagedPolicyRole } from './private/managed-policy-role';
+import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './private/nag-acknowledgments';
+import { acknowledgeWildcardResource } from './private/wildcard-acknowledgment';
 
 /**
  * Properties of a {@link SageMakerExecutionRole}.
@@ -43,7 +43,6 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
 
   private readonly managedRole: ManagedPolicyRole;
   private readonly granted = new Set<string>();
-  private readonly patternGrants: Array<{ resourceArn: string; reason: string }> = [];
 
   constructor(scope: Construct, id: string, props: SageMakerExecutionRoleProps = {}) {
     super(scope, id);
@@ -59,10 +58,6 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     });
     this.role = this.managedRole;
     this.grantPrincipal = this.managedRole;
-    // cdk-nag names a wildcard finding after the resource as the template renders it, which for
-    // a bucket in another stack is an import known only once references are resolved: name the
-    // acknowledgments then, before the rule packs run.
-    this.node.addValidation({ validate: () => this.acknowledgePatternGrants() });
   }
 
   /**
@@ -227,17 +222,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
 
   /** Acknowledges the wildcard finding for a resource ARN pattern granted on purpose. */
   private acknowledgeResource(resourceArn: string, reason: string): void {
-    this.patternGrants.push({ resourceArn, reason });
-  }
-
-  private acknowledgePatternGrants(): string[] {
-    for (const { resourceArn, reason } of this.patternGrants.splice(0)) {
-      const flattened = flattenCfnReference(Stack.of(this).resolve(resourceArn));
-      if (flattened.includes('*')) {
-        this.acknowledgeWildcard(`Resource::${flattened}`, reason);
-      }
-    }
-    return [];
+    acknowledgeWildcardResource(this.managedRole, resourceArn, reason);
   }
 
   private acknowledgeWildcard(finding: string, reason: string): void {

@@ -4,14 +4,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct, IDependable } from 'constructs';
 import { HyperparameterRange } from './ranges';
 import { CompletionCriteria, EarlyStopping, TuningObjective, TuningStrategy, WarmStart } from './strategy';
 import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
 import { configurationHash, DeployTimeJob, TUNING_JOB } from '../core/private/deploy-time-job';
-import { acknowledge } from '../core/private/nag-acknowledgments';
+import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
 import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, jobNamePrefix, renderTags, setUpTraining } from '../training/private/training-setup';
@@ -237,8 +236,8 @@ export class TunedModel extends Construct {
   private readBestTrainingJob(job: DeployTimeJob) {
     const describeBest = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.tuningJobName}-*` });
     job.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [describeBest] }));
-    acknowledge(job.handler.role, [[`AwsSolutions-IAM5[Resource::${flattenCfnReference(Stack.of(this).resolve(describeBest))}]`,
-      'The handler reads the best of this tuning job\'s training jobs, whose names SageMaker derives from the tuning job\'s name.']]);
+    acknowledgeWildcardResource(job.handler.role, describeBest,
+      'The handler reads the best of this tuning job\'s training jobs, whose names SageMaker derives from the tuning job\'s name.');
     const best = job.handler.createResource(this, 'BestTrainingJob', 'Custom::SageMakerBestTrainingJob', { TuningJobName: this.tuningJobName });
     best.node.addDependency(job.completion);
     return best;

@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
  * customer-managed policy instead of an inline default policy.
  *
  * HIPAA, NIST 800-53 and PCI DSS packs reject inline policies (IAMNoInlinePolicy): a managed
- * policy is versioned and can be reviewed and reused on its own.
+ * policy is versioned and can be reviewed and reused on its own. Use it for the roles of your
+ * own that you grant this library's resources to (`featureGroup.grantRead(role)`).
  */
 export class ManagedPolicyRole extends iam.Role {
   private permissions?: iam.ManagedPolicy;
