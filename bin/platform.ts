@@ -30,6 +30,8 @@ export function buildPlatform(app: App): Stack[] {
   const serving = new ServingStack(app, 'SageMakerPlatform-Serving', {
     description: 'SageMaker platform: serving (sagemaker-secure-constructs)',
     customers: features.customers,
+    churnModel: tuning.churn,
+    data: network.data,
   });
   return [network, training, tuning, features, serving];
 }

@@ -1,25 +1,41 @@
-import { Stack, StackProps } from 'aws-cdk-lib';
+import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { FeatureGroup, ManagedPolicyRole } from '../lib';
+import {
+  DeploymentStrategy, FeatureGroup, InstanceType, ManagedPolicyRole, MonitoredEndpoint, MonitoringBaseline, SecureBucket, TunedModel,
+} from '../lib';
 
 export interface ServingStackProps extends StackProps {
   readonly customers: FeatureGroup;
+  readonly churnModel: TunedModel;
+  readonly data: SecureBucket;
 }
 
 /**
- * Serving: the role of the scoring API, which reads customer features from the online store
- * before it calls the model's endpoint.
+ * Serving: the tuned churn model behind a monitored endpoint (canary deployments with rollback,
+ * autoscaling, data capture and an hourly data-quality monitor), and the scoring API's role, which
+ * reads customer features and invokes the endpoint.
  */
 export class ServingStack extends Stack {
   public readonly apiRole: ManagedPolicyRole;
+  public readonly churn: MonitoredEndpoint;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
+    this.churn = new MonitoredEndpoint(this, 'Churn', {
+      model: props.churnModel,
+      instanceType: InstanceType.ML_M5_LARGE,
+      autoScaling: { minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 500 },
+      dataCapture: { samplingPercentage: 20 },
+      monitoring: { baseline: MonitoringBaseline.fromDataset(props.data.bucket, 'churn/baseline/') },
+      deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10) }),
+    });
+
     this.apiRole = new ManagedPolicyRole(this, 'ScoringApiRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'The scoring API: reads customer features and invokes the churn model',
     });
     props.customers.grantRead(this.apiRole);
+    this.churn.grantInvoke(this.apiRole);
   }
 }

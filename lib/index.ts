@@ -15,3 +15,8 @@ export * from './tuning/tuned-model';
 export * from './feature-store/feature';
 export * from './feature-store/feature-group';
 export * from './feature-store/feature-store';
+export * from './inference/servable-model';
+export * from './inference/deployment';
+export * from './inference/autoscaling';
+export * from './inference/model-monitor';
+export * from './inference/monitored-endpoint';

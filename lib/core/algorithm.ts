@@ -1,9 +1,10 @@
 import * as path from 'node:path';
-import { CfnMapping, Fn, Stack, Token } from 'aws-cdk-lib';
+import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import { SageMakerValidationError } from './errors';
+import { regionalRegistryAccount } from './private/regional-registry';
 import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER } from './private/algorithm-specs';
 import { SageMakerExecutionRole } from './roles';
 
@@ -268,28 +269,11 @@ class BuiltInAlgorithm extends Algorithm {
 
   public bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
     const stack = Stack.of(scope);
-    if (!Token.isUnresolved(stack.region) && !(stack.region in BUILT_IN_REGISTRY_ACCOUNTS)) {
-      throw new SageMakerValidationError(`Algorithm.builtIn('${this.repositoryName}') in ${stack.stackName}`, [
-        `region: got ${JSON.stringify(stack.region)}; allowed: ${Object.keys(BUILT_IN_REGISTRY_ACCOUNTS).join(', ')}`,
-      ]);
-    }
-    const account = builtInRegistries(stack).findInMap(stack.region, 'account');
+    const account = regionalRegistryAccount(scope, 'SageMakerBuiltInAlgorithmRegistries', BUILT_IN_REGISTRY_ACCOUNTS, `Algorithm.builtIn('${this.repositoryName}')`);
     role.grantPullFrom(
       `arn:${stack.partition}:ecr:${stack.region}:${account}:repository/${this.repositoryName}`,
       'AWS\'s built-in algorithm registry for the region.',
     );
     return { imageUri: Fn.join('', [account, '.dkr.ecr.', stack.region, '.', stack.urlSuffix, `/${this.repositoryName}:1`]) };
   }
-}
-
-/** One region-to-registry mapping per stack, shared by every built-in algorithm in it. */
-function builtInRegistries(stack: Stack): CfnMapping {
-  const id = 'SageMakerBuiltInAlgorithmRegistries';
-  const existing = stack.node.tryFindChild(id) as CfnMapping | undefined;
-  if (existing) return existing;
-  const mapping: Record<string, Record<string, string>> = {};
-  for (const [region, account] of Object.entries(BUILT_IN_REGISTRY_ACCOUNTS)) {
-    mapping[region] = { account };
-  }
-  return new CfnMapping(stack, id, { mapping, lazy: true });
 }

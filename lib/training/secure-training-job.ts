@@ -5,6 +5,8 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
 import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, jobNamePrefix, renderTags, setUpTraining } from './private/training-setup';
 import { TrainingSettings } from './training-settings';
+import { createIsolatedModel, IsolatedModel } from '../inference/private/isolated-model';
+import { IServableModel, ServingModelConfig } from '../inference/servable-model';
 import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
 import { configurationHash, DeployTimeJob, TRAINING_JOB } from '../core/private/deploy-time-job';
@@ -34,7 +36,7 @@ export interface SecureTrainingJobProps extends TrainingSettings {
  * with the job's FailureReason if it fails. `modelData` is the artifact's S3 URI; whatever uses it
  * should depend on `completion`.
  */
-export class SecureTrainingJob extends Construct {
+export class SecureTrainingJob extends Construct implements IServableModel {
   /** The training job's name: the construct's path and a hash of the job's configuration. */
   public readonly trainingJobName: string;
 
@@ -64,6 +66,9 @@ export class SecureTrainingJob extends Construct {
 
   /** Completes when the job has completed: depend on it to use `modelData`. */
   public readonly completion: IDependable;
+
+  private readonly outputPrefix: string;
+  private servingModel?: IsolatedModel;
 
   constructor(scope: Construct, id: string, props: SecureTrainingJobProps) {
     super(scope, id);
@@ -106,6 +111,7 @@ export class SecureTrainingJob extends Construct {
     });
     this.trainingJobArn = job.jobArn;
     this.completion = job.completion;
+    this.outputPrefix = setup.outputPrefix;
     this.modelDataKey = `${setup.outputPrefix}${this.trainingJobName}/output/model.tar.gz`;
     this.modelData = this.outputBucket.s3UrlForObject(this.modelDataKey);
 
@@ -114,6 +120,27 @@ export class SecureTrainingJob extends Construct {
       Annotations.of(this).addWarningV2('sagemaker-secure-constructs:trainingOutlastsDeploy',
         `The job may run ${longest.toHumanString()} but the deployment waits ${setup.waitTimeout.toHumanString()}: a job still running then fails the deployment and is stopped.`);
     }
+  }
+
+  /**
+   * Serves the trained artifact (used by `MonitoredEndpoint`): the first call creates an isolated
+   * model in the VPC, after the job has completed, with a role that reads only the artifacts.
+   */
+  public bindForServing(_scope: Construct): ServingModelConfig {
+    if (!this.servingModel) {
+      const served = createIsolatedModel(this, {
+        algorithm: this.algorithm,
+        modelData: this.modelData,
+        artifactsBucket: this.outputBucket,
+        artifactsPrefix: this.outputPrefix,
+        network: this.network,
+        encryptionKey: this.encryptionKey,
+      });
+      served.model.node.addDependency(this.completion);
+      this.servingModel = served;
+    }
+    const { model, role } = this.servingModel;
+    return { modelName: model.attrModelName, role, network: this.network, encryptionKey: this.encryptionKey };
   }
 
   /**

@@ -4,6 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { ServingModelConfig, IServableModel } from '../inference/servable-model';
+import { createIsolatedModel } from '../inference/private/isolated-model';
 import { Construct, IDependable } from 'constructs';
 import { HyperparameterRange } from './ranges';
 import { CompletionCriteria, EarlyStopping, TuningObjective, TuningStrategy, WarmStart } from './strategy';
@@ -98,7 +100,7 @@ const MAX_PARALLEL_JOBS = 100;
  * redeploy starts nothing, a changed configuration starts a new tuning job and replaces the model,
  * and deletion stops a running tuning job.
  */
-export class TunedModel extends Construct {
+export class TunedModel extends Construct implements IServableModel {
   /** The tuning job's name (at most 32 characters: a path-derived prefix and a configuration hash). */
   public readonly tuningJobName: string;
 
@@ -192,23 +194,16 @@ export class TunedModel extends Construct {
     this.bestObjectiveValue = best.getAttString('BestObjectiveValue');
     this.modelData = best.getAttString('ModelData');
 
-    this.modelRole = new SageMakerExecutionRole(this, 'ModelRole', { description: `Execution role of the SageMaker model of ${this.node.path}` });
-    const image = props.algorithm.bind(this, this.modelRole);
-    this.modelRole.grantRead(this.outputBucket, setup.outputPrefix);
-    this.modelRole.grantDecrypt(this.encryptionKey);
-    this.modelRole.grantLogs('/aws/sagemaker/Endpoints');
-    this.modelRole.allowPutMetricData();
-    this.modelRole.allowVpcAccess();
-    this.model = new sagemaker.CfnModel(this, 'Model', {
-      executionRoleArn: this.modelRole.role.roleArn,
-      primaryContainer: { image: image.imageUri, modelDataUrl: this.modelData },
-      vpcConfig: {
-        securityGroupIds: [this.network.securityGroup.securityGroupId],
-        subnets: this.network.vpc.selectSubnets(this.network.subnets).subnetIds,
-      },
-      enableNetworkIsolation: true,
+    const served = createIsolatedModel(this, {
+      algorithm: props.algorithm,
+      modelData: this.modelData,
+      artifactsBucket: this.outputBucket,
+      artifactsPrefix: setup.outputPrefix,
+      network: this.network,
+      encryptionKey: this.encryptionKey,
     });
-    this.model.node.addDependency(this.modelRole);
+    this.model = served.model;
+    this.modelRole = served.role;
     this.modelName = this.model.attrModelName;
 
     if (setup.maxRuntime.toSeconds() > setup.waitTimeout.toSeconds()) {
@@ -225,6 +220,11 @@ export class TunedModel extends Construct {
    */
   public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return trainingJobMetric(this.bestTrainingJobName, metricName, props);
+  }
+
+  /** Serves the tuned model (used by `MonitoredEndpoint`). */
+  public bindForServing(_scope: Construct): ServingModelConfig {
+    return { modelName: this.modelName, role: this.modelRole, network: this.network, encryptionKey: this.encryptionKey };
   }
 
   /** The tuning objective's metric on the best training job. @default - average over 1 minute */

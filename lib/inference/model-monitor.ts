@@ -1,0 +1,216 @@
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct, IDependable } from 'constructs';
+import { InstanceType } from '../core/instance-type';
+import { SageMakerNetwork } from '../core/network';
+import { regionalRegistryAccount } from '../core/private/regional-registry';
+import { SageMakerExecutionRole } from '../core/roles';
+
+/**
+ * Registries of the Model Monitor analyzer image, by region.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-pre-built-container.html
+ */
+const ANALYZER_REGISTRY_ACCOUNTS: Readonly<Record<string, string>> = {
+  'ap-east-1': '001633400207',
+  'ap-northeast-1': '574779866223',
+  'ap-northeast-2': '709848358524',
+  'ap-south-1': '126357580389',
+  'ap-southeast-1': '245545462676',
+  'ap-southeast-2': '563025443158',
+  'ca-central-1': '536280801234',
+  'cn-north-1': '453000072557',
+  'cn-northwest-1': '453252182341',
+  'eu-central-1': '048819808253',
+  'eu-north-1': '895015795356',
+  'eu-west-1': '468650794304',
+  'eu-west-2': '749857270468',
+  'eu-west-3': '680080141114',
+  'me-south-1': '607024016150',
+  'sa-east-1': '539772159869',
+  'us-east-1': '156813124566',
+  'us-east-2': '777275614652',
+  'us-west-1': '890145073186',
+  'us-west-2': '159807026194',
+};
+
+/** Options of a baseline computed from a dataset. */
+export interface DatasetBaselineOptions {
+  /**
+   * `csv` (no header) or `json` (JSON Lines).
+   *
+   * @default 'csv'
+   */
+  readonly format?: string;
+}
+
+/**
+ * The statistics and constraints the monitor compares captured traffic with.
+ */
+export class MonitoringBaseline {
+  /** Statistics and constraints computed elsewhere (e.g. by `DefaultModelMonitor.suggest_baseline`). */
+  public static fromS3(statisticsUri: string, constraintsUri: string): MonitoringBaseline {
+    return new MonitoringBaseline(undefined, undefined, undefined, statisticsUri, constraintsUri);
+  }
+
+  /** Computed at deploy time from a dataset under a prefix, by a processing job running the analyzer. */
+  public static fromDataset(bucket: s3.IBucket, prefix: string, options: DatasetBaselineOptions = {}): MonitoringBaseline {
+    return new MonitoringBaseline(bucket, prefix, options.format ?? 'csv');
+  }
+
+  private constructor(
+    /** The dataset's bucket. */
+    public readonly datasetBucket?: s3.IBucket,
+    /** The dataset's prefix. */
+    public readonly datasetPrefix?: string,
+    /** The dataset's format. */
+    public readonly datasetFormat?: string,
+    /** The statistics' S3 URI. */
+    public readonly statisticsUri?: string,
+    /** The constraints' S3 URI. */
+    public readonly constraintsUri?: string,
+  ) {}
+}
+
+/**
+ * A data-quality monitoring schedule for the endpoint's captured traffic.
+ */
+export interface MonitoringOptions {
+  /** What the captured traffic is compared with. */
+  readonly baseline: MonitoringBaseline;
+
+  /**
+   * When the monitor runs, as a SageMaker cron expression.
+   *
+   * @default 'cron(0 * ? * * *)' (hourly)
+   */
+  readonly scheduleExpression?: string;
+
+  /**
+   * The instance type of the monitoring (and baselining) jobs.
+   *
+   * @default InstanceType.ML_M5_XLARGE
+   */
+  readonly instanceType?: InstanceType;
+}
+
+export interface DataQualityMonitorProps extends MonitoringOptions {
+  readonly endpointName: string;
+  readonly endpoint: IDependable;
+  readonly captureBucket: s3.IBucket;
+  readonly capturePrefix: string;
+  readonly network: SageMakerNetwork;
+  readonly encryptionKey: kms.IKey;
+}
+
+/** Where the analyzer reads and writes inside its container. */
+const INPUT = '/opt/ml/processing/input';
+const OUTPUT = '/opt/ml/processing/output';
+
+/**
+ * Model Monitor for data quality: an optional deploy-time baselining processing job, a job
+ * definition and an hourly schedule, all with network isolation, inter-container encryption, KMS
+ * on volumes and output, in the VPC, run by a role that reads only the captures and baseline.
+ */
+export class DataQualityMonitor extends Construct {
+  /** The monitoring schedule's name. */
+  public readonly scheduleName: string;
+
+  constructor(scope: Construct, id: string, props: DataQualityMonitorProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const account = regionalRegistryAccount(this, 'SageMakerModelMonitorAnalyzerRegistries', ANALYZER_REGISTRY_ACCOUNTS, 'Model Monitor');
+    const image = Fn.join('', [account, '.dkr.ecr.', stack.region, '.', stack.urlSuffix, '/sagemaker-model-monitor-analyzer']);
+    const role = new SageMakerExecutionRole(this, 'Role', { description: `Model Monitor of ${props.endpointName}` });
+    role.grantPullFrom(`arn:${stack.partition}:ecr:${stack.region}:${account}:repository/sagemaker-model-monitor-analyzer`, 'The region\'s Model Monitor analyzer image.');
+    role.grantRead(props.captureBucket, props.capturePrefix);
+    const outputPrefix = `monitoring/${props.endpointName}/`;
+    role.grantWrite(props.captureBucket, outputPrefix);
+    role.grantEncryptDecrypt(props.encryptionKey);
+    role.grantLogs('/aws/sagemaker/ProcessingJobs');
+    role.allowPutMetricData();
+    role.allowVpcAccess();
+
+    const instanceType = (props.instanceType ?? InstanceType.ML_M5_XLARGE).toString();
+    const cluster = { instanceCount: 1, instanceType, volumeSizeInGb: 20, volumeKmsKeyId: props.encryptionKey.keyArn };
+    const vpcConfig = {
+      securityGroupIds: [props.network.securityGroup.securityGroupId],
+      subnets: props.network.vpc.selectSubnets(props.network.subnets).subnetIds,
+    };
+    const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig };
+
+    let statisticsUri = props.baseline.statisticsUri;
+    let constraintsUri = props.baseline.constraintsUri;
+    const dependencies: IDependable[] = [role, props.endpoint];
+    if (props.baseline.datasetBucket) {
+      const baselinePrefix = `${outputPrefix}baseline/`;
+      role.grantRead(props.baseline.datasetBucket, props.baseline.datasetPrefix);
+      const format = props.baseline.datasetFormat === 'json' ? { json: { lines: true } } : { csv: { header: false } };
+      const baselining = new sagemaker.CfnProcessingJob(this, 'Baseline', {
+        appSpecification: { imageUri: image },
+        roleArn: role.role.roleArn,
+        environment: {
+          dataset_format: JSON.stringify(format),
+          dataset_source: `${INPUT}/baseline_dataset_input`,
+          output_path: OUTPUT,
+          publish_cloudwatch_metrics: 'Disabled',
+        },
+        processingInputs: [{
+          inputName: 'baseline_dataset_input',
+          s3Input: {
+            s3Uri: props.baseline.datasetBucket.s3UrlForObject(props.baseline.datasetPrefix),
+            localPath: `${INPUT}/baseline_dataset_input`,
+            s3DataType: 'S3Prefix',
+            s3InputMode: 'File',
+          },
+        }],
+        processingOutputConfig: {
+          kmsKeyId: props.encryptionKey.keyArn,
+          outputs: [{ outputName: 'monitoring_output', s3Output: { s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT, s3UploadMode: 'EndOfJob' } }],
+        },
+        processingResources: { clusterConfig: cluster },
+        networkConfig,
+        stoppingCondition: { maxRuntimeInSeconds: Duration.hours(1).toSeconds() },
+      });
+      baselining.node.addDependency(role);
+      dependencies.push(baselining);
+      statisticsUri = props.captureBucket.s3UrlForObject(`${baselinePrefix}statistics.json`);
+      constraintsUri = props.captureBucket.s3UrlForObject(`${baselinePrefix}constraints.json`);
+    }
+
+    // Named, so the schedule can refer to it (the resource returns only its ARN).
+    const definitionName = `${props.endpointName}-dq`.slice(0, 63);
+    const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'Definition', {
+      jobDefinitionName: definitionName,
+      dataQualityAppSpecification: { imageUri: image },
+      dataQualityBaselineConfig: {
+        constraintsResource: { s3Uri: constraintsUri },
+        statisticsResource: { s3Uri: statisticsUri },
+      },
+      dataQualityJobInput: {
+        endpointInput: { endpointName: props.endpointName, localPath: `${INPUT}/endpoint`, s3InputMode: 'File', s3DataDistributionType: 'FullyReplicated' },
+      },
+      dataQualityJobOutputConfig: {
+        kmsKeyId: props.encryptionKey.keyArn,
+        monitoringOutputs: [{ s3Output: { localPath: OUTPUT, s3Uri: props.captureBucket.s3UrlForObject(`${outputPrefix}reports/`), s3UploadMode: 'EndOfJob' } }],
+      },
+      jobResources: { clusterConfig: cluster },
+      networkConfig,
+      roleArn: role.role.roleArn,
+      stoppingCondition: { maxRuntimeInSeconds: Duration.hours(1).toSeconds() },
+    });
+    dependencies.forEach((dependency) => definition.node.addDependency(dependency));
+
+    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
+      monitoringScheduleName: `${props.endpointName}-data-quality`.slice(0, 63),
+      monitoringScheduleConfig: {
+        monitoringJobDefinitionName: definitionName,
+        monitoringType: 'DataQuality',
+        scheduleConfig: { scheduleExpression: props.scheduleExpression ?? 'cron(0 * ? * * *)' },
+      },
+    });
+    schedule.node.addDependency(definition);
+    this.scheduleName = schedule.monitoringScheduleName;
+  }
+}

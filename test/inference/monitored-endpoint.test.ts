@@ -1,0 +1,275 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Algorithm } from '../../lib/core/algorithm';
+import { InstanceType } from '../../lib/core/instance-type';
+import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
+import { SecureBucket } from '../../lib/core/storage';
+import { DeploymentStrategy } from '../../lib/inference/deployment';
+import { MonitoringBaseline } from '../../lib/inference/model-monitor';
+import { MonitoredEndpoint, MonitoredEndpointProps } from '../../lib/inference/monitored-endpoint';
+import { ServableModel } from '../../lib/inference/servable-model';
+import { TrainingInput } from '../../lib/training/inputs';
+import { SecureTrainingJob } from '../../lib/training/secure-training-job';
+import { newStack, unacknowledgedFindings } from '../helpers/nag';
+
+function endpointFor(overrides: Partial<MonitoredEndpointProps> = {}) {
+  const stack = newStack();
+  const data = new SecureBucket(stack, 'Data');
+  const job = new SecureTrainingJob(stack, 'KMeans', {
+    algorithm: Algorithm.kmeans(),
+    inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/train/')],
+    hyperparameters: { k: '10', feature_dim: '784' },
+  });
+  const endpoint = new MonitoredEndpoint(stack, 'Endpoint', { model: job, ...overrides });
+  return { stack, data, job, endpoint, template: Template.fromStack(stack) };
+}
+
+describe('MonitoredEndpoint defaults', () => {
+  test('one variant of 2 instances, KMS on volumes, encrypted capture of 20 % with text content types', () => {
+    // GIVEN / WHEN
+    const { stack, endpoint, template } = endpointFor();
+    // THEN
+    const key = stack.resolve(endpoint.encryptionKey.keyArn);
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ VariantName: 'AllTraffic', InitialInstanceCount: 2, InstanceType: 'ml.m5.large', InitialVariantWeight: 1 })],
+      KmsKeyId: key,
+      DataCaptureConfig: {
+        EnableCapture: true,
+        InitialSamplingPercentage: 20,
+        DestinationS3Uri: { 'Fn::Join': ['', ['s3://', stack.resolve(endpoint.captureBucket!.bucketName), `/capture/${endpoint.endpointName}/`]] },
+        KmsKeyId: key,
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+        CaptureContentTypeHeader: { CsvContentTypes: ['text/csv'], JsonContentTypes: ['application/json', 'application/jsonlines'] },
+      },
+    });
+  });
+
+  test('a trained artifact is served by an isolated model in the VPC, created after the job', () => {
+    const { stack, job, template } = endpointFor();
+    const [modelId, model] = Object.entries(template.findResources('AWS::SageMaker::Model'))[0] as [string, any];
+    expect(model.Properties).toMatchObject({ EnableNetworkIsolation: true, VpcConfig: expect.any(Object) });
+    expect(JSON.stringify(model.Properties.PrimaryContainer.ModelDataUrl)).toContain(`/training/${job.trainingJobName}/output/model.tar.gz`);
+    expect(model.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^KMeansJobWait/)]));
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ModelName: { 'Fn::GetAtt': [modelId, 'ModelName'] } })],
+    });
+    void stack;
+  });
+
+  test('updates are guarded: all at once with a bake, rolling back on the 5XX and latency alarms', () => {
+    const { stack, endpoint, template } = endpointFor();
+    expect(endpoint.rollbackAlarms).toHaveLength(2);
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      EndpointName: endpoint.endpointName,
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 300 } },
+        AutoRollbackConfiguration: { Alarms: endpoint.rollbackAlarms.map((alarm) => ({ AlarmName: stack.resolve(alarm.alarmName) })) },
+      },
+    });
+  });
+
+  test('alarms on 5XX, p99 latency, 4XX, CPU, memory and disk notify a KMS-encrypted topic', () => {
+    const { stack, endpoint, template } = endpointFor();
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ModelLatency', Namespace: 'AWS/SageMaker', ExtendedStatistic: 'p99', Threshold: 1000000,
+      Dimensions: [{ Name: 'EndpointName', Value: endpoint.endpointName }, { Name: 'VariantName', Value: 'AllTraffic' }],
+      AlarmActions: [stack.resolve(endpoint.alarmTopic.topicArn)],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocation5XXErrors', Statistic: 'Sum', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DiskUtilization', Namespace: '/aws/sagemaker/Endpoints', Threshold: 80 });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: stack.resolve(endpoint.encryptionKey.keyArn) });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] })]) },
+    });
+  });
+
+  test('one dashboard with invocations, latency percentiles, errors, utilization and alarms', () => {
+    const { template } = endpointFor();
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard')) as any[];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const word of ['Invocations', 'ModelLatency', 'p99', 'Invocation5XXErrors', 'CPUUtilization', 'GPUUtilization', 'Alarms']) {
+      expect(body).toContain(word);
+    }
+  });
+
+  test('the model role may write the captures; grantInvoke gives invoke on this endpoint only', () => {
+    // GIVEN
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const job = new SecureTrainingJob(stack, 'KMeans', {
+      algorithm: Algorithm.kmeans(), inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/train/')], hyperparameters: { k: '10', feature_dim: '784' },
+    });
+    const endpoint = new MonitoredEndpoint(stack, 'Endpoint', { model: job });
+    const caller = new ManagedPolicyRole(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    // WHEN
+    endpoint.grantInvoke(caller);
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [stack.resolve(caller.roleName)],
+      PolicyDocument: { Statement: [Match.objectLike({ Action: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointWithResponseStream', 'sagemaker:InvokeEndpointAsync'], Resource: stack.resolve(endpoint.endpointArn) })] },
+    });
+    const [modelRoleId] = Object.keys(template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('model of TestStack/KMeans') } }));
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: stack.resolve(endpoint.captureBucket!.bucketName),
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Principal: { AWS: { 'Fn::GetAtt': [modelRoleId, 'Arn'] } },
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        Resource: { 'Fn::Join': ['', Match.arrayWith([`/capture/${endpoint.endpointName}/*`])] },
+      })]) },
+    });
+  });
+
+  test('default configuration has no unacknowledged findings in the five packs', () => {
+    const { stack } = endpointFor();
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+});
+
+describe('MonitoredEndpoint features', () => {
+  test('autoscaling tracks invocations per instance (and CPU) with cooldowns and schedules', () => {
+    const { endpoint, template } = endpointFor({
+      autoScaling: {
+        maxCapacity: 8, targetInvocationsPerInstance: 300, targetCpuUtilization: 70,
+        schedules: [{ schedule: appscaling.Schedule.cron({ hour: '8', minute: '0' }), minCapacity: 4 }],
+      },
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      ServiceNamespace: 'sagemaker',
+      ResourceId: `endpoint/${endpoint.endpointName}/variant/AllTraffic`,
+      ScalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      MinCapacity: 2,
+      MaxCapacity: 8,
+      ScheduledActions: [Match.objectLike({ ScalableTargetAction: { MinCapacity: 4 } })],
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        TargetValue: 300, ScaleInCooldown: 300, ScaleOutCooldown: 60,
+      }),
+    });
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({ CustomizedMetricSpecification: Match.objectLike({ MetricName: 'CPUUtilization' }), TargetValue: 70 }),
+    });
+  });
+
+  test('canary, linear and rolling deployments render SageMaker\'s guardrail settings', () => {
+    const canary = endpointFor({ deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10), timeout: Duration.hours(1) }) }).template;
+    canary.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: Match.objectLike({
+        BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'CANARY', WaitIntervalInSeconds: 600, CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 } }, MaximumExecutionTimeoutInSeconds: 3600 },
+      }),
+    });
+    endpointFor({ deployment: DeploymentStrategy.linear({ stepPercent: 20, bake: Duration.minutes(5) }) }).template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: Match.objectLike({ BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'LINEAR', WaitIntervalInSeconds: 300, LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 20 } } } }),
+    });
+    endpointFor({ deployment: DeploymentStrategy.rolling({ batchPercent: 25, bake: Duration.minutes(2) }) }).template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: Match.objectLike({ RollingUpdatePolicy: { MaximumBatchSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 120 } }),
+    });
+  });
+
+  test('A/B variants with weights, a shadow variant, timeouts and a GPU alarm', () => {
+    const { template } = endpointFor({
+      variants: [{ name: 'A', weight: 9 }, { name: 'B', weight: 1, instanceType: InstanceType.ML_G5_XLARGE }],
+      shadowVariants: [{ name: 'Shadow', initialInstanceCount: 2 }],
+      containerStartupTimeout: Duration.minutes(10),
+      modelDownloadTimeout: Duration.minutes(15),
+    });
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [
+        Match.objectLike({ VariantName: 'A', InitialVariantWeight: 9, ContainerStartupHealthCheckTimeoutInSeconds: 600, ModelDataDownloadTimeoutInSeconds: 900 }),
+        Match.objectLike({ VariantName: 'B', InitialVariantWeight: 1, InstanceType: 'ml.g5.xlarge' }),
+      ],
+      ShadowProductionVariants: [Match.objectLike({ VariantName: 'Shadow' })],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'GPUUtilization', Dimensions: Match.arrayWith([{ Name: 'VariantName', Value: 'B' }]) });
+  });
+
+  test('a serverless endpoint: no volume key, no capture, no guardrail', () => {
+    const { template } = endpointFor({ variants: [{ name: 'Serverless', serverless: { memorySizeMb: 2048, maxConcurrency: 20, provisionedConcurrency: 2 } }], disableDataCapture: true });
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 20, ProvisionedConcurrency: 2 } })],
+      KmsKeyId: Match.absent(),
+      DataCaptureConfig: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
+  });
+
+  test('Model Monitor: a deploy-time baseline and an hourly, isolated, encrypted data-quality schedule', () => {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const endpoint = new MonitoredEndpoint(stack, 'Endpoint', {
+      model: ServableModel.fromModelName('existing-model'),
+      monitoring: { baseline: MonitoringBaseline.fromDataset(data.bucket, 'baseline/') },
+    });
+    const template = Template.fromStack(stack);
+    const key = stack.resolve(endpoint.encryptionKey.keyArn);
+    const network = Match.objectLike({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: Match.anyValue() });
+    template.hasResourceProperties('AWS::SageMaker::ProcessingJob', {
+      NetworkConfig: network,
+      ProcessingResources: { ClusterConfig: Match.objectLike({ VolumeKmsKeyId: key }) },
+      ProcessingOutputConfig: Match.objectLike({ KmsKeyId: key }),
+      Environment: Match.objectLike({ dataset_format: '{"csv":{"header":false}}' }),
+      AppSpecification: { ImageUri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::FindInMap': ['SageMakerModelMonitorAnalyzerRegistries', { Ref: 'AWS::Region' }, 'account'] }])] } },
+    });
+    template.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {
+      NetworkConfig: network,
+      DataQualityJobInput: { EndpointInput: Match.objectLike({ EndpointName: endpoint.endpointName }) },
+      DataQualityBaselineConfig: { StatisticsResource: { S3Uri: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('baseline/statistics.json')])] } }, ConstraintsResource: Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::SageMaker::MonitoringSchedule', {
+      MonitoringScheduleConfig: Match.objectLike({ MonitoringType: 'DataQuality', ScheduleConfig: { ScheduleExpression: 'cron(0 * ? * * *)' } }),
+    });
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('metrics carry the endpoint and variant', () => {
+    const { stack, endpoint } = endpointFor();
+    expect(stack.resolve(endpoint.metricModelLatency().dimensions)).toEqual({ EndpointName: endpoint.endpointName, VariantName: 'AllTraffic' });
+    expect(endpoint.metricModelLatency().statistic).toBe('p99');
+    expect(endpoint.metricCpuUtilization().namespace).toBe('/aws/sagemaker/Endpoints');
+  });
+});
+
+describe('MonitoredEndpoint rejects bad input at synth', () => {
+  const expectError = (overrides: Partial<MonitoredEndpointProps>, message: RegExp) => expect(() => endpointFor(overrides)).toThrow(message);
+
+  test('all weights zero and duplicate variant names', () => {
+    expectError({ variants: [{ name: 'A', weight: 0 }, { name: 'A', weight: 0 }] },
+      /variants\[\].name: got "A"; allowed: each variant name once[\s\S]*variants\[\].weight: got \[0,0\]; allowed: at least one weight above 0/);
+  });
+
+  test('serverless with data capture, autoscaling or a guardrail', () => {
+    expectError({
+      variants: [{ name: 'S', serverless: { memorySizeMb: 2048, maxConcurrency: 5 } }],
+      autoScaling: { maxCapacity: 4 },
+      deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(5) }),
+    }, /disableDataCapture: got nothing; allowed: true: SageMaker does not capture data of serverless variants[\s\S]*deployment: got "CANARY"; allowed: nothing: deployment guardrails do not support serverless[\s\S]*autoScaling: got "autoscaling"; allowed: instance-backed variants/);
+  });
+
+  test('minCapacity above maxCapacity, sampling outside 0-100, one instance without the opt-out', () => {
+    let message = '';
+    try {
+      endpointFor({ autoScaling: { minCapacity: 5, maxCapacity: 3 }, dataCapture: { samplingPercentage: 120 }, variants: [{ name: 'A', initialInstanceCount: 1 }] });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/autoScaling.minCapacity: got 5; allowed: at most maxCapacity \(3\)/);
+    expect(message).toMatch(/dataCapture.samplingPercentage: got 120; allowed: a whole number from 0 to 100/);
+    expect(message).toMatch(/variants\[A\].initialInstanceCount: got 1; allowed: at least 2, across Availability Zones \(allowSingleInstance: true/);
+    expect(() => endpointFor({ variants: [{ name: 'A', initialInstanceCount: 1 }], allowSingleInstance: true })).not.toThrow();
+  });
+
+  test('more than 10 variants', () => {
+    expectError({ variants: Array.from({ length: 11 }, (_, i) => ({ name: `v${i}` })) }, /variants: got "11 variants"; allowed: 1 to 10 production variants/);
+  });
+
+  test('guardrail settings outside SageMaker\'s limits', () => {
+    expectError({ deployment: DeploymentStrategy.canary({ canaryPercent: 60, bake: Duration.hours(2), timeout: Duration.minutes(5) }) },
+      /deployment.canaryPercent: got "60"; allowed: 1 to 50 percent[\s\S]*deployment.bake: got "2 hours"; allowed: 0 to 3600 seconds[\s\S]*deployment.timeout: got "5 minutes"; allowed: 600 to 28800 seconds/);
+    expectError({ deployment: DeploymentStrategy.linear({ stepPercent: 5, bake: Duration.minutes(1) }) }, /deployment.stepPercent: got "5"; allowed: 10 to 50 percent/);
+  });
+});
