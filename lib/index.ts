@@ -20,3 +20,4 @@ export * from './inference/deployment';
 export * from './inference/autoscaling';
 export * from './inference/model-monitor';
 export * from './inference/monitored-endpoint';
+export * from './review/architecture-review';

@@ -34,26 +34,30 @@ const MONITORING_DEFINITION_OUTPUTS: Record<string, string> = {
  * and one per SageMaker task for a Step Functions state machine.
  */
 export function jobSettingsOf(node: CfnResource): JobSettings[] {
-  const type = node.cfnResourceType;
+  return jobSettingsFromTemplate(node.cfnResourceType, renderedProperties(node));
+}
+
+/** The same, from a resource's type and its properties as a template holds them. */
+export function jobSettingsFromTemplate(type: string, properties: Record<string, any>): JobSettings[] {
   if (type === 'AWS::SageMaker::ProcessingJob') {
-    return [processingJob(renderedProperties(node))];
+    return [processingJob(properties)];
   }
   if (type === 'AWS::SageMaker::MonitoringSchedule') {
     // A schedule that names a separate job definition is judged through that definition.
-    const inline = at(renderedProperties(node), 'MonitoringScheduleConfig', 'MonitoringJobDefinition');
+    const inline = at(properties, 'MonitoringScheduleConfig', 'MonitoringJobDefinition');
     return inline ? [monitoringJob(inline, 'MonitoringOutputConfig', 'MonitoringResources')] : [];
   }
   if (type in MONITORING_DEFINITION_OUTPUTS) {
-    return [monitoringJob(renderedProperties(node), MONITORING_DEFINITION_OUTPUTS[type], 'JobResources')];
+    return [monitoringJob(properties, MONITORING_DEFINITION_OUTPUTS[type], 'JobResources')];
   }
   if (type.startsWith(TRAINING_JOB_RESOURCE_TYPE)) {
-    return [trainingJob(renderedProperties(node).TrainingJob ?? {})];
+    return [trainingJob(properties.TrainingJob ?? {})];
   }
   if (type.startsWith(TUNING_JOB_RESOURCE_TYPE)) {
-    return [trainingJob(at(renderedProperties(node), 'TuningJob', 'TrainingJobDefinition') ?? {})];
+    return [trainingJob(at(properties, 'TuningJob', 'TrainingJobDefinition') ?? {})];
   }
   if (type === 'AWS::StepFunctions::StateMachine') {
-    return stateMachineTasks(renderedProperties(node));
+    return stateMachineTasks(properties);
   }
   return [];
 }

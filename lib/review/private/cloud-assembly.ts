@@ -1,0 +1,111 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** One stack of a cloud assembly: its template and the metadata CDK recorded for it. */
+export interface AssemblyStack {
+  readonly name: string;
+  readonly resources: Record<string, TemplateResource>;
+  /** Construct path -> logical ID, for the resources CDK recorded. */
+  readonly logicalIds: Record<string, string>;
+  /** Acknowledged rules: rule id -> (construct path -> reason). */
+  readonly acknowledgments: Array<{ rule: string; path: string; reason: string }>;
+}
+
+export interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>;
+}
+
+/** What the review reads: every stack (nested assemblies included) and the validation report. */
+export interface CloudAssemblyContents {
+  readonly stacks: AssemblyStack[];
+  /** Plugin name -> number of violations, from validation-report.json. */
+  readonly validation?: Array<{ plugin: string; status: string; violations: number }>;
+}
+
+/**
+ * Reads a synthesized cloud assembly (a `cdk.out` directory) with nothing but the file system:
+ * the manifest, each stack's template and its metadata file.
+ */
+export function readCloudAssembly(directory: string): CloudAssemblyContents {
+  const stacks: AssemblyStack[] = [];
+  const exports = new Map<string, unknown>();
+  const visit = (dir: string) => {
+    const manifestFile = path.join(dir, 'manifest.json');
+    if (!fs.existsSync(manifestFile)) {
+      throw new Error(`${dir} is not a cloud assembly: it has no manifest.json (run cdk synth first)`);
+    }
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
+    for (const [name, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
+      if (artifact.type === 'cdk:cloud-assembly' && artifact.properties?.directoryName) {
+        visit(path.join(dir, artifact.properties.directoryName));
+      }
+      if (artifact.type !== 'aws:cloudformation:stack') continue;
+      const template = JSON.parse(fs.readFileSync(path.join(dir, artifact.properties.templateFile), 'utf8'));
+      const stackName = artifact.displayName ?? name;
+      for (const output of Object.values<any>(template.Outputs ?? {})) {
+        if (typeof output.Export?.Name === 'string') exports.set(output.Export.Name, qualify(output.Value, stackName));
+      }
+      const metadata = readMetadata(dir, artifact);
+      const logicalIds: Record<string, string> = {};
+      const acknowledgments: AssemblyStack['acknowledgments'] = [];
+      for (const [constructPath, entries] of Object.entries<any[]>(metadata)) {
+        for (const entry of entries) {
+          if (entry.type === 'aws:cdk:logicalId') logicalIds[constructPath] = entry.data;
+          if (entry.type === 'aws:cdk:acknowledged-rules' && entry.data) {
+            for (const [rule, reason] of Object.entries<string>(entry.data)) {
+              acknowledgments.push({ rule: rule.replace(/^annotation::/i, ''), path: constructPath, reason });
+            }
+          }
+        }
+      }
+      stacks.push({ name: stackName, resources: template.Resources ?? {}, logicalIds, acknowledgments });
+    }
+  };
+  visit(directory);
+  stacks.sort((a, b) => a.name.localeCompare(b.name));
+  resolveImports(stacks, exports);
+  return { stacks, validation: readValidationReport(directory) };
+}
+
+/** `{ Ref: X }` -> `{ Ref: 'Stack/X' }`: a reference that names its stack. */
+function qualify(value: any, stackName: string): unknown {
+  if (value && typeof value.Ref === 'string') return { Ref: `${stackName}/${value.Ref}` };
+  if (value && Array.isArray(value['Fn::GetAtt'])) return { 'Fn::GetAtt': [`${stackName}/${value['Fn::GetAtt'][0]}`, value['Fn::GetAtt'][1]] };
+  return value;
+}
+
+/** Replaces cross-stack imports with stack-qualified references to what they export. */
+function resolveImports(stacks: AssemblyStack[], exports: Map<string, unknown>): void {
+  const replace = (value: any): any => {
+    if (Array.isArray(value)) return value.map(replace);
+    if (value && typeof value === 'object') {
+      const name = value['Fn::ImportValue'];
+      if (typeof name === 'string' && exports.has(name)) return exports.get(name);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+    }
+    return value;
+  };
+  for (const stack of stacks) {
+    for (const resource of Object.values(stack.resources)) {
+      (resource as { Properties?: Record<string, any> }).Properties = replace(resource.Properties);
+    }
+  }
+}
+
+function readMetadata(dir: string, artifact: any): Record<string, any[]> {
+  if (artifact.metadata) return artifact.metadata;
+  const file = artifact.additionalMetadataFile ? path.join(dir, artifact.additionalMetadataFile) : undefined;
+  return file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+}
+
+function readValidationReport(dir: string): CloudAssemblyContents['validation'] {
+  const file = path.join(dir, 'validation-report.json');
+  if (!fs.existsSync(file)) return undefined;
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  return (report.pluginReports ?? []).map((plugin: any) => ({
+    plugin: plugin.summary?.pluginName ?? plugin.pluginName ?? 'unknown',
+    status: plugin.summary?.status ?? 'unknown',
+    violations: (plugin.violations ?? []).length,
+  }));
+}

@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { buildPlatform } from '../../bin/platform';
+import { SageMakerNetwork } from '../../lib/core/network';
+import { SageMakerChecks } from '../../lib/nag/sagemaker-checks';
+import { ArchitectureReview } from '../../lib/review/architecture-review';
+
+function synthesize(build: (app: App) => void, withPacks = false): string {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
+  const app = new App({ outdir });
+  if (withPacks) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new SageMakerChecks(app));
+  }
+  build(app);
+  app.synth();
+  return outdir;
+}
+
+/** A small SageMaker stack whose model and security group a test may then weaken. */
+function modelStack(weaken: (parts: { stack: Stack; model: sagemaker.CfnModel; network: SageMakerNetwork }) => void = () => undefined): ArchitectureReview {
+  return ArchitectureReview.fromCloudAssembly(synthesize((app) => {
+    const stack = new Stack(app, 'Ml');
+    const network = new SageMakerNetwork(stack, 'Network', { s3PrefixListId: 'pl-63a5400a' });
+    const model = new sagemaker.CfnModel(stack, 'Model', {
+      executionRoleArn: 'arn:aws:iam::111122223333:role/model',
+      primaryContainer: { image: 'img' },
+      vpcConfig: { securityGroupIds: [network.securityGroup.securityGroupId], subnets: network.vpc.isolatedSubnets.map((s) => s.subnetId) },
+      enableNetworkIsolation: true,
+    });
+    weaken({ stack, model, network });
+  }));
+}
+
+describe('ArchitectureReview', () => {
+  test('the reference app\'s review (snapshot: it changes only when the architecture does)', () => {
+    // GIVEN
+    const assembly = synthesize((app) => buildPlatform(app), true);
+    // WHEN
+    const review = ArchitectureReview.fromCloudAssembly(assembly);
+    // THEN
+    expect(review.markdown).toMatchSnapshot();
+    expect(review.dot).toMatchSnapshot();
+    expect(review.markdown).toContain('The validation report lists no findings');
+  });
+
+  test('two synths of the same app give the same review', () => {
+    const first = modelStack().markdown;
+    expect(modelStack().markdown).toBe(first);
+  });
+
+  test('turning off network isolation is flagged', () => {
+    // GIVEN
+    const secure = modelStack();
+    // WHEN
+    const weakened = modelStack(({ model }) => model.addPropertyOverride('EnableNetworkIsolation', false));
+    // THEN
+    const row = (review: ArchitectureReview) => review.markdown.split('\n').find((line) => line.startsWith('| Ml/Model'))!;
+    expect(row(secure)).toBe('| Ml/Model | subnets 2 | on | 1 container(s), role arn:aws:iam::111122223333:role/model |');
+    expect(row(weakened)).toBe('| Ml/Model | subnets 2 | ⚠ off | 1 container(s), role arn:aws:iam::111122223333:role/model |');
+    expect(weakened.flagCount).toBe(secure.flagCount + 1);
+  });
+
+  test('a wildcard permission is flagged', () => {
+    const weakened = modelStack(({ stack }) => {
+      const role = new iam.Role(stack, 'Admin', { assumedBy: new iam.AccountRootPrincipal() });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
+    });
+    expect(weakened.markdown).toMatch(/### Ml\/Admin[0-9A-F]{8}[\s\S]*- \*\*s3\*\*\n {2}- ⚠ s3:\* on \* \(inline policy\)/);
+  });
+
+  test('a security group open to the internet is flagged', () => {
+    const weakened = modelStack(({ network }) => network.securityGroup.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22)));
+    expect(weakened.markdown).toContain('  - ⚠ ingress tcp 22 from 0.0.0.0/0');
+  });
+
+  test('works on any cloud assembly, stacks without this library\'s constructs included', () => {
+    // GIVEN a plain app: an unencrypted-by-KMS bucket and a public subnet
+    const review = ArchitectureReview.fromCloudAssembly(synthesize((app) => {
+      const stack = new Stack(app, 'Plain');
+      new s3.Bucket(stack, 'Uploads');
+      new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }] });
+    }));
+    // THEN
+    expect(review.markdown).toMatch(/\| Plain\/Uploads[0-9A-F]{8} \| S3 bucket \| ⚠ SSE-S3 \(S3's default\) \| ⚠ no \| public access ⚠ not fully blocked/);
+    expect(review.markdown).toMatch(/\| Plain\/Vpc[0-9A-F]{8} \| 10.0.0.0\/16 \| 0 isolated, 0 private with NAT, 1 public \| ⚠ internet gateway attached \|/);
+    expect(review.markdown).toContain('The validation report lists no findings');
+  });
+
+  test('the diagram renders to SVG without system tools', async () => {
+    const svg = await modelStack().renderSvg();
+    expect(svg).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*Model[\s\S]*<\/svg>\s*$/);
+  });
+
+  test('the command writes the report and the diagram; a directory that is no assembly is a clear error', () => {
+    const assembly = synthesize((app) => new Stack(app, 'Tiny'));
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'review-out-'));
+    const run = (args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '../../lib/review/cli.ts'), ...args], {
+      encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json') },
+    });
+    const ok = run([assembly, out]);
+    expect(ok.status).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'architecture-review.md'), 'utf8')).toContain('# Architecture review');
+    expect(fs.readFileSync(path.join(out, 'architecture.svg'), 'utf8')).toContain('<svg');
+    const bad = run([out, out]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain('is not a cloud assembly: it has no manifest.json');
+  });
+});
