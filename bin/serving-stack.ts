@@ -27,7 +27,8 @@ export class ServingStack extends Stack {
       instanceType: InstanceType.ML_M5_LARGE,
       autoScaling: { minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 500 },
       dataCapture: { samplingPercentage: 20 },
-      monitoring: { baseline: MonitoringBaseline.fromDataset(props.data.bucket, 'churn/baseline/') },
+      // Headerless CSV: Model Monitor names the columns _c0, _c1, ...; alarm on the first three features' drift.
+      monitoring: { baseline: MonitoringBaseline.fromDataset(props.data.bucket, 'churn/baseline/'), driftAlarmFeatures: ['_c0', '_c1', '_c2'] },
       deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10) }),
     });
 

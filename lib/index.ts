@@ -21,3 +21,4 @@ export * from './inference/autoscaling';
 export * from './inference/model-monitor';
 export * from './inference/monitored-endpoint';
 export * from './review/architecture-review';
+export * from './inference/inference-pipeline';

@@ -1,4 +1,5 @@
 import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -88,6 +89,21 @@ export interface MonitoringOptions {
   readonly scheduleExpression?: string;
 
   /**
+   * Features whose drift from the baseline raises an alarm (Model Monitor publishes
+   * `feature_baseline_drift_<feature>` for each), e.g. `['age', 'spend_30d']`.
+   *
+   * @default - no drift alarms (violations are still in the monitoring reports)
+   */
+  readonly driftAlarmFeatures?: string[];
+
+  /**
+   * The drift distance (0 to 1) at which a drift alarm fires.
+   *
+   * @default 0.1
+   */
+  readonly driftThreshold?: number;
+
+  /**
    * The instance type of the monitoring (and baselining) jobs.
    *
    * @default InstanceType.ML_M5_XLARGE
@@ -117,9 +133,12 @@ export class DataQualityMonitor extends Construct {
   /** The monitoring schedule's name. */
   public readonly scheduleName: string;
 
+  private readonly endpointName: string;
+
   constructor(scope: Construct, id: string, props: DataQualityMonitorProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.endpointName = props.endpointName;
     const account = regionalRegistryAccount(this, 'SageMakerModelMonitorAnalyzerRegistries', ANALYZER_REGISTRY_ACCOUNTS, 'Model Monitor');
     const image = Fn.join('', [account, '.dkr.ecr.', stack.region, '.', stack.urlSuffix, '/sagemaker-model-monitor-analyzer']);
     const role = new SageMakerExecutionRole(this, 'Role', { description: `Model Monitor of ${props.endpointName}` });
@@ -211,6 +230,22 @@ export class DataQualityMonitor extends Construct {
       },
     });
     schedule.node.addDependency(definition);
-    this.scheduleName = schedule.monitoringScheduleName;
+    this.scheduleName = schedule.monitoringScheduleName!;
+  }
+
+  /**
+   * The drift of one feature from the baseline, as the monitor publishes it.
+   *
+   * @default - maximum over 1 hour
+   */
+  public metricFeatureDrift(feature: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'aws/sagemaker/Endpoints/data-metrics',
+      metricName: `feature_baseline_drift_${feature}`,
+      dimensionsMap: { Endpoint: this.endpointName, MonitoringSchedule: this.scheduleName },
+      statistic: 'Maximum',
+      period: Duration.hours(1),
+      ...props,
+    });
   }
 }

@@ -291,6 +291,9 @@ export class MonitoredEndpoint extends Construct {
   /** The key of volumes and captures. */
   public readonly encryptionKey: kms.IKey;
 
+  /** The data-quality monitor, when monitoring is on. */
+  public readonly monitor?: DataQualityMonitor;
+
   private readonly variantNames: string[];
 
   constructor(scope: Construct, id: string, props: MonitoredEndpointProps) {
@@ -373,7 +376,7 @@ export class MonitoredEndpoint extends Construct {
       for (const variant of variants.filter((v) => !v.options.serverless)) this.scale(variant, props.autoScaling);
     }
     if (props.monitoring) {
-      new DataQualityMonitor(this, 'Monitor', {
+      this.monitor = new DataQualityMonitor(this, 'Monitor', {
         ...props.monitoring,
         endpointName: this.endpointName,
         endpoint: this.endpoint,
@@ -382,8 +385,20 @@ export class MonitoredEndpoint extends Construct {
         network,
         encryptionKey: this.encryptionKey,
       });
+      for (const feature of props.monitoring.driftAlarmFeatures ?? []) {
+        const alarm = new cloudwatch.Alarm(this, `Drift${feature}`, {
+          metric: this.monitor.metricFeatureDrift(feature),
+          threshold: props.monitoring.driftThreshold ?? 0.1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `${this.endpointName}: feature ${feature} drifted from its baseline (monitor violation)`,
+        });
+        alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+        this.alarms.push(alarm);
+      }
     }
-    this.dashboard = this.createDashboard(variants);
+    this.dashboard = this.createDashboard(variants, props.monitoring?.driftAlarmFeatures ?? []);
   }
 
   /** Lets the grantee invoke the endpoint (real-time, streaming and asynchronous). */
@@ -566,7 +581,7 @@ export class MonitoredEndpoint extends Construct {
     }));
   }
 
-  private createDashboard(variants: ResolvedVariant[]): cloudwatch.Dashboard {
+  private createDashboard(variants: ResolvedVariant[], driftFeatures: string[]): cloudwatch.Dashboard {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: this.endpointName.slice(0, 255),
     });
@@ -585,6 +600,13 @@ export class MonitoredEndpoint extends Construct {
       new cloudwatch.GraphWidget({ title: 'Instances (sample count of CPU reports)', left: per('/aws/sagemaker/Endpoints', 'CPUUtilization', 'SampleCount') }),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms }),
     );
+    if (this.monitor && driftFeatures.length > 0) {
+      dashboard.addWidgets(new cloudwatch.GraphWidget({
+        title: 'Drift from the baseline',
+        left: driftFeatures.map((feature) => this.monitor!.metricFeatureDrift(feature, { label: feature })),
+        width: 24,
+      }));
+    }
     return dashboard;
   }
 }

@@ -137,6 +137,9 @@ export class TunedModel extends Construct implements IServableModel {
   /** The bucket of the artifacts. */
   public readonly outputBucket: s3.IBucket;
 
+  /** The key prefix of the artifacts. */
+  public readonly outputPrefix: string;
+
   /** The algorithm tuned. */
   public readonly algorithm: Algorithm;
 
@@ -158,6 +161,7 @@ export class TunedModel extends Construct implements IServableModel {
     this.network = setup.network;
     this.encryptionKey = setup.encryptionKey;
     this.outputBucket = setup.outputBucket;
+    this.outputPrefix = setup.outputPrefix;
     this.role = setup.role;
 
     const request: Record<string, any> = {

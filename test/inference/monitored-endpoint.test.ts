@@ -198,14 +198,22 @@ describe('MonitoredEndpoint features', () => {
     template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
   });
 
-  test('Model Monitor: a deploy-time baseline and an hourly, isolated, encrypted data-quality schedule', () => {
+  test('Model Monitor: a deploy-time baseline, an hourly, isolated, encrypted data-quality schedule and drift alarms', () => {
     const stack = newStack();
     const data = new SecureBucket(stack, 'Data');
     const endpoint = new MonitoredEndpoint(stack, 'Endpoint', {
       model: ServableModel.fromModelName('existing-model'),
-      monitoring: { baseline: MonitoringBaseline.fromDataset(data.bucket, 'baseline/') },
+      monitoring: { baseline: MonitoringBaseline.fromDataset(data.bucket, 'baseline/'), driftAlarmFeatures: ['age'], driftThreshold: 0.2 },
     });
     const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'aws/sagemaker/Endpoints/data-metrics',
+      MetricName: 'feature_baseline_drift_age',
+      Dimensions: [{ Name: 'Endpoint', Value: endpoint.endpointName }, { Name: 'MonitoringSchedule', Value: `${endpoint.endpointName}-data-quality` }],
+      Threshold: 0.2,
+      AlarmActions: [stack.resolve(endpoint.alarmTopic.topicArn)],
+    });
+    expect(JSON.stringify(template.toJSON())).toContain('Drift from the baseline');
     const key = stack.resolve(endpoint.encryptionKey.keyArn);
     const network = Match.objectLike({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: Match.anyValue() });
     template.hasResourceProperties('AWS::SageMaker::ProcessingJob', {

@@ -100,7 +100,7 @@ describe('ArchitectureReview', () => {
   });
 
   test('the command writes the report and the diagram; a directory that is no assembly is a clear error', () => {
-    const assembly = synthesize((app) => new Stack(app, 'Tiny'));
+    const assembly = synthesize((app) => new s3.Bucket(new Stack(app, 'Tiny'), 'Bucket'));
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'review-out-'));
     const run = (args: string[]) => spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '../../lib/review/cli.ts'), ...args], {
       encoding: 'utf8', env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json') },
