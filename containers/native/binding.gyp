@@ -1,0 +1,23 @@
+{
+  "variables": { "cuda%": "0", "cuda_home%": "/usr/local/cuda" },
+  "targets": [
+    {
+      "target_name": "sagemaker_native",
+      "sources": ["src/addon.cc", "src/kmeans_cpu.cc", "src/kmeans_harness.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-Wall", "-Wextra", "-Werror"],
+      "conditions": [
+        ["cuda==1", {
+          "defines": ["HAVE_CUDA"],
+          "libraries": [
+            "<(module_root_dir)/build-cuda/kmeans_cuda.o",
+            "-L<(cuda_home)/lib64", "-lcudart_static", "-ldl", "-lrt", "-lpthread"
+          ]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,110 @@
+/**
+ * The typed binding of the companion containers' native kernels, and the one loader that picks
+ * the CUDA kernels when a device is usable, else the CPU kernels.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** One K-Means assignment pass: labels and distances per row, and the next Lloyd step's sums and counts. */
+export interface KMeansAssignment {
+  /** The closest center of each row. */
+  readonly labels: Int32Array;
+  /** The squared distance of each row to its center. */
+  readonly distances: Float32Array;
+  /** k × d: the sum of the rows assigned to each center (float64). */
+  readonly sums: Float64Array;
+  /** k: the number of rows assigned to each center. */
+  readonly counts: Float64Array;
+  /** The sum of the squared distances. */
+  readonly inertia: number;
+}
+
+/** Exactly what the addon exports (src/addon.cc). */
+interface NativeBinding {
+  kmeansAssignCpu(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  kmeansAssignCudaHarness(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  readonly cpuFeatures: string;
+  readonly cudaCompiled: boolean;
+  cudaDeviceCount?(): number;
+  kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+}
+
+/** Where the addon can be. */
+const CANDIDATES = [path.join(__dirname, 'build', 'Release', 'sagemaker_native.node')];
+
+/** `cpu`, `cuda`, or `auto` (CUDA when a device is usable). */
+export type BackendChoice = 'auto' | 'cpu' | 'cuda';
+
+export interface LoadOptions {
+  /**
+   * Which kernels to use; the `_compute_backend` hyperparameter and the
+   * `SAGEMAKER_COMPUTE_BACKEND` environment variable set it too.
+   */
+  readonly backend?: BackendChoice;
+  /** Where the choice is reported (once). */
+  readonly log?: (message: string) => void;
+}
+
+/** The kernels of one backend. */
+export interface Kernels {
+  readonly backend: 'cpu' | 'cuda';
+  /** A human description of the choice, e.g. `CPU (avx2+fma)`. */
+  readonly description: string;
+  kmeansAssign(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+}
+
+let binding: NativeBinding | undefined;
+
+/** Loads the addon, or throws one error that lists where it looked and how to build it. */
+export function nativeBinding(): NativeBinding {
+  if (binding) return binding;
+  const problems: string[] = [];
+  for (const candidate of CANDIDATES) {
+    if (!fs.existsSync(candidate)) {
+      problems.push(`${candidate}: not built`);
+      continue;
+    }
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      binding = require(candidate) as NativeBinding;
+      return binding;
+    } catch (error) {
+      problems.push(`${candidate}: ${(error as Error).message}`);
+    }
+  }
+  throw new Error(`The native kernels could not be loaded:\n  ${problems.join('\n  ')}\nBuild them with 'npm run build:native' (needs g++; nvcc adds the CUDA kernels).`);
+}
+
+/** Picks the kernels: forced by option or environment, else CUDA when a device is usable, else CPU. */
+export function loadKernels(options: LoadOptions = {}): Kernels {
+  const native = nativeBinding();
+  const choice = (options.backend ?? process.env.SAGEMAKER_COMPUTE_BACKEND ?? 'auto') as BackendChoice;
+  if (!['auto', 'cpu', 'cuda'].includes(choice)) {
+    throw new Error(`Unknown compute backend ${JSON.stringify(choice)}: use auto, cpu or cuda`);
+  }
+  const devices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
+  if (choice === 'cuda' && devices === 0) {
+    throw new Error(native.cudaCompiled
+      ? 'The CUDA backend was asked for, but no CUDA device is usable here'
+      : 'The CUDA backend was asked for, but the addon was built without CUDA (no nvcc at build time)');
+  }
+  const useCuda = choice === 'cuda' || (choice === 'auto' && devices > 0);
+  const kernels: Kernels = useCuda
+    ? { backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'})`, kmeansAssign: wrap('kmeansAssign (CUDA)', native.kmeansAssignCuda!) }
+    : { backend: 'cpu', description: `CPU (${native.cpuFeatures})`, kmeansAssign: wrap('kmeansAssign (CPU)', native.kmeansAssignCpu) };
+  (options.log ?? ((message: string) => console.log(message)))(`native kernels: ${kernels.description}${choice === 'auto' ? '' : ` (forced: ${choice})`}`);
+  return kernels;
+}
+
+/** Rejections from native code get a JavaScript stack and the kernel's name. */
+function wrap<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (error) {
+      const wrapped = new Error(`${name} failed: ${(error as Error).message}`, { cause: error });
+      wrapped.name = (error as Error).name ?? 'Error';
+      throw wrapped;
+    }
+  };
+}

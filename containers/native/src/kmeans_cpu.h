@@ -1,0 +1,25 @@
+// K-Means assignment on the CPU: distances via ||x||^2 - 2 x.c + ||c||^2, argmin, and the
+// per-cluster sums and counts of the next Lloyd step, in one pass over the data and without
+// materialising the n x k distance matrix.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace sm {
+
+struct AssignResult {
+  std::vector<int32_t> labels;     // n: the closest center of each row
+  std::vector<float> distances;    // n: squared distance to it
+  std::vector<double> sums;        // k * d: sum of the rows assigned to each center
+  std::vector<double> counts;      // k: rows assigned to each center
+  double inertia = 0;              // sum of the squared distances
+};
+
+// Runs on `threads` threads (0: all cores). Throws std::invalid_argument on bad shapes.
+AssignResult AssignCpu(const float* x, size_t n, size_t d, const float* centers, size_t k, unsigned threads);
+
+// Whether the AVX2/FMA code path is in use on this CPU.
+bool UsesAvx2();
+
+}  // namespace sm

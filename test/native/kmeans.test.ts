@@ -1,0 +1,156 @@
+import { KMeansAssignment, loadKernels, nativeBinding } from '../../containers/native';
+
+/** Fresh random data each run; rows drawn around `clusters` random centers so assignments are meaningful. */
+function randomProblem(n: number, d: number, k: number): { x: Float32Array; centers: Float32Array } {
+  const centers = Float32Array.from({ length: k * d }, () => (Math.random() - 0.5) * 20);
+  const x = new Float32Array(n * d);
+  for (let row = 0; row < n; row++) {
+    const c = Math.floor(Math.random() * k);
+    for (let j = 0; j < d; j++) x[row * d + j] = centers[c * d + j] + (Math.random() - 0.5) * 4;
+  }
+  return { x, centers };
+}
+
+/** The float64 reference: exact distances, argmin, sums and counts. */
+function reference(x: Float32Array, centers: Float32Array, d: number) {
+  const n = x.length / d, k = centers.length / d;
+  const labels = new Int32Array(n), distances = new Float64Array(n), gaps = new Float64Array(n);
+  const sums = new Float64Array(k * d), counts = new Float64Array(k);
+  let inertia = 0;
+  for (let row = 0; row < n; row++) {
+    let best = Infinity, second = Infinity, bestCenter = 0;
+    for (let c = 0; c < k; c++) {
+      let distance = 0;
+      for (let j = 0; j < d; j++) {
+        const diff = x[row * d + j] - centers[c * d + j];
+        distance += diff * diff;
+      }
+      if (distance < best) {
+        second = best;
+        best = distance;
+        bestCenter = c;
+      } else if (distance < second) {
+        second = distance;
+      }
+    }
+    labels[row] = bestCenter;
+    distances[row] = best;
+    gaps[row] = second - best;
+    inertia += best;
+    counts[bestCenter] += 1;
+    for (let j = 0; j < d; j++) sums[bestCenter * d + j] += x[row * d + j];
+  }
+  return { labels, distances, gaps, sums, counts, inertia };
+}
+
+/**
+ * Tolerances: float32 distances through ||x||^2 - 2x.c + ||c||^2 lose about 1e-6 of ||x||^2;
+ * labels must agree wherever the reference's best and second-best differ by more than that.
+ */
+function expectMatchesReference(result: KMeansAssignment, x: Float32Array, centers: Float32Array, d: number): void {
+  const ref = reference(x, centers, d);
+  const n = ref.labels.length;
+  let scale = 0;
+  for (const value of x) scale = Math.max(scale, Math.abs(value));
+  const tolerance = 1e-5 * scale * scale * d + 1e-6;
+  for (let row = 0; row < n; row++) {
+    if (ref.gaps[row] > 2 * tolerance) expect(result.labels[row]).toBe(ref.labels[row]);
+    expect(Math.abs(result.distances[row] - ref.distances[row])).toBeLessThanOrEqual(tolerance);
+  }
+  // Sums and counts follow the result's own labels exactly (float64 accumulation).
+  const own = new Float64Array(centers.length), ownCounts = new Float64Array(centers.length / d);
+  for (let row = 0; row < n; row++) {
+    ownCounts[result.labels[row]] += 1;
+    for (let j = 0; j < d; j++) own[result.labels[row] * d + j] += x[row * d + j];
+  }
+  expect(Array.from(result.counts)).toEqual(Array.from(ownCounts));
+  for (let i = 0; i < own.length; i++) expect(Math.abs(result.sums[i] - own[i])).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(own[i])));
+  expect(Math.abs(result.inertia - ref.inertia)).toBeLessThanOrEqual(tolerance * n);
+}
+
+const SHAPES: Array<[string, number, number, number]> = [
+  ['odd sizes', 1037, 13, 7],
+  ['more centers than a tile, tails everywhere', 2049, 33, 45],
+  ['n smaller than k', 3, 5, 8],
+  ['k = 1', 257, 9, 1],
+  ['one feature', 500, 1, 4],
+  ['a single row', 1, 64, 3],
+];
+
+describe('native K-Means assignment (CPU)', () => {
+  const native = nativeBinding();
+
+  test.each(SHAPES)('%s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCpu(x, centers, d), x, centers, d);
+  });
+
+  test('a large assignment runs off the event loop', async () => {
+    const { x, centers } = randomProblem(400_000, 32, 64);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const started = native.kmeansAssignCpu(x, centers, 32);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const ticksWhileRunning = ticks;
+    await started;
+    clearInterval(timer);
+    expect(ticksWhileRunning).toBeGreaterThan(0);
+  });
+
+  test('bad input is rejected before anything runs, with the kernel and the problem named', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6]);
+    expect(() => native.kmeansAssignCpu(x, new Float32Array([1, 2, 3, 4]), 4)).toThrow(/kmeansAssignCpu: x \(6 values\) and centers \(4 values\) must be whole rows of d = 4 features/);
+    expect(() => native.kmeansAssignCpu(new Float32Array([1, NaN]), new Float32Array([0, 0]), 2)).toThrow(/kmeansAssignCpu: x\[1\] is not finite/);
+    expect(() => native.kmeansAssignCpu(x, new Float32Array(0), 2)).toThrow(/with at least one center/);
+    expect(() => native.kmeansAssignCpu(x, new Float32Array([1, 2]), 0)).toThrow(/d must be a whole number of at least 1/);
+    expect(() => native.kmeansAssignCpu(new Float64Array(4) as any, new Float32Array(2), 2)).toThrow(/must be Float32Arrays/);
+  });
+});
+
+describe('the CUDA kernel\'s code, run block by block on the CPU', () => {
+  const native = nativeBinding();
+
+  test.each(SHAPES)('%s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d), x, centers, d);
+  });
+
+  test('rows wider than a shared-memory tile are refused with a reason', async () => {
+    await expect(native.kmeansAssignCudaHarness(new Float32Array(12257), new Float32Array(12257), 12257))
+      .rejects.toThrow(/too large for a shared-memory tile/);
+  });
+});
+
+describe('the loader', () => {
+  test('picks CPU here (no CUDA device), says so once, and wraps errors with the kernel\'s name', async () => {
+    const messages: string[] = [];
+    const kernels = loadKernels({ backend: 'cpu', log: (m) => messages.push(m) });
+    expect(kernels.backend).toBe('cpu');
+    expect(messages).toEqual([expect.stringMatching(/^native kernels: CPU \((avx2\+fma|x86-64 baseline)\) \(forced: cpu\)$/)]);
+    const { x, centers } = randomProblem(100, 3, 2);
+    expectMatchesReference(await kernels.kmeansAssign(x, centers, 3), x, centers, 3);
+    const failure = kernels.kmeansAssign(x, centers, 7);
+    await expect(failure).rejects.toThrow(/^kmeansAssign \(CPU\) failed: kmeansAssignCpu: x \(300 values\)/);
+    await failure.catch((error: Error) => expect(error.stack).toContain('kmeans.test.ts'));
+  });
+
+  test('forcing CUDA without a usable device, or an unknown backend, is a clear error', () => {
+    const native = nativeBinding();
+    const devices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
+    if (devices === 0) expect(() => loadKernels({ backend: 'cuda', log: () => undefined })).toThrow(/CUDA backend was asked for/);
+    expect(() => loadKernels({ backend: 'tpu' as any, log: () => undefined })).toThrow(/Unknown compute backend "tpu"/);
+  });
+});
+
+const cudaDevices = (() => {
+  const native = nativeBinding();
+  return native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
+})();
+const onGpu = cudaDevices > 0 ? describe : describe.skip;
+
+onGpu(`native K-Means assignment on the GPU (${cudaDevices > 0 ? `${cudaDevices} device(s)` : 'skipped: no CUDA device here'})`, () => {
+  test.each(SHAPES)('%s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d), x, centers, d);
+  });
+});
