@@ -96,6 +96,12 @@ bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, Napi::Fl
   *k = centers->ElementLength() / *d;
   for (const Napi::Float32Array* array : {x, centers}) {
     const float* data = array->Data();
+    // A float is NaN or infinite exactly when its exponent bits are all ones. An integer OR over
+    // the array vectorises (a float sum would be a serial chain); search only if something is off.
+    const uint32_t* bits = reinterpret_cast<const uint32_t*>(data);
+    uint32_t bad = 0;
+    for (size_t i = 0; i < array->ElementLength(); ++i) bad |= static_cast<uint32_t>((bits[i] & 0x7f800000u) == 0x7f800000u);
+    if (bad == 0) continue;
     for (size_t i = 0; i < array->ElementLength(); ++i) {
       if (!std::isfinite(data[i])) {
         Napi::RangeError::New(env, std::string(kernel) + ": " + (array == x ? "x" : "centers") + "[" + std::to_string(i) + "] is not finite").ThrowAsJavaScriptException();

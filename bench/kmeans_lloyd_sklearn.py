@@ -1,0 +1,44 @@
+"""The peer: scikit-learn's Lloyd K-Means on the same data and starting centers as ours.
+
+Writes the data and starting centers (float32) for our side, times a fit of one Lloyd iteration
+(scikit-learn runs the iteration, then a final assignment for the labels: our side times the same
+two passes), median of repeats, and writes the centers after 10 iterations to compare with ours.
+"""
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+import sklearn
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_info
+
+n, d, k, repeats, out = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+rng = np.random.default_rng()
+true_centers = rng.uniform(-10, 10, size=(k, d)).astype(np.float32)
+cluster = rng.integers(0, k, size=n)
+x = (true_centers[cluster] + rng.normal(0, 1.5, size=(n, d))).astype(np.float32)
+# One row of each true cluster as the starting centers: no cluster starts empty, so neither side
+# relocates one and the two runs stay comparable.
+start = np.stack([x[np.flatnonzero(cluster == c)[0]] for c in range(k)]).astype(np.float32)
+x.tofile(f"{out}/x.f32")
+start.tofile(f"{out}/centers.f32")
+
+
+def fit(iterations):
+    model = KMeans(n_clusters=k, init=start, n_init=1, max_iter=iterations, tol=0, algorithm="lloyd")
+    began = time.perf_counter()
+    model.fit(x)
+    return time.perf_counter() - began, model
+
+
+fit(1)  # warm-up
+one = [fit(1)[0] for _ in range(repeats)]
+_, ten = fit(10)
+ten.cluster_centers_.astype(np.float64).tofile(f"{out}/sklearn_centers10.f64")
+json.dump({
+    "peer": f"scikit-learn {sklearn.__version__} KMeans(algorithm='lloyd'), numpy {np.__version__}",
+    "threads": [f"{i['internal_api']}:{i['num_threads']}" for i in threadpool_info()],
+    "seconds_per_fit1": statistics.median(one),
+}, sys.stdout)
