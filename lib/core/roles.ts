@@ -72,11 +72,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
         actions: ['s3:GetObject'],
         resources: [bucket.arnForObjects(`${prefix}*`)],
       }));
-      this.addStatement(new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
-      }));
+      this.allowList(bucket, prefix);
       this.acknowledgePrefix(bucket, prefix, 'reads');
       if (bucket.encryptionKey) this.grantDecrypt(bucket.encryptionKey);
     });
@@ -94,11 +90,7 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
         actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
         resources: [bucket.arnForObjects(`${prefix}*`)],
       }));
-      this.addStatement(new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [bucket.bucketArn],
-        conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
-      }));
+      this.allowList(bucket, prefix);
       this.acknowledgePrefix(bucket, prefix, 'writes');
       if (bucket.encryptionKey) this.grantEncryptDecrypt(bucket.encryptionKey);
     });
@@ -209,6 +201,15 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
       this.addStatement(new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
       this.acknowledgeWildcard('Resource::*', WILDCARD_RESOURCE_REASON);
     });
+  }
+
+  /** Listing the bucket, limited to the prefix (once per bucket and prefix). */
+  private allowList(bucket: s3.IBucket, prefix: string): void {
+    this.once(`list:${bucket.node.path}:${prefix}`, () => this.addStatement(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: prefix ? { StringLike: { 's3:prefix': [`${prefix}*`] } } : undefined,
+    })));
   }
 
   private addStatement(statement: iam.PolicyStatement): void {
