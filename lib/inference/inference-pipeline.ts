@@ -42,7 +42,11 @@ export interface PipelineStageOptions {
 export interface PipelineStageConfig {
   /** The container definition (as the L1 `CfnModel` takes it). */
   readonly container: { [key: string]: any };
-  /** What the model must wait for (a training or tuning job). */
+  /**
+   * What the model must wait for (a training or tuning job).
+   *
+   * @default - nothing
+   */
   readonly dependsOn?: IDependable;
 }
 
