@@ -1,0 +1,142 @@
+/**
+ * K-Means training: k-means++ or random initialisation, then Lloyd iterations on the native
+ * kernels (CUDA when usable) until the centers move less than local_lloyd_tol or
+ * local_lloyd_max_iter is reached. Writes model/model.json; prints the built-in algorithm's metric
+ * lines for the test channel; on SIGTERM saves a checkpoint and stops, and resumes from one.
+ *
+ * Not yet as the built-in: mini-batch passes and extra centers (epochs, mini_batch_size,
+ * extra_center_factor and half_life_time_size are accepted and validated but do not change the
+ * full-batch Lloyd), and the model format (JSON, not MXNet parameters).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
+import { Kernels, loadKernels } from '../native';
+import { readCsvChannel } from '../runtime/csv';
+import { parseHyperparameters } from '../runtime/hyperparameters';
+import { OptMl } from '../runtime/layout';
+import { qualityMetric } from '../runtime/training';
+
+export interface KMeansModel {
+  readonly algorithm: 'kmeans';
+  readonly feature_dim: number;
+  readonly k: number;
+  readonly centers: number[][];
+}
+
+interface Checkpoint { readonly iteration: number; readonly centers: number[] }
+
+/** Set by SIGTERM: the loop saves a checkpoint and stops at the end of the current iteration. */
+let stopRequested = false;
+
+export async function trainKMeans(layout: OptMl): Promise<void> {
+  stopRequested = false;
+  const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
+  const hp = parseHyperparameters(KMEANS_HYPERPARAMETERS, raw);
+  const evalMetrics = parseEvalMetrics(hp.eval_metrics);
+  const kernels = loadKernels({ backend: hp._compute_backend as 'auto' | 'cpu' | 'cuda' });
+  const d = hp.feature_dim, k = hp.k;
+  const train = readCsvChannel(layout.channel('train'), d);
+  if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);
+  console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k}, init ${hp.init_method}`);
+
+  const checkpointFile = path.join(layout.checkpointDir, 'kmeans-checkpoint.json');
+  const resumed = fs.existsSync(checkpointFile) ? JSON.parse(fs.readFileSync(checkpointFile, 'utf8')) as Checkpoint : undefined;
+  let centers = resumed ? Float32Array.from(resumed.centers) : await initialCenters(kernels, train.values, train.rows, d, k, hp.init_method);
+  let iteration = resumed?.iteration ?? 0;
+  if (resumed) console.log(`resumed from checkpoint at iteration ${iteration}`);
+
+  const onTerm = () => { stopRequested = true; };
+  process.once('SIGTERM', onTerm);
+  try {
+    for (; iteration < hp.local_lloyd_max_iter; iteration++) {
+      const { sums, counts, inertia } = await kernels.kmeansAssign(train.values, centers, d);
+      const next = new Float32Array(centers.length);
+      let moved = 0;
+      for (let c = 0; c < k; c++) {
+        for (let j = 0; j < d; j++) {
+          const value = counts[c] > 0 ? sums[c * d + j] / counts[c] : centers[c * d + j];
+          next[c * d + j] = value;
+          moved = Math.max(moved, Math.abs(value - centers[c * d + j]));
+        }
+      }
+      centers = next;
+      console.log(`#progress_metric: host=algo-1, iteration ${iteration + 1}, train msd ${inertia / train.rows}, center shift ${moved}`);
+      if (moved <= hp.local_lloyd_tol) { iteration++; break; }
+      if (stopRequested) {
+        fs.mkdirSync(layout.checkpointDir, { recursive: true });
+        fs.writeFileSync(checkpointFile, JSON.stringify({ iteration: iteration + 1, centers: Array.from(centers) } satisfies Checkpoint));
+        console.log(`SIGTERM: saved a checkpoint at iteration ${iteration + 1}`);
+        process.exitCode = 0;
+        return;
+      }
+    }
+  } finally {
+    process.removeListener('SIGTERM', onTerm);
+  }
+
+  const model: KMeansModel = { algorithm: 'kmeans', feature_dim: d, k, centers: Array.from({ length: k }, (_, c) => Array.from(centers.subarray(c * d, c * d + d))) };
+  fs.mkdirSync(layout.modelDir, { recursive: true });
+  fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify(model));
+  console.log(`saved model after ${iteration} iterations`);
+
+  if (fs.existsSync(layout.channel('test'))) {
+    const test = readCsvChannel(layout.channel('test'), d);
+    const { inertia } = await kernels.kmeansAssign(test.values, centers, d);
+    if (evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / test.rows);
+    if (evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);
+  }
+}
+
+function parseEvalMetrics(text: string): string[] {
+  let metrics: unknown;
+  try {
+    metrics = JSON.parse(text.replace(/'/g, '"'));
+  } catch {
+    metrics = undefined;
+  }
+  if (!Array.isArray(metrics) || metrics.some((m) => m !== 'msd' && m !== 'ssd')) {
+    throw new Error(`eval_metrics: ${JSON.stringify(text)} is not a list of msd and ssd, e.g. ["msd","ssd"]`);
+  }
+  return metrics as string[];
+}
+
+/** A small deterministic generator (mulberry32), so a resumed run starts from the same centers. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function initialCenters(kernels: Kernels, x: Float32Array, n: number, d: number, k: number, method: string): Promise<Float32Array> {
+  const next = random(42);
+  const centers = new Float32Array(k * d);
+  const take = (row: number, c: number) => centers.set(x.subarray(row * d, row * d + d), c * d);
+  if (method === 'random') {
+    const chosen = new Set<number>();
+    while (chosen.size < k) chosen.add(Math.floor(next() * n));
+    [...chosen].forEach((row, c) => take(row, c));
+    return centers;
+  }
+  // k-means++: each next center drawn with probability proportional to the squared distance to
+  // the closest center so far; the distances come from the same fused kernel, one center at a time.
+  take(Math.floor(next() * n), 0);
+  const closest = new Float64Array(n).fill(Infinity);
+  for (let c = 1; c < k; c++) {
+    const { distances } = await kernels.kmeansAssign(x, centers.slice((c - 1) * d, c * d), d);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      closest[i] = Math.min(closest[i], distances[i]);
+      total += closest[i];
+    }
+    let target = next() * total, row = 0;
+    while (row < n - 1 && target > closest[row]) target -= closest[row++];
+    take(row, c);
+  }
+  return centers;
+}

@@ -1,0 +1,65 @@
+/**
+ * SageMaker's inference contract over Node's own http: GET /ping (200 once the model is
+ * loaded), POST /invocations honouring Content-Type and Accept, GET /execution-parameters for
+ * Batch Transform; bodies over 6 MB (100 MB for batch) get 413, bad input a 4xx with a JSON reason;
+ * nothing a client sends can crash the process.
+ * @see https://docs.aws.amazon.com/sagemaker/latest/dg/your-algorithms-inference-code.html
+ */
+import * as http from 'node:http';
+import * as os from 'node:os';
+
+/** A 4xx answer with a reason. */
+export class RequestError extends Error {
+  constructor(public readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface Predictor {
+  /** Answers one request body; throws RequestError for bad input. */
+  invoke(body: Buffer, contentType: string, accept: string): Promise<{ body: string; contentType: string }>;
+}
+
+export function maxPayloadBytes(): number {
+  return (process.env.SAGEMAKER_BATCH === 'true' ? 100 : 6) * 1024 * 1024;
+}
+
+export function createServer(predictor: Predictor): http.Server {
+  const limit = maxPayloadBytes();
+  const reply = (res: http.ServerResponse, status: number, body: string, contentType = 'application/json') => {
+    if (res.headersSent) return;
+    res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  };
+  return http.createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/ping') return reply(res, 200, '');
+    if (req.method === 'GET' && req.url === '/execution-parameters') {
+      return reply(res, 200, JSON.stringify({ MaxConcurrentTransforms: os.cpus().length, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: limit / 1024 / 1024 }));
+    }
+    if (req.method !== 'POST' || req.url !== '/invocations') return reply(res, 404, JSON.stringify({ error: `no route ${req.method} ${req.url}` }));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Answer at once and let the rest of the body drain unread (no reset: the client reads the 413).
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        reply(res, 413, JSON.stringify({ error: `payload over ${limit / 1024 / 1024} MB` }));
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', () => undefined);
+    req.on('end', () => {
+      if (res.headersSent) return;
+      const contentType = (req.headers['content-type'] ?? 'text/csv').split(';')[0].trim().toLowerCase();
+      const accept = (req.headers.accept ?? 'application/json').split(',')[0].split(';')[0].trim().toLowerCase();
+      predictor.invoke(Buffer.concat(chunks), contentType, accept === '*/*' ? 'application/json' : accept)
+        .then((answer) => reply(res, 200, answer.body, answer.contentType))
+        .catch((error: Error) => (error instanceof RequestError
+          ? reply(res, error.status, JSON.stringify({ error: error.message }))
+          : reply(res, 500, JSON.stringify({ error: `internal error: ${error.message}` }))));
+    });
+  });
+}

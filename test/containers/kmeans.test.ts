@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { KMEANS_HYPERPARAMETERS } from '../../containers/kmeans/hyperparameters';
+import { loadKMeansPredictor } from '../../containers/kmeans/serve';
+import { KMeansModel, trainKMeans } from '../../containers/kmeans/train';
+import { loadKernels } from '../../containers/native';
+import { OptMl } from '../../containers/runtime/layout';
+import { createServer } from '../../containers/runtime/serving';
+import { runTraining } from '../../containers/runtime/training';
+import { Algorithm } from '../../lib/core/algorithm';
+
+const TRUE_CENTERS = [[0, 0], [10, 10], [-10, 10], [10, -10], [-10, -10]];
+
+/** A temporary /opt/ml with hyperparameters and well-separated clusters in the train and test channels. */
+function optMl(hyperparameters: Record<string, string>, rowsPerCluster = 200, corrupt = false): OptMl {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'opt-ml-'));
+  const layout = new OptMl(root);
+  fs.mkdirSync(path.dirname(layout.hyperparametersFile), { recursive: true });
+  fs.writeFileSync(layout.hyperparametersFile, JSON.stringify(hyperparameters));
+  const rows = (n: number) => TRUE_CENTERS.flatMap(([cx, cy]) => Array.from({ length: n }, () =>
+    `${(cx + (Math.random() - 0.5) * 2).toFixed(4)},${(cy + (Math.random() - 0.5) * 2).toFixed(4)}`));
+  for (const [channel, n] of [['train', rowsPerCluster], ['test', 20]] as const) {
+    fs.mkdirSync(layout.channel(channel), { recursive: true });
+    const lines = rows(n);
+    if (corrupt && channel === 'train') lines[2] = '1.0,abc';
+    fs.writeFileSync(path.join(layout.channel(channel), `${channel}.csv`), lines.join('\n') + '\n');
+  }
+  return layout;
+}
+
+function model(layout: OptMl): KMeansModel {
+  return JSON.parse(fs.readFileSync(path.join(layout.modelDir, 'model.json'), 'utf8'));
+}
+
+const quiet = () => {
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  jest.spyOn(console, 'error').mockImplementation(() => undefined);
+};
+afterEach(() => jest.restoreAllMocks());
+
+describe('K-Means container: training', () => {
+  test('recovers well-separated clusters and prints the metric lines Algorithm.kmeans() parses', async () => {
+    // GIVEN
+    const layout = optMl({ k: '5', feature_dim: '2', init_method: 'kmeans++', eval_metrics: '["msd","ssd"]' });
+    const lines: string[] = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(line); });
+    // WHEN
+    expect(await runTraining(trainKMeans, layout)).toBe(0);
+    // THEN every true center has a learned center within 0.3
+    const learned = model(layout).centers;
+    for (const [cx, cy] of TRUE_CENTERS) {
+      expect(Math.min(...learned.map(([x, y]) => Math.hypot(x - cx, y - cy)))).toBeLessThan(0.3);
+    }
+    const metrics = Object.fromEntries(Algorithm.kmeans().metricDefinitions.map((m) => [m.name, lines.map((l) => new RegExp(m.regex).exec(l)?.[1]).find(Boolean)]));
+    // Uniform noise of width 2 in two dimensions: mean squared distance 2 × 1/3.
+    expect(Number(metrics['test:msd'])).toBeGreaterThan(0.5);
+    expect(Number(metrics['test:msd'])).toBeLessThan(0.9);
+    expect(Number(metrics['test:ssd'])).toBeCloseTo(Number(metrics['test:msd']) * 100, 3);
+  });
+
+  test('the container accepts exactly the hyperparameters Algorithm.kmeans() declares', () => {
+    const reserved = /^_(tuning_objective_metric|enable_profiler|kvstore|num_kv_servers|num_gpus)$/;
+    const declared = Algorithm.kmeans().hyperparameterNames!.filter((name) => !reserved.test(name)).sort();
+    expect(declared).toEqual(Object.keys(KMEANS_HYPERPARAMETERS).sort());
+  });
+
+  test('a corrupt channel writes the reason to output/failure and exits non-zero', async () => {
+    quiet();
+    const layout = optMl({ k: '5', feature_dim: '2' }, 50, true);
+    expect(await runTraining(trainKMeans, layout)).toBe(1);
+    expect(fs.readFileSync(layout.failureFile, 'utf8')).toBe('CsvError: train.csv line 3, column 2: not a number');
+  });
+
+  test('bad hyperparameters are all reported in the failure file', async () => {
+    quiet();
+    const layout = optMl({ k: 'five', feature_dim: '2', init_method: 'greedy', learning_rate: '0.1' });
+    expect(await runTraining(trainKMeans, layout)).toBe(1);
+    const failure = fs.readFileSync(layout.failureFile, 'utf8');
+    expect(failure).toMatch(/^HyperparameterError: Invalid hyperparameters: learning_rate: unknown/);
+    expect(failure).toContain('k: "five" is not a whole number');
+    expect(failure).toContain('init_method: "greedy" is not one of random, kmeans++');
+  });
+
+  test('SIGTERM mid-training saves a checkpoint; the restarted run ends with the same model', async () => {
+    quiet();
+    const hyperparameters = { k: '5', feature_dim: '2', init_method: 'random', local_lloyd_tol: '0' , local_lloyd_max_iter: '40' };
+    const uninterrupted = optMl(hyperparameters, 400);
+    expect(await runTraining(trainKMeans, uninterrupted)).toBe(0);
+
+    // The same data, interrupted as soon as training starts iterating.
+    const interrupted = new OptMl(fs.mkdtempSync(path.join(os.tmpdir(), 'opt-ml-')));
+    fs.cpSync(path.join(uninterrupted.root, 'input'), path.join(interrupted.root, 'input'), { recursive: true });
+    const signal = setInterval(() => process.emit('SIGTERM' as any), 0);
+    expect(await runTraining(trainKMeans, interrupted)).toBe(0);
+    clearInterval(signal);
+    const checkpoint = JSON.parse(fs.readFileSync(path.join(interrupted.checkpointDir, 'kmeans-checkpoint.json'), 'utf8'));
+    expect(checkpoint.iteration).toBeGreaterThanOrEqual(1);
+    expect(fs.existsSync(path.join(interrupted.modelDir, 'model.json'))).toBe(false);
+
+    expect(await runTraining(trainKMeans, interrupted)).toBe(0);
+    expect(model(interrupted)).toEqual(model(uninterrupted));
+  });
+
+  test('the real entrypoint trains in a subprocess', () => {
+    const layout = optMl({ k: '5', feature_dim: '2', init_method: 'kmeans++' }, 50);
+    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '../../containers/kmeans/main.ts'), 'train'], {
+      encoding: 'utf8', env: { ...process.env, OPT_ML: layout.root, TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json') },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/native kernels: CPU/);
+    expect(result.stdout).toMatch(/#quality_metric: host=algo-1, test msd <loss>=\d/);
+    expect(model(layout).centers).toHaveLength(5);
+  });
+});
+
+describe('K-Means container: serving over HTTP', () => {
+  let server: http.Server;
+  let base: string;
+
+  beforeAll(async () => {
+    const layout = new OptMl(fs.mkdtempSync(path.join(os.tmpdir(), 'opt-ml-')));
+    fs.mkdirSync(layout.modelDir, { recursive: true });
+    fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify({ algorithm: 'kmeans', feature_dim: 2, k: 2, centers: [[0, 0], [10, 10]] }));
+    server = createServer(loadKMeansPredictor(layout, loadKernels({ backend: 'cpu', log: () => undefined })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const request = (method: string, url: string, body?: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${base}${url}`, { method, body, headers }).then(async (response) => ({ status: response.status, type: response.headers.get('content-type'), text: await response.text() }));
+
+  test('ping, execution parameters and every content type give the same predictions', async () => {
+    expect((await request('GET', '/ping')).status).toBe(200);
+    expect(JSON.parse((await request('GET', '/execution-parameters')).text)).toMatchObject({ BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: 6 });
+    const csv = await request('POST', '/invocations', '3,4\n9,9\n', { 'content-type': 'text/csv' });
+    expect(JSON.parse(csv.text)).toEqual({ predictions: [{ closest_cluster: 0, distance_to_cluster: 5 }, { closest_cluster: 1, distance_to_cluster: Math.SQRT2 }] });
+    const json = await request('POST', '/invocations', JSON.stringify({ instances: [{ features: [3, 4] }, { features: [9, 9] }] }), { 'content-type': 'application/json' });
+    expect(json.text).toBe(csv.text);
+    const lines = await request('POST', '/invocations', '3,4\n9,9', { 'content-type': 'text/csv', 'accept': 'application/jsonlines' });
+    expect(lines.text.split('\n').map((l) => JSON.parse(l))).toEqual(JSON.parse(csv.text).predictions);
+    expect((await request('POST', '/invocations', '3,4', { 'content-type': 'text/csv', 'accept': 'text/csv' })).text).toBe('0,5');
+  });
+
+  test('bad payloads get a 4xx with a JSON reason, and the next valid request succeeds', async () => {
+    const cases: Array<[string | Buffer, Record<string, string>, number, RegExp]> = [
+      ['1,2,3', { 'content-type': 'text/csv' }, 400, /request line 1: 3 columns, expected 2 \(feature_dim is 2\)/],
+      ['1,abc', { 'content-type': 'text/csv' }, 400, /not a number/],
+      ['', { 'content-type': 'text/csv' }, 400, /empty request body/],
+      ['{"instances": [[1, "x"]]}', { 'content-type': 'application/json' }, 400, /instance 0: expected 2 finite numbers/],
+      ['{not json', { 'content-type': 'application/json' }, 400, /not valid JSON/],
+      ['1,2', { 'content-type': 'application/x-parquet' }, 415, /Content-Type application\/x-parquet is not supported/],
+      ['1,2', { 'content-type': 'text/csv', 'accept': 'image/png' }, 406, /Accept image\/png is not supported/],
+      [Buffer.alloc(6 * 1024 * 1024 + 1, 49), { 'content-type': 'text/csv' }, 413, /payload over 6 MB/],
+    ];
+    for (const [body, headers, status, reason] of cases) {
+      const answer = await request('POST', '/invocations', body, headers);
+      expect(answer.status).toBe(status);
+      expect(JSON.parse(answer.text).error).toMatch(reason);
+      expect((await request('POST', '/invocations', '1,1', { 'content-type': 'text/csv' })).status).toBe(200);
+    }
+  });
+
+  test('answers 1,000 concurrent requests', async () => {
+    const answers = await Promise.all(Array.from({ length: 1000 }, (_, i) => request('POST', '/invocations', `${i % 11},${i % 7}`, { 'content-type': 'text/csv' })));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+  });
+});
