@@ -29,8 +29,15 @@ interface NativeBinding {
   kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
 }
 
-/** Where the addon can be. */
-const CANDIDATES = [path.join(__dirname, 'build', 'Release', 'sagemaker_native.node')];
+/**
+ * Where the addon can be: named by SAGEMAKER_NATIVE_ADDON, next to a bundled program (as in the
+ * images), or in this package's build folder (development and tests).
+ */
+const CANDIDATES = [
+  ...(process.env.SAGEMAKER_NATIVE_ADDON ? [process.env.SAGEMAKER_NATIVE_ADDON] : []),
+  path.join(__dirname, 'sagemaker_native.node'),
+  path.join(__dirname, 'build', 'Release', 'sagemaker_native.node'),
+];
 
 /** `cpu`, `cuda`, or `auto` (CUDA when a device is usable). */
 export type BackendChoice = 'auto' | 'cpu' | 'cuda';

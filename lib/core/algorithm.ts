@@ -236,7 +236,7 @@ class AssetAlgorithm extends Algorithm {
       file: this.assetOptions.file,
       buildArgs: this.assetOptions.buildArgs,
       platform: ecrAssets.Platform.LINUX_AMD64,
-      exclude: ['**/node_modules', '**/build', '**/dist', '**/.device'],
+      exclude: ['**/node_modules', '**/build', '**/build-cuda', '**/dist', '**/.device'],
     });
     role.grantPull(asset.repository);
     return { imageUri: asset.imageUri };

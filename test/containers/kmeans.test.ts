@@ -105,10 +105,11 @@ describe('K-Means container: training', () => {
     expect(model(interrupted)).toEqual(model(uninterrupted));
   });
 
-  test('the real entrypoint trains in a subprocess', () => {
+  test('the image\'s program (the bundled entrypoint, as the Dockerfile installs it) trains in a subprocess', () => {
+    // containers/dist is what `npm test` builds first (npm run build:native), exactly as the image's build stage does.
     const layout = optMl({ k: '5', feature_dim: '2', init_method: 'kmeans++' }, 50);
-    const result = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '../../containers/kmeans/main.ts'), 'train'], {
-      encoding: 'utf8', env: { ...process.env, OPT_ML: layout.root, TS_NODE_PROJECT: path.join(__dirname, '../../tsconfig.dev.json') },
+    const result = spawnSync(path.join(__dirname, '../../containers/dist/kmeans/entrypoint'), ['train'], {
+      encoding: 'utf8', env: { ...process.env, OPT_ML: layout.root },
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/native kernels: CPU/);
