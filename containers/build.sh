@@ -30,4 +30,5 @@ for algorithm in kmeans; do
   cp native/build/Release/sagemaker_native.node "dist/$algorithm/"
   cp "$algorithm/entrypoint" "dist/$algorithm/"
 done
+esbuild local.ts --bundle --platform=node --target=node20 --outfile=dist/local.js --log-level=warning
 echo "built containers/dist and the native addon ($([ "$cuda" = 1 ] && echo "CPU + CUDA ${archs}" || echo "CPU only: no nvcc"))"

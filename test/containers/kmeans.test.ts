@@ -171,3 +171,44 @@ describe('K-Means container: serving over HTTP', () => {
     expect(answers.every((a) => a.status === 200)).toBe(true);
   });
 });
+
+describe('local mode (sagemaker-local)', () => {
+  const local = path.join(__dirname, '../../containers/dist/local.js');
+
+  test('trains from a CSV file into model.tar.gz, serves it, and answers an invocation', async () => {
+    // GIVEN a CSV file of three clusters
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-'));
+    const rows = Array.from({ length: 150 }, (_, i) => TRUE_CENTERS[i % 3]).map(([x, y]) => `${x + Math.random() - 0.5},${y + Math.random() - 0.5}`);
+    fs.writeFileSync(path.join(dir, 'train.csv'), rows.join('\n'));
+    // WHEN
+    const trained = spawnSync(process.execPath, [local, 'train', 'kmeans', '--train', path.join(dir, 'train.csv'), '--hp', 'k=3', '--hp', 'feature_dim=2', '--out', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' });
+    // THEN
+    expect(trained.status).toBe(0);
+    expect(trained.stdout).toMatch(/saved model after \d+ iterations/);
+    expect(spawnSync('tar', ['-tzf', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' }).stdout).toContain('model.json');
+
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const { spawn } = await import('node:child_process');
+    const server = spawn(process.execPath, [local, 'serve', 'kmeans', '--model', path.join(dir, 'model.tar.gz'), '--port', port], { stdio: 'pipe' });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('serving on port') && resolve());
+        server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
+      });
+      fs.writeFileSync(path.join(dir, 'records.csv'), '10,10\n');
+      const invoked = spawnSync(process.execPath, [local, 'invoke', '--file', path.join(dir, 'records.csv'), '--port', port], { encoding: 'utf8' });
+      expect(invoked.status).toBe(0);
+      expect(JSON.parse(invoked.stdout).predictions[0].distance_to_cluster).toBeLessThan(1);
+    } finally {
+      server.kill('SIGTERM');
+    }
+  });
+
+  test('a failed training prints the failure file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-'));
+    fs.writeFileSync(path.join(dir, 'train.csv'), '1,2\n3,4\n');
+    const trained = spawnSync(process.execPath, [local, 'train', 'kmeans', '--train', path.join(dir, 'train.csv'), '--hp', 'k=3', '--hp', 'feature_dim=2'], { encoding: 'utf8', cwd: dir });
+    expect(trained.status).toBe(1);
+    expect(trained.stderr).toContain('training failed (exit 1): k (3) must be at most the number of training rows (2)');
+  });
+});
