@@ -10,6 +10,7 @@ import type { KMeansModel } from './train';
 import { Kernels, loadKernels } from '../native';
 import { CsvError, parseCsv } from '../runtime/csv';
 import { OptMl } from '../runtime/layout';
+import { decodeRecords, encodeRecords, RecordIOError } from '../runtime/recordio';
 import { Predictor, RequestError } from '../runtime/serving';
 
 export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernels()): Predictor {
@@ -24,7 +25,10 @@ export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernel
       if (accept === 'application/json') return { contentType: accept, body: JSON.stringify({ predictions }) };
       if (accept === 'application/jsonlines') return { contentType: accept, body: predictions.map((p) => JSON.stringify(p)).join('\n') };
       if (accept === 'text/csv') return { contentType: accept, body: predictions.map((p) => `${p.closest_cluster},${p.distance_to_cluster}`).join('\n') };
-      throw new RequestError(406, `Accept ${accept} is not supported: use application/json, application/jsonlines or text/csv`);
+      if (accept === 'application/x-recordio-protobuf') {
+        return { contentType: accept, body: encodeRecords(predictions.map((p) => ({ closest_cluster: [p.closest_cluster], distance_to_cluster: [p.distance_to_cluster] })), 'label') };
+      }
+      throw new RequestError(406, `Accept ${accept} is not supported: use application/json, application/jsonlines, text/csv or application/x-recordio-protobuf`);
     },
   };
 }
@@ -60,5 +64,15 @@ function decode(body: Buffer, contentType: string, d: number): Float32Array {
     });
     return out;
   }
-  throw new RequestError(415, `Content-Type ${contentType} is not supported: use text/csv or application/json`);
+  if (contentType === 'application/x-recordio-protobuf') {
+    try {
+      const { features, rows } = decodeRecords(body, d);
+      if (rows === 0) throw new RequestError(400, 'no records in the request');
+      return features;
+    } catch (error) {
+      if (error instanceof RecordIOError) throw new RequestError(400, error.message);
+      throw error;
+    }
+  }
+  throw new RequestError(415, `Content-Type ${contentType} is not supported: use text/csv, application/json or application/x-recordio-protobuf`);
 }

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
 import { Kernels, loadKernels } from '../native';
-import { readCsvChannel } from '../runtime/csv';
+import { readChannel } from '../runtime/channels';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { qualityMetric } from '../runtime/training';
@@ -36,7 +36,7 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   const evalMetrics = parseEvalMetrics(hp.eval_metrics);
   const kernels = loadKernels({ backend: hp._compute_backend as 'auto' | 'cpu' | 'cuda' });
   const d = hp.feature_dim, k = hp.k;
-  const train = readCsvChannel(layout.channel('train'), d);
+  const train = readChannel(layout, 'train', d);
   if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);
   console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k}, init ${hp.init_method}`);
 
@@ -81,7 +81,7 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   console.log(`saved model after ${iteration} iterations`);
 
   if (fs.existsSync(layout.channel('test'))) {
-    const test = readCsvChannel(layout.channel('test'), d);
+    const test = readChannel(layout, 'test', d);
     const { inertia } = await kernels.kmeansAssign(test.values, centers, d);
     if (evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / test.rows);
     if (evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);

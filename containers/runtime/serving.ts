@@ -17,7 +17,7 @@ export class RequestError extends Error {
 
 export interface Predictor {
   /** Answers one request body; throws RequestError for bad input. */
-  invoke(body: Buffer, contentType: string, accept: string): Promise<{ body: string; contentType: string }>;
+  invoke(body: Buffer, contentType: string, accept: string): Promise<{ body: string | Buffer; contentType: string }>;
 }
 
 export function maxPayloadBytes(): number {
@@ -26,7 +26,7 @@ export function maxPayloadBytes(): number {
 
 export function createServer(predictor: Predictor): http.Server {
   const limit = maxPayloadBytes();
-  const reply = (res: http.ServerResponse, status: number, body: string, contentType = 'application/json') => {
+  const reply = (res: http.ServerResponse, status: number, body: string | Buffer, contentType = 'application/json') => {
     if (res.headersSent) return;
     res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
     res.end(body);
