@@ -199,7 +199,7 @@ export class DataQualityMonitor extends Construct {
     }
 
     // Named, so the schedule can refer to it (the resource returns only its ARN).
-    const definitionName = `${props.endpointName}-dq`.slice(0, 63);
+    const definitionName = `${props.endpointName.slice(0, 60).replace(/-+$/, '')}-dq`;
     const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'Definition', {
       jobDefinitionName: definitionName,
       dataQualityAppSpecification: { imageUri: image },
@@ -222,7 +222,7 @@ export class DataQualityMonitor extends Construct {
     dependencies.forEach((dependency) => definition.node.addDependency(dependency));
 
     const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
-      monitoringScheduleName: `${props.endpointName}-data-quality`.slice(0, 63),
+      monitoringScheduleName: `${props.endpointName.slice(0, 50).replace(/-+$/, '')}-data-quality`,
       monitoringScheduleConfig: {
         monitoringJobDefinitionName: definitionName,
         monitoringType: 'DataQuality',

@@ -614,6 +614,9 @@ export class MonitoredEndpoint extends Construct {
 function validate(scope: Construct, id: string, props: MonitoredEndpointProps, variants: ResolvedVariant[], shadows: ResolvedVariant[]): void {
   const problems = ValidationProblems.of('MonitoredEndpoint', scope, id);
   const all = [...variants, ...shadows];
+  if (props.endpointName !== undefined) {
+    problems.require(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(props.endpointName), 'endpointName', props.endpointName, '1 to 63 letters, digits or "-", starting and ending with a letter or digit');
+  }
   problems.require(variants.length >= 1 && variants.length <= 10, 'variants', `${variants.length} variants`, '1 to 10 production variants');
   const names = new Set<string>();
   for (const { options } of all) {

@@ -271,6 +271,10 @@ describe('MonitoredEndpoint rejects bad input at synth', () => {
     expect(() => endpointFor({ variants: [{ name: 'A', initialInstanceCount: 1 }], allowSingleInstance: true })).not.toThrow();
   });
 
+  test('an endpoint name SageMaker rejects', () => {
+    expectError({ endpointName: 'bad_name-' }, /endpointName: got "bad_name-"; allowed: 1 to 63 letters, digits or "-"/);
+  });
+
   test('more than 10 variants', () => {
     expectError({ variants: Array.from({ length: 11 }, (_, i) => ({ name: `v${i}` })) }, /variants: got "11 variants"; allowed: 1 to 10 production variants/);
   });
@@ -279,5 +283,24 @@ describe('MonitoredEndpoint rejects bad input at synth', () => {
     expectError({ deployment: DeploymentStrategy.canary({ canaryPercent: 60, bake: Duration.hours(2), timeout: Duration.minutes(5) }) },
       /deployment.canaryPercent: got "60"; allowed: 1 to 50 percent[\s\S]*deployment.bake: got "2 hours"; allowed: 0 to 3600 seconds[\s\S]*deployment.timeout: got "5 minutes"; allowed: 600 to 28800 seconds/);
     expectError({ deployment: DeploymentStrategy.linear({ stepPercent: 5, bake: Duration.minutes(1) }) }, /deployment.stepPercent: got "5"; allowed: 10 to 50 percent/);
+  });
+});
+
+describe('MonitoredEndpoint names', () => {
+  test('the monitor\'s names stay within SageMaker\'s pattern for the longest endpoint names', () => {
+    const stack = newStack();
+    const endpoint = new MonitoredEndpoint(stack, 'Endpoint', {
+      model: ServableModel.fromModelName('m'),
+      endpointName: `${'a'.repeat(49)}-b${'c'.repeat(12)}`,
+      monitoring: { baseline: MonitoringBaseline.fromS3('s3://b/statistics.json', 's3://b/constraints.json') },
+    });
+    const template = Template.fromStack(stack);
+    const pattern = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+    const [schedule] = Object.values(template.findResources('AWS::SageMaker::MonitoringSchedule')) as any[];
+    const [definition] = Object.values(template.findResources('AWS::SageMaker::DataQualityJobDefinition')) as any[];
+    expect(schedule.Properties.MonitoringScheduleName).toMatch(pattern);
+    expect(definition.Properties.JobDefinitionName).toMatch(pattern);
+    expect(schedule.Properties.MonitoringScheduleConfig.MonitoringJobDefinitionName).toBe(definition.Properties.JobDefinitionName);
+    expect(endpoint.endpointName).toMatch(pattern);
   });
 });
