@@ -8,9 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { KMeansModel } from './train';
 import { Kernels, loadKernels } from '../native';
-import { CsvError, parseCsv } from '../runtime/csv';
+import { decodeFeatures } from '../runtime/decode';
 import { OptMl } from '../runtime/layout';
-import { decodeRecords, encodeRecords, RecordIOError } from '../runtime/recordio';
+import { encodeRecords } from '../runtime/recordio';
 import { Predictor, RequestError } from '../runtime/serving';
 
 export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernels()): Predictor {
@@ -19,7 +19,7 @@ export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernel
   const centers = Float32Array.from(model.centers.flat());
   return {
     async invoke(body, contentType, accept) {
-      const records = decode(body, contentType, d);
+      const records = decodeFeatures(body, contentType, d);
       const { labels, distances } = await kernels.kmeansAssign(records, centers, d);
       const predictions = Array.from(labels, (label, i) => ({ closest_cluster: label, distance_to_cluster: Math.sqrt(distances[i]) }));
       if (accept === 'application/json') return { contentType: accept, body: JSON.stringify({ predictions }) };
@@ -31,48 +31,4 @@ export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernel
       throw new RequestError(406, `Accept ${accept} is not supported: use application/json, application/jsonlines, text/csv or application/x-recordio-protobuf`);
     },
   };
-}
-
-function decode(body: Buffer, contentType: string, d: number): Float32Array {
-  if (body.length === 0) throw new RequestError(400, 'empty request body');
-  if (contentType === 'text/csv') {
-    try {
-      const matrix = parseCsv(body, d, 'request');
-      if (matrix.rows === 0) throw new RequestError(400, 'no records in the request');
-      return matrix.values;
-    } catch (error) {
-      if (error instanceof CsvError) throw new RequestError(400, `${error.message} (feature_dim is ${d})`);
-      throw error;
-    }
-  }
-  if (contentType === 'application/json') {
-    let parsed: any;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new RequestError(400, 'body is not valid JSON');
-    }
-    const instances: unknown[] = Array.isArray(parsed?.instances) ? parsed.instances : parsed?.features ? [parsed] : [];
-    if (instances.length === 0) throw new RequestError(400, 'expected {"instances": [{"features": [...]}, ...]}');
-    const out = new Float32Array(instances.length * d);
-    instances.forEach((instance: any, i) => {
-      const features = Array.isArray(instance) ? instance : instance?.features;
-      if (!Array.isArray(features) || features.length !== d || features.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new RequestError(400, `instance ${i}: expected ${d} finite numbers`);
-      }
-      out.set(features, i * d);
-    });
-    return out;
-  }
-  if (contentType === 'application/x-recordio-protobuf') {
-    try {
-      const { features, rows } = decodeRecords(body, d);
-      if (rows === 0) throw new RequestError(400, 'no records in the request');
-      return features;
-    } catch (error) {
-      if (error instanceof RecordIOError) throw new RequestError(400, error.message);
-      throw error;
-    }
-  }
-  throw new RequestError(415, `Content-Type ${contentType} is not supported: use text/csv, application/json or application/x-recordio-protobuf`);
 }

@@ -27,6 +27,54 @@ interface NativeBinding {
   readonly cudaCompiled: boolean;
   cudaDeviceCount?(): number;
   kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  linearEpoch(x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array, moments: Float32Array,
+    step: number, config: LinearEpochConfig): Promise<{ losses: Float64Array; step: number }>;
+  linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, model: number): Float32Array;
+}
+
+/** How one Linear Learner epoch trains its models. */
+export interface LinearEpochConfig {
+  readonly loss: 'logistic' | 'squared_loss' | 'absolute_loss';
+  readonly optimizer: 'sgd' | 'adam';
+  readonly batchSize: number;
+  readonly l1: number;
+  readonly wd: number;
+  readonly useBias: boolean;
+  /** One per model: the models differ by learning rate. */
+  readonly learningRates: number[];
+}
+
+/**
+ * Several linear models trained together, in place: `weights` m × d, `bias` m, Adam's moments,
+ * and the step count. The Linear Learner kernels are CPU only for now.
+ */
+export class LinearModels {
+  public readonly weights: Float32Array;
+  public readonly bias: Float32Array;
+  private readonly moments: Float32Array;
+  private step = 0;
+
+  constructor(public readonly models: number, public readonly d: number) {
+    this.weights = new Float32Array(models * d);
+    this.bias = new Float32Array(models);
+    this.moments = new Float32Array(2 * models * d + 2 * models);
+  }
+
+  /** One pass over the rows; resolves to each model's mean training loss. */
+  public async epoch(x: Float32Array, y: Float32Array, config: LinearEpochConfig): Promise<Float64Array> {
+    try {
+      const result = await nativeBinding().linearEpoch(x, y, this.d, this.weights, this.bias, this.moments, this.step, config);
+      this.step = result.step;
+      return result.losses;
+    } catch (error) {
+      throw new Error(`linearEpoch failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** The raw scores w·x + b of one model. */
+  public scores(x: Float32Array, model: number): Float32Array {
+    return nativeBinding().linearScores(x, this.d, this.weights, this.bias, model);
+  }
 }
 
 /**

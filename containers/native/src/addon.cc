@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kmeans_cpu.h"
+#include "linear_cpu.h"
 #include "kmeans_cuda.h"  // the CPU harness is always built; the CUDA path only with HAVE_CUDA
 
 namespace {
@@ -136,7 +137,132 @@ Napi::Value AssignCuda(const Napi::CallbackInfo& info) {
 }
 #endif
 
+// One Linear Learner epoch. The parameters and optimiser state are copied in on the main
+// thread, trained on the worker, and copied back into the caller's arrays when it finishes.
+class LinearEpochWorker : public Napi::AsyncWorker {
+ public:
+  LinearEpochWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, size_t n, sm::LinearState state, sm::LinearConfig config,
+                    Napi::Float32Array weights, Napi::Float32Array bias, Napi::Float32Array moments)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
+        weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)), moments_ref_(Napi::Persistent(moments)),
+        x_(x.Data()), y_(y.Data()), n_(n), state_(std::move(state)), config_(std::move(config)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      losses_ = sm::LinearEpoch(x_, y_, n_, &state_, config_);
+    } catch (const std::exception& error) {
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    std::copy(state_.weights.begin(), state_.weights.end(), weights_ref_.Value().Data());
+    std::copy(state_.bias.begin(), state_.bias.end(), bias_ref_.Value().Data());
+    float* moments = moments_ref_.Value().Data();
+    const size_t md = state_.models * state_.d, m = state_.models;
+    std::copy(state_.m1.begin(), state_.m1.end(), moments);
+    std::copy(state_.v1.begin(), state_.v1.end(), moments + md);
+    std::copy(state_.mb.begin(), state_.mb.end(), moments + 2 * md);
+    std::copy(state_.vb.begin(), state_.vb.end(), moments + 2 * md + m);
+    Napi::Object out = Napi::Object::New(env);
+    auto losses = Napi::Float64Array::New(env, losses_.size());
+    std::copy(losses_.begin(), losses_.end(), losses.Data());
+    out.Set("losses", losses);
+    out.Set("step", Napi::Number::New(env, state_.step));
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Float32Array> x_ref_, y_ref_, weights_ref_, bias_ref_, moments_ref_;
+  const float* x_;
+  const float* y_;
+  size_t n_;
+  sm::LinearState state_;
+  sm::LinearConfig config_;
+  std::vector<double> losses_;
+};
+
+Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string("linearEpoch: ") + name + " must be a Float32Array");
+  }
+  return info[index].As<Napi::Float32Array>();
+}
+
+// linearEpoch(x, y, d, weights, bias, moments, step, config) -> Promise<{ losses, step }>
+Napi::Value LinearEpoch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8 || !info[2].IsNumber() || !info[6].IsNumber() || !info[7].IsObject()) {
+    throw Napi::TypeError::New(env, "linearEpoch(x, y, d, weights, bias, moments, step, config)");
+  }
+  auto x = Float32Arg(info, 0, "x"), y = Float32Arg(info, 1, "y"), weights = Float32Arg(info, 3, "weights");
+  auto bias = Float32Arg(info, 4, "bias"), moments = Float32Arg(info, 5, "moments");
+  const size_t d = info[2].As<Napi::Number>().Uint32Value();
+  const size_t m = bias.ElementLength();
+  if (d == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d ||
+      moments.ElementLength() != 2 * m * d + 2 * m || m == 0) {
+    throw Napi::RangeError::New(env, "linearEpoch: shapes do not fit: x n*d, y n, weights m*d, bias m, moments 2*m*d + 2*m, with m >= 1 and d >= 1");
+  }
+  Napi::Object c = info[7].As<Napi::Object>();
+  sm::LinearConfig config;
+  config.loss = c.Get("loss").ToString().Utf8Value();
+  config.optimizer = c.Get("optimizer").ToString().Utf8Value();
+  config.batch_size = c.Get("batchSize").ToNumber().Uint32Value();
+  config.l1 = c.Get("l1").ToNumber().DoubleValue();
+  config.wd = c.Get("wd").ToNumber().DoubleValue();
+  config.use_bias = c.Get("useBias").ToBoolean().Value();
+  Napi::Array rates = c.Get("learningRates").As<Napi::Array>();
+  for (uint32_t i = 0; i < rates.Length(); ++i) config.learning_rates.push_back(rates.Get(i).ToNumber().FloatValue());
+  sm::LinearState state;
+  state.models = m;
+  state.d = d;
+  state.step = info[6].As<Napi::Number>().DoubleValue();
+  state.weights.assign(weights.Data(), weights.Data() + m * d);
+  state.bias.assign(bias.Data(), bias.Data() + m);
+  const float* mo = moments.Data();
+  state.m1.assign(mo, mo + m * d);
+  state.v1.assign(mo + m * d, mo + 2 * m * d);
+  state.mb.assign(mo + 2 * m * d, mo + 2 * m * d + m);
+  state.vb.assign(mo + 2 * m * d + m, mo + 2 * m * d + 2 * m);
+  auto* worker = new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// linearScores(x, d, weights, bias, model) -> Float32Array of w.x + b (a fast, synchronous pass).
+Napi::Value LinearScores(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto x = Float32Arg(info, 0, "x"), weights = Float32Arg(info, 2, "weights"), bias = Float32Arg(info, 3, "bias");
+  const size_t d = info[1].As<Napi::Number>().Uint32Value(), model = info[4].As<Napi::Number>().Uint32Value();
+  if (d == 0 || x.ElementLength() % d != 0 || weights.ElementLength() != bias.ElementLength() * d) {
+    throw Napi::RangeError::New(env, "linearScores: x must be whole rows of d features and weights m*d");
+  }
+  sm::LinearState state;
+  state.models = bias.ElementLength();
+  state.d = d;
+  state.weights.assign(weights.Data(), weights.Data() + weights.ElementLength());
+  state.bias.assign(bias.Data(), bias.Data() + bias.ElementLength());
+  std::vector<float> scores;
+  try {
+    scores = sm::LinearScores(x.Data(), x.ElementLength() / d, state, model);
+  } catch (const std::exception& error) {
+    throw Napi::RangeError::New(env, error.what());
+  }
+  auto out = Napi::Float32Array::New(env, scores.size());
+  std::copy(scores.begin(), scores.end(), out.Data());
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("linearEpoch", Napi::Function::New(env, LinearEpoch));
+  exports.Set("linearScores", Napi::Function::New(env, LinearScores));
   exports.Set("kmeansAssignCpu", Napi::Function::New(env, AssignCpu));
   exports.Set("kmeansAssignCudaHarness", Napi::Function::New(env, AssignCudaHarness));
   exports.Set("cpuFeatures", Napi::String::New(env, sm::UsesAvx2() ? "avx2+fma" : "x86-64 baseline"));

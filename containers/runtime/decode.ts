@@ -1,0 +1,52 @@
+/**
+ * Request bodies into rows of `d` features: text/csv (one record per line), application/json
+ * (`{"instances":[{"features":[...]}]}`, `{"instances":[[...]]}` or `{"features":[...]}`) or
+ * RecordIO-protobuf. Bad input is a RequestError (400, or 415 for an unknown content type).
+ */
+import { CsvError, parseCsv } from './csv';
+import { decodeRecords, RecordIOError } from './recordio';
+import { RequestError } from './serving';
+
+export function decodeFeatures(body: Buffer, contentType: string, d: number): Float32Array {
+  if (body.length === 0) throw new RequestError(400, 'empty request body');
+  if (contentType === 'text/csv') {
+    try {
+      const matrix = parseCsv(body, d, 'request');
+      if (matrix.rows === 0) throw new RequestError(400, 'no records in the request');
+      return matrix.values;
+    } catch (error) {
+      if (error instanceof CsvError) throw new RequestError(400, `${error.message} (feature_dim is ${d})`);
+      throw error;
+    }
+  }
+  if (contentType === 'application/json') {
+    let parsed: any;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new RequestError(400, 'body is not valid JSON');
+    }
+    const instances: unknown[] = Array.isArray(parsed?.instances) ? parsed.instances : parsed?.features ? [parsed] : [];
+    if (instances.length === 0) throw new RequestError(400, 'expected {"instances": [{"features": [...]}, ...]}');
+    const out = new Float32Array(instances.length * d);
+    instances.forEach((instance: any, i) => {
+      const features = Array.isArray(instance) ? instance : instance?.features;
+      if (!Array.isArray(features) || features.length !== d || features.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new RequestError(400, `instance ${i}: expected ${d} finite numbers`);
+      }
+      out.set(features, i * d);
+    });
+    return out;
+  }
+  if (contentType === 'application/x-recordio-protobuf') {
+    try {
+      const { features, rows } = decodeRecords(body, d);
+      if (rows === 0) throw new RequestError(400, 'no records in the request');
+      return features;
+    } catch (error) {
+      if (error instanceof RecordIOError) throw new RequestError(400, error.message);
+      throw error;
+    }
+  }
+  throw new RequestError(415, `Content-Type ${contentType} is not supported: use text/csv, application/json or application/x-recordio-protobuf`);
+}

@@ -1,0 +1,120 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { LINEAR_LEARNER_HYPERPARAMETERS } from '../../containers/linear-learner/hyperparameters';
+import { loadLinearLearnerPredictor } from '../../containers/linear-learner/serve';
+import { trainLinearLearner } from '../../containers/linear-learner/train';
+import { LinearModels } from '../../containers/native';
+import { OptMl } from '../../containers/runtime/layout';
+import { runTraining } from '../../containers/runtime/training';
+import { Algorithm } from '../../lib/core/algorithm';
+
+/** A /opt/ml whose channels hold CSV rows `label,features...` drawn by `row`. */
+function optMl(hyperparameters: Record<string, string>, row: () => number[], counts: Record<string, number>): OptMl {
+  const layout = new OptMl(fs.mkdtempSync(path.join(os.tmpdir(), 'opt-ml-ll-')));
+  fs.mkdirSync(path.dirname(layout.hyperparametersFile), { recursive: true });
+  fs.writeFileSync(layout.hyperparametersFile, JSON.stringify(hyperparameters));
+  for (const [channel, n] of Object.entries(counts)) {
+    fs.mkdirSync(layout.channel(channel), { recursive: true });
+    fs.writeFileSync(path.join(layout.channel(channel), 'data.csv'), Array.from({ length: n }, () => row().join(',')).join('\n'));
+  }
+  return layout;
+}
+
+const FEATURES = 10;
+const TRUE_WEIGHTS = Array.from({ length: FEATURES }, (_, j) => (j % 2 ? 1 : -1) * (1 + j / 5));
+const gaussian = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+
+/** Linearly separable classes with a margin. */
+function separableRow(): number[] {
+  for (;;) {
+    const x = Array.from({ length: FEATURES }, () => gaussian() * 3 + 5);
+    const margin = x.reduce((s, v, j) => s + (v - 5) * TRUE_WEIGHTS[j], 0);
+    if (Math.abs(margin) > 1) return [margin > 0 ? 1 : 0, ...x];
+  }
+}
+
+/** y = w·x + 4 + noise of standard deviation 0.5. */
+function regressionRow(): number[] {
+  const x = Array.from({ length: FEATURES }, () => gaussian());
+  return [x.reduce((s, v, j) => s + v * TRUE_WEIGHTS[j], 4) + 0.5 * gaussian(), ...x];
+}
+
+function metricsOf(lines: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const metric of Algorithm.linearLearner().metricDefinitions) {
+    const value = lines.map((line) => new RegExp(metric.regex).exec(line)?.[1]).find(Boolean);
+    if (value !== undefined) out[metric.name] = Number(value);
+  }
+  return out;
+}
+
+describe('Linear Learner container', () => {
+  let lines: string[];
+  beforeEach(() => {
+    lines = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(String(line)); });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  test('binary classification on separable data reaches at least 0.95 accuracy, in the metrics Algorithm.linearLearner() parses', async () => {
+    const layout = optMl({ predictor_type: 'binary_classifier', feature_dim: String(FEATURES), epochs: '10', mini_batch_size: '100' },
+      separableRow, { train: 2000, validation: 500, test: 500 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    const metrics = metricsOf(lines);
+    expect(metrics['validation:binary_classification_accuracy']).toBeGreaterThanOrEqual(0.95);
+    expect(metrics['test:binary_classification_accuracy']).toBeGreaterThanOrEqual(0.95);
+    expect(metrics['validation:objective_loss']).toBeLessThan(0.2);
+    expect(metrics['train:objective_loss']).toBeDefined();
+
+    const predictor = loadLinearLearnerPredictor(layout);
+    const positive = separableRow(), negative = separableRow();
+    const answer = JSON.parse((await predictor.invoke(Buffer.from(`${positive.slice(1).join(',')}\n${negative.slice(1).join(',')}`), 'text/csv', 'application/json')).body as string);
+    expect(answer.predictions.map((p: any) => p.predicted_label)).toEqual([positive[0], negative[0]]);
+    expect(answer.predictions[0].score).toBeGreaterThanOrEqual(0);
+    expect(answer.predictions[0].score).toBeLessThanOrEqual(1);
+  });
+
+  test('regression reaches an RMSE near the noise level (0.5)', async () => {
+    const layout = optMl({ predictor_type: 'regressor', feature_dim: String(FEATURES), epochs: '20', mini_batch_size: '50' },
+      regressionRow, { train: 3000, validation: 500 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    const metrics = metricsOf(lines);
+    expect(metrics['validation:rmse']).toBeLessThan(0.6);
+    expect(metrics['validation:rmse']).toBeGreaterThan(0.4);
+    const predictor = loadLinearLearnerPredictor(layout);
+    const x = Array.from({ length: FEATURES }, () => 0);
+    const answer = JSON.parse((await predictor.invoke(Buffer.from(JSON.stringify({ instances: [{ features: x }] })), 'application/json', 'application/json')).body as string);
+    expect(answer.predictions[0].score).toBeCloseTo(4, 0);
+  });
+
+  test('the container accepts exactly the hyperparameters Algorithm.linearLearner() declares', () => {
+    const reserved = /^_(tuning_objective_metric|enable_profiler|kvstore|num_kv_servers|num_gpus)$/;
+    expect(Algorithm.linearLearner().hyperparameterNames!.filter((n) => !reserved.test(n)).sort()).toEqual(Object.keys(LINEAR_LEARNER_HYPERPARAMETERS).sort());
+  });
+
+  test('unsupported settings fail with a reason in output/failure', async () => {
+    jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const layout = optMl({ predictor_type: 'multiclass_classifier' }, separableRow, { train: 10 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(1);
+    expect(fs.readFileSync(layout.failureFile, 'utf8')).toContain('multiclass_classifier is not supported by this image yet');
+  });
+
+  test('the native multi-model kernel matches a float64 reference step', async () => {
+    // GIVEN two models, one SGD mini-batch of squared loss
+    const d = 3, x = Float32Array.from([1, 2, 3, -1, 0.5, 2]), y = Float32Array.from([1, -2]);
+    const models = new LinearModels(2, d);
+    models.weights.set([0.1, -0.2, 0.3, 0, 0, 0]);
+    // WHEN
+    await models.epoch(x, y, { loss: 'squared_loss', optimizer: 'sgd', batchSize: 2, l1: 0, wd: 0, useBias: true, learningRates: [0.1, 0.01] });
+    // THEN w -= lr * mean((w.x + b - y) x), b -= lr * mean(w.x + b - y)
+    const expected = (w: number[], lr: number) => {
+      const residuals = [0, 1].map((r) => w.reduce((s, wj, j) => s + wj * x[r * d + j], 0) - y[r]);
+      return [...w.map((wj, j) => wj - lr * (residuals[0] * x[j] + residuals[1] * x[d + j]) / 2), -lr * (residuals[0] + residuals[1]) / 2];
+    };
+    const [m0, m1] = [expected([0.1, -0.2, 0.3], 0.1), expected([0, 0, 0], 0.01)];
+    Array.from(models.weights).forEach((w, i) => expect(w).toBeCloseTo([...m0.slice(0, 3), ...m1.slice(0, 3)][i], 6));
+    expect(models.bias[0]).toBeCloseTo(m0[3], 6);
+    expect(models.bias[1]).toBeCloseTo(m1[3], 6);
+  });
+});
