@@ -31,6 +31,7 @@ export function buildPlatform(app: App): Stack[] {
     description: 'SageMaker platform: serving (sagemaker-secure-constructs)',
     customers: features.customers,
     churnModel: tuning.churn,
+    churnScaler: training.scaler,
     data: network.data,
   });
   return [network, training, tuning, features, serving];

@@ -2,12 +2,14 @@ import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
-  DeploymentStrategy, FeatureGroup, InstanceType, ManagedPolicyRole, MonitoredEndpoint, MonitoringBaseline, SecureBucket, TunedModel,
+  DeploymentStrategy, FeatureGroup, InferencePipeline, InstanceType, ManagedPolicyRole, MonitoredEndpoint, MonitoringBaseline, PipelineStage,
+  SecureBucket, SecureTrainingJob, TunedModel,
 } from '../lib';
 
 export interface ServingStackProps extends StackProps {
   readonly customers: FeatureGroup;
   readonly churnModel: TunedModel;
+  readonly churnScaler: SecureTrainingJob;
   readonly data: SecureBucket;
 }
 
@@ -19,6 +21,8 @@ export interface ServingStackProps extends StackProps {
 export class ServingStack extends Stack {
   public readonly apiRole: ManagedPolicyRole;
   public readonly churn: MonitoredEndpoint;
+  public readonly churnPipeline: InferencePipeline;
+  public readonly churnPipelineEndpoint: MonitoredEndpoint;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -26,10 +30,33 @@ export class ServingStack extends Stack {
       model: props.churnModel,
       instanceType: InstanceType.ML_M5_LARGE,
       autoScaling: { minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 500 },
-      dataCapture: { samplingPercentage: 20 },
+      dataCapture: { samplingPercentage: 20, bucket: props.data.bucket },
       // Headerless CSV: Model Monitor names the columns _c0, _c1, ...; alarm on the first three features' drift.
       monitoring: { baseline: MonitoringBaseline.fromDataset(props.data.bucket, 'churn/baseline/'), driftAlarmFeatures: ['_c0', '_c1', '_c2'] },
       deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10) }),
+    });
+
+    // The same model behind its scaler, as a serial pipeline: a second endpoint for raw records,
+    // and a nightly batch transform of the day's customers.
+    this.churnPipeline = new InferencePipeline(this, 'ChurnPipeline', {
+      network: props.churnModel.network,
+      stages: [
+        PipelineStage.fromTrainingJob(props.churnScaler, { hostname: 'scaler' }),
+        PipelineStage.fromTunedModel(props.churnModel, { hostname: 'churn' }),
+      ],
+    });
+    this.churnPipelineEndpoint = new MonitoredEndpoint(this, 'ChurnPipelineEndpoint', {
+      model: this.churnPipeline,
+      autoScaling: { maxCapacity: 4 },
+      dataCapture: { bucket: props.data.bucket },
+      deployment: DeploymentStrategy.linear({ stepPercent: 50, bake: Duration.minutes(5) }),
+    });
+    this.churnPipeline.addBatchTransform('NightlyScoring', {
+      inputBucket: props.data.bucket,
+      inputPrefix: 'churn/batch/in/',
+      outputBucket: props.data.bucket,
+      outputPrefix: 'churn/batch/out/',
+      schedule: 'cron(0 3 * * ? *)',
     });
 
     this.apiRole = new ManagedPolicyRole(this, 'ScoringApiRole', {
@@ -38,5 +65,6 @@ export class ServingStack extends Stack {
     });
     props.customers.grantRead(this.apiRole);
     this.churn.grantInvoke(this.apiRole);
+    this.churnPipelineEndpoint.grantInvoke(this.apiRole);
   }
 }

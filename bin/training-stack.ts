@@ -8,11 +8,12 @@ export interface TrainingStackProps extends StackProps {
 }
 
 /**
- * Training at deploy time: the companion K-Means on a GPU, on spot capacity with checkpoints,
- * reading the platform's data bucket and writing its artifact there.
+ * Training at deploy time: the companion K-Means on a GPU, on spot capacity with checkpoints, and
+ * the churn pipeline's scaler, reading the platform's data bucket and writing artifacts there.
  */
 export class TrainingStack extends Stack {
   public readonly kmeans: SecureTrainingJob;
+  public readonly scaler: SecureTrainingJob;
 
   constructor(scope: Construct, id: string, props: TrainingStackProps) {
     super(scope, id, props);
@@ -26,6 +27,18 @@ export class TrainingStack extends Stack {
       maxRuntime: Duration.hours(4),
       outputBucket: props.data.bucket,
       outputPrefix: 'models/kmeans/',
+    });
+
+    // The churn pipeline's first stage: a standard scaler fitted on the churn training data.
+    this.scaler = new SecureTrainingJob(this, 'ChurnScaler', {
+      network: props.network,
+      algorithm: Algorithm.preprocessing(),
+      inputs: [TrainingInput.s3('train', props.data.bucket, 'churn/train/', { contentType: 'text/csv' })],
+      hyperparameters: { feature_dim: '20', label_size: '1' },
+      instanceType: InstanceType.ML_M5_LARGE,
+      maxRuntime: Duration.hours(1),
+      outputBucket: props.data.bucket,
+      outputPrefix: 'models/churn-scaler/',
     });
   }
 }

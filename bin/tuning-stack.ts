@@ -22,10 +22,11 @@ export class TuningStack extends Stack {
       network: props.network,
       algorithm: Algorithm.linearLearner(),
       inputs: [
-        TrainingInput.s3('train', props.data.bucket, 'churn/train/', { contentType: 'text/csv' }),
-        TrainingInput.s3('validation', props.data.bucket, 'churn/validation/', { contentType: 'text/csv' }),
+        TrainingInput.s3('train', props.data.bucket, 'churn/train-scaled/', { contentType: 'text/csv' }),
+        TrainingInput.s3('validation', props.data.bucket, 'churn/validation-scaled/', { contentType: 'text/csv' }),
       ],
-      staticHyperparameters: { predictor_type: 'binary_classifier', feature_dim: '20', epochs: '15' },
+      // Served behind the scaler in the pipeline, so trained on the scaled copy of the data.
+      staticHyperparameters: { predictor_type: 'binary_classifier', feature_dim: '20', epochs: '15', normalize_data: 'false' },
       objective: TuningObjective.minimize('validation:objective_loss'),
       ranges: [
         HyperparameterRange.continuous('learning_rate', 1e-4, 1e-1, { scaling: 'Logarithmic' }),

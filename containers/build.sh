@@ -24,7 +24,7 @@ if command -v nvcc >/dev/null 2>&1; then
 fi
 NODE_PATH="$modules" node-gyp rebuild --nodedir="$nodedir" -- -Dcuda="$cuda" -Dcuda_home="$cuda_home" >/dev/null
 cd "$here"
-for algorithm in kmeans linear-learner; do
+for algorithm in kmeans linear-learner preprocessing; do
   mkdir -p "dist/$algorithm"
   esbuild "$algorithm/main.ts" --bundle --platform=node --target=node20 --outfile="dist/$algorithm/main.js" --log-level=warning
   cp native/build/Release/sagemaker_native.node "dist/$algorithm/"

@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
-const ALGORITHMS = ['kmeans', 'linear-learner'];
+const ALGORITHMS = ['kmeans', 'linear-learner', 'preprocessing'];
 
 function options(args: string[]): { positional: string[]; flags: Record<string, string[]> } {
   const positional: string[] = [];

@@ -24,7 +24,11 @@ export function maxPayloadBytes(): number {
   return (process.env.SAGEMAKER_BATCH === 'true' ? 100 : 6) * 1024 * 1024;
 }
 
-export function createServer(predictor: Predictor): http.Server {
+/**
+ * @param defaultAccept what `Accept: *\/*` (or none) means: JSON for algorithms, CSV for a
+ * pre-processing stage whose output the next container of a pipeline reads.
+ */
+export function createServer(predictor: Predictor, defaultAccept = 'application/json'): http.Server {
   const limit = maxPayloadBytes();
   const reply = (res: http.ServerResponse, status: number, body: string | Buffer, contentType = 'application/json') => {
     if (res.headersSent) return;
@@ -54,8 +58,8 @@ export function createServer(predictor: Predictor): http.Server {
     req.on('end', () => {
       if (res.headersSent) return;
       const contentType = (req.headers['content-type'] ?? 'text/csv').split(';')[0].trim().toLowerCase();
-      const accept = (req.headers.accept ?? 'application/json').split(',')[0].split(';')[0].trim().toLowerCase();
-      predictor.invoke(Buffer.concat(chunks), contentType, accept === '*/*' ? 'application/json' : accept)
+      const accept = (req.headers.accept ?? defaultAccept).split(',')[0].split(';')[0].trim().toLowerCase();
+      predictor.invoke(Buffer.concat(chunks), contentType, accept === '*/*' ? defaultAccept : accept)
         .then((answer) => reply(res, 200, answer.body, answer.contentType))
         .catch((error: Error) => (error instanceof RequestError
           ? reply(res, error.status, JSON.stringify({ error: error.message }))

@@ -5,7 +5,7 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import { SageMakerValidationError } from './errors';
 import { regionalRegistryAccount } from './private/regional-registry';
-import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER } from './private/algorithm-specs';
+import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER, SCALER } from './private/algorithm-specs';
 import { SageMakerExecutionRole } from './roles';
 
 /** The build context of the companion images: all of `containers/`, so images share the runtime and native addon. */
@@ -127,6 +127,25 @@ export abstract class Algorithm {
   /** The companion Linear Learner image, a drop-in for the built-in Linear Learner. */
   public static linearLearner(): Algorithm {
     return new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', file: 'linear-learner/Dockerfile', ...companionOptions(LINEAR_LEARNER) });
+  }
+
+  /**
+   * The companion pre-processing image: a standard scaler fitted by a training job on the train
+   * channel (CSV; `label_size=1` skips a leading label column), serving scaled records as CSV to
+   * the next container of an InferencePipeline.
+   */
+  public static preprocessing(): Algorithm {
+    return new AssetAlgorithm(CONTAINERS_DIR, {
+      name: 'preprocessing',
+      file: 'preprocessing/Dockerfile',
+      hyperparameters: [...SCALER.hyperparameters],
+      requiredHyperparameters: [...SCALER.required],
+      channels: [...SCALER.channels],
+      supportsDistributedTraining: false,
+      // One pass over the data: an interruption restarts it at no real cost.
+      supportsCheckpoints: true,
+      canServe: true,
+    });
   }
 
   /**

@@ -15,6 +15,7 @@ import { IServableModel } from './servable-model';
 import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
+import { SageMakerExecutionRole } from '../core/roles';
 import { SecureBucket } from '../core/storage';
 
 /**
@@ -319,7 +320,7 @@ export class MonitoredEndpoint extends Construct {
     const capturePrefix = `capture/${this.endpointName}/`;
     if (captureEnabled) {
       this.captureBucket = props.dataCapture?.bucket ?? new SecureBucket(this, 'Captures', { encryptionKey: this.encryptionKey }).bucket;
-      if (served.role) this.allowCaptureWrites(served.role.role, this.captureBucket, capturePrefix, served.encryptionKey);
+      if (served.role) this.allowCaptureWrites(served.role, this.captureBucket, capturePrefix, served.encryptionKey);
     }
 
     const renderVariant = (variant: ResolvedVariant) => {
@@ -507,15 +508,21 @@ export class MonitoredEndpoint extends Construct {
   }
 
   /**
-   * SageMaker writes data captures with the model's role. The grant is a bucket (and key) policy,
-   * not the role's policy: the model often lives in another stack that must not depend on this one.
+   * SageMaker writes data captures with the model's role. A capture bucket of this stack grants
+   * it in its bucket policy (the model often lives in another stack, which must not depend on
+   * this one); a bucket of another stack (shared, like the model's) through the role itself.
    */
-  private allowCaptureWrites(role: iam.IRole, bucket: s3.IBucket, prefix: string, modelKey?: kms.IKey): void {
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ArnPrincipal(role.roleArn)],
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resources: [bucket.arnForObjects(`${prefix}*`)],
-    }));
+  private allowCaptureWrites(modelRole: SageMakerExecutionRole, bucket: s3.IBucket, prefix: string, modelKey?: kms.IKey): void {
+    const role = modelRole.role;
+    if (Stack.of(bucket) === Stack.of(this)) {
+      bucket.addToResourcePolicy(new iam.PolicyStatement({
+        principals: [new iam.ArnPrincipal(role.roleArn)],
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }));
+    } else {
+      modelRole.grantWrite(bucket, prefix);
+    }
     if (this.encryptionKey === modelKey) return; // the model's role already encrypts with its key
     const keyUse = new iam.PolicyStatement({
       principals: [new iam.ArnPrincipal(role.roleArn)],

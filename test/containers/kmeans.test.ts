@@ -212,3 +212,11 @@ describe('local mode (sagemaker-local)', () => {
     expect(trained.stderr).toContain('training failed (exit 1): k (3) must be at most the number of training rows (2)');
   });
 });
+
+describe('the pre-processing container', () => {
+  test('declares exactly the hyperparameters Algorithm.preprocessing() does', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SCALER_HYPERPARAMETERS } = require('../../containers/preprocessing/hyperparameters');
+    expect(Algorithm.preprocessing().hyperparameterNames!.sort()).toEqual(Object.keys(SCALER_HYPERPARAMETERS).sort());
+  });
+});

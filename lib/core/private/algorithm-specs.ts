@@ -87,3 +87,11 @@ export const BUILT_IN_REGISTRY_ACCOUNTS: Readonly<Record<string, string>> = {
   'us-west-1': '632365934929',
   'us-west-2': '174872318107',
 };
+
+/** The companion pre-processing image: standard scaling fitted on the train channel. */
+export const SCALER: AlgorithmSpec = {
+  hyperparameters: ['feature_dim', 'label_size', 'with_mean', 'with_std'],
+  metrics: [],
+  channels: ['train'],
+  required: ['feature_dim'],
+};

@@ -1,0 +1,36 @@
+/**
+ * Standard scaling, fitted: each feature's mean and standard deviation over the train channel
+ * (CSV; with label_size=1 the first column is a label and is skipped), written to model.json.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SCALER_HYPERPARAMETERS } from './hyperparameters';
+import { readCsvChannel } from '../runtime/csv';
+import { parseHyperparameters } from '../runtime/hyperparameters';
+import { OptMl } from '../runtime/layout';
+
+export interface ScalerModel {
+  readonly algorithm: 'scaler';
+  readonly feature_dim: number;
+  readonly mean: number[];
+  readonly scale: number[];
+}
+
+export async function trainScaler(layout: OptMl): Promise<void> {
+  const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
+  const hp = parseHyperparameters(SCALER_HYPERPARAMETERS, raw);
+  const d = hp.feature_dim, skip = hp.label_size, width = d + skip;
+  const data = readCsvChannel(layout.channel('train'), width);
+  const mean = new Array<number>(d).fill(0), variance = new Array<number>(d).fill(0);
+  for (let row = 0; row < data.rows; row++) for (let j = 0; j < d; j++) mean[j] += data.values[row * width + skip + j] / data.rows;
+  for (let row = 0; row < data.rows; row++) for (let j = 0; j < d; j++) variance[j] += (data.values[row * width + skip + j] - mean[j]) ** 2 / data.rows;
+  const model: ScalerModel = {
+    algorithm: 'scaler',
+    feature_dim: d,
+    mean: hp.with_mean ? mean : mean.map(() => 0),
+    scale: hp.with_std ? variance.map((v) => Math.sqrt(v) || 1) : variance.map(() => 1),
+  };
+  fs.mkdirSync(layout.modelDir, { recursive: true });
+  fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify(model));
+  console.log(`fitted a standard scaler on ${data.rows} rows of ${d} features`);
+}
