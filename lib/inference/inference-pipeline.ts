@@ -124,6 +124,13 @@ export interface InferencePipelineProps {
    * @default - the network's key
    */
   readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The role the model runs as; the pipeline grants it its stages' images and artifacts.
+   *
+   * @default - a new SageMakerExecutionRole
+   */
+  readonly role?: SageMakerExecutionRole;
 }
 
 /** Options of a batch transform over the pipeline. */
@@ -218,7 +225,7 @@ export class InferencePipeline extends Construct implements IServableModel {
     validate(scope, id, props);
     this.network = props.network ?? new SageMakerNetwork(this, 'Network');
     this.encryptionKey = props.encryptionKey ?? this.network.encryptionKey;
-    this.role = new SageMakerExecutionRole(this, 'Role', { description: `Execution role of the SageMaker inference pipeline ${this.node.path}` });
+    this.role = props.role ?? new SageMakerExecutionRole(this, 'Role', { description: `Execution role of the SageMaker inference pipeline ${this.node.path}` });
     this.role.grantEncryptDecrypt(this.encryptionKey);
     this.role.grantLogs('/aws/sagemaker/Endpoints');
     this.role.grantLogs('/aws/sagemaker/TransformJobs');

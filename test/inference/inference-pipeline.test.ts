@@ -5,6 +5,7 @@ import { Algorithm } from '../../lib/core/algorithm';
 import { SecureBucket } from '../../lib/core/storage';
 import { BatchTransformOptions, InferencePipeline, PipelineStage } from '../../lib/inference/inference-pipeline';
 import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
+import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
@@ -85,6 +86,25 @@ describe('InferencePipeline', () => {
       Target: { Arn: stack.resolve(machine.stateMachineArn), RoleArn: Match.anyValue() },
     });
     expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('a role of your own is used and granted the stages', () => {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const role = new SageMakerExecutionRole(stack, 'Shared');
+    const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'r');
+    const model = new InferencePipeline(stack, 'Pipeline', {
+      role,
+      stages: [PipelineStage.fromAlgorithm(Algorithm.fromEcrRepository(repo, 'v1')), PipelineStage.fromModelData(Algorithm.fromEcrRepository(repo, 'v2'), data.bucket, 'models/m.tar.gz')],
+    });
+    expect(model.role).toBe(role);
+    const template = Template.fromStack(stack);
+    expect(template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp('inference pipeline') } })).toEqual({});
+    template.hasResourceProperties('AWS::SageMaker::Model', { ExecutionRoleArn: stack.resolve(role.role.roleArn) });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [stack.resolve(role.role.roleName)],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [stack.resolve(data.bucket.bucketArn), '/models/m.tar.gz*']] } })]) },
+    });
   });
 
   test('it can be served by a MonitoredEndpoint', () => {
