@@ -5,7 +5,7 @@
 import { loadKMeansPredictor } from './serve';
 import { trainKMeans } from './train';
 import { OptMl } from '../runtime/layout';
-import { createServer } from '../runtime/serving';
+import { createServer, serveOnAllCores } from '../runtime/serving';
 import { runTraining } from '../runtime/training';
 
 async function main(command: string | undefined): Promise<void> {
@@ -14,10 +14,7 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
   if (command === 'serve') {
-    const server = createServer(loadKMeansPredictor(new OptMl()));
-    const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
-    server.listen(port, () => console.log(`K-Means serving on port ${port}`));
-    process.once('SIGTERM', () => server.close(() => process.exit(0)));
+    serveOnAllCores(() => createServer(loadKMeansPredictor(new OptMl())), Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), 'K-Means');
     return;
   }
   console.error('usage: entrypoint train|serve');

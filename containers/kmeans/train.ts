@@ -15,7 +15,7 @@ import { Kernels, loadKernels } from '../native';
 import { readChannel } from '../runtime/channels';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
-import { qualityMetric } from '../runtime/training';
+import { qualityMetric, throughputMetric } from '../runtime/training';
 
 export interface KMeansModel {
   readonly algorithm: 'kmeans';
@@ -50,7 +50,9 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   process.once('SIGTERM', onTerm);
   try {
     for (; iteration < hp.local_lloyd_max_iter; iteration++) {
+      const started = performance.now();
       const { sums, counts, inertia } = await kernels.kmeansAssign(train.values, centers, d);
+      throughputMetric('train', train.rows, (performance.now() - started) / 1000);
       const next = new Float32Array(centers.length);
       let moved = 0;
       for (let c = 0; c < k; c++) {

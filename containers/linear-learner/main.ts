@@ -4,7 +4,7 @@
 import { loadLinearLearnerPredictor } from './serve';
 import { trainLinearLearner } from './train';
 import { OptMl } from '../runtime/layout';
-import { createServer } from '../runtime/serving';
+import { createServer, serveOnAllCores } from '../runtime/serving';
 import { runTraining } from '../runtime/training';
 
 async function main(command: string | undefined): Promise<void> {
@@ -13,10 +13,7 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
   if (command === 'serve') {
-    const server = createServer(loadLinearLearnerPredictor(new OptMl()));
-    const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
-    server.listen(port, () => console.log(`Linear Learner serving on port ${port}`));
-    process.once('SIGTERM', () => server.close(() => process.exit(0)));
+    serveOnAllCores(() => createServer(loadLinearLearnerPredictor(new OptMl())), Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), 'Linear Learner');
     return;
   }
   console.error('usage: entrypoint train|serve');

@@ -18,7 +18,7 @@ import { readCsvChannel } from '../runtime/csv';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { decodeRecords } from '../runtime/recordio';
-import { qualityMetric } from '../runtime/training';
+import { qualityMetric, throughputMetric } from '../runtime/training';
 
 export interface LinearLearnerModel {
   readonly algorithm: 'linear-learner';
@@ -68,7 +68,9 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const models = new LinearModels(numModels, d);
   console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}, ${numModels} models, ${optimizer}, ${loss}`);
   for (let epoch = 0; epoch < hp.epochs; epoch++) {
+    const started = performance.now();
     const losses = await models.epoch(tr.x, tr.y, config);
+    throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
     console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, best train objective_loss ${Math.min(...losses)}`);
   }
 

@@ -5,7 +5,7 @@
 import { loadScalerPredictor } from './serve';
 import { trainScaler } from './train';
 import { OptMl } from '../runtime/layout';
-import { createServer } from '../runtime/serving';
+import { createServer, serveOnAllCores } from '../runtime/serving';
 import { runTraining } from '../runtime/training';
 
 async function main(command: string | undefined): Promise<void> {
@@ -14,10 +14,7 @@ async function main(command: string | undefined): Promise<void> {
     return;
   }
   if (command === 'serve') {
-    const server = createServer(loadScalerPredictor(new OptMl()), 'text/csv');
-    const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080);
-    server.listen(port, () => console.log(`scaler serving on port ${port}`));
-    process.once('SIGTERM', () => server.close(() => process.exit(0)));
+    serveOnAllCores(() => createServer(loadScalerPredictor(new OptMl()), 'text/csv'), Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), 'scaler');
     return;
   }
   console.error('usage: entrypoint train|serve');

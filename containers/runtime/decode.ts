@@ -1,7 +1,7 @@
 /**
  * Request bodies into rows of `d` features: text/csv (one record per line), application/json
- * (`{"instances":[{"features":[...]}]}`, `{"instances":[[...]]}` or `{"features":[...]}`) or
- * RecordIO-protobuf. Bad input is a RequestError (400, or 415 for an unknown content type).
+ * (`{"instances":[{"features":[...]}]}`, `{"instances":[[...]]}` or `{"features":[...]}`),
+ * application/jsonlines (one `{"features":[...]}` or array per line) or RecordIO-protobuf. Bad input is a RequestError (400, or 415 for an unknown content type).
  */
 import { CsvError, parseCsv } from './csv';
 import { decodeRecords, RecordIOError } from './recordio';
@@ -38,6 +38,25 @@ export function decodeFeatures(body: Buffer, contentType: string, d: number): Fl
     });
     return out;
   }
+  if (contentType === 'application/jsonlines') {
+    const lines = body.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    if (lines.length === 0) throw new RequestError(400, 'no records in the request');
+    const out = new Float32Array(lines.length * d);
+    lines.forEach((line, i) => {
+      let parsed: any;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new RequestError(400, `line ${i + 1} is not valid JSON`);
+      }
+      const features = Array.isArray(parsed) ? parsed : parsed?.features;
+      if (!Array.isArray(features) || features.length !== d || features.some((v: unknown) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new RequestError(400, `line ${i + 1}: expected ${d} finite numbers`);
+      }
+      out.set(features, i * d);
+    });
+    return out;
+  }
   if (contentType === 'application/x-recordio-protobuf') {
     try {
       const { features, rows } = decodeRecords(body, d);
@@ -48,5 +67,5 @@ export function decodeFeatures(body: Buffer, contentType: string, d: number): Fl
       throw error;
     }
   }
-  throw new RequestError(415, `Content-Type ${contentType} is not supported: use text/csv, application/json or application/x-recordio-protobuf`);
+  throw new RequestError(415, `Content-Type ${contentType} is not supported: use text/csv, application/json, application/jsonlines or application/x-recordio-protobuf`);
 }

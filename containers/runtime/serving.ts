@@ -67,3 +67,33 @@ export function createServer(predictor: Predictor, defaultAccept = 'application/
     });
   });
 }
+
+/**
+ * Serves on every core: the primary process forks one worker per CPU, which share the port
+ * (node:cluster), so compute in one request never stalls the others; SIGTERM stops accepting,
+ * lets in-flight requests finish, and exits.
+ */
+export function serveOnAllCores(start: () => http.Server, port: number, describe: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cluster = require('node:cluster') as typeof import('node:cluster').default;
+  const workers = Number(process.env.SAGEMAKER_SERVING_WORKERS ?? os.cpus().length);
+  if (cluster.isPrimary && workers > 1) {
+    for (let i = 0; i < workers; i++) cluster.fork();
+    let listening = 0;
+    cluster.on('listening', () => {
+      if (++listening === workers) console.log(`${describe} serving on port ${port} with ${workers} workers`);
+    });
+    let stopping = false;
+    cluster.on('exit', () => {
+      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+    process.once('SIGTERM', () => {
+      stopping = true;
+      for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
+    });
+    return;
+  }
+  const server = start();
+  server.listen(port, () => { if (!cluster.isWorker) console.log(`${describe} serving on port ${port}`); });
+  process.once('SIGTERM', () => server.close(() => process.exit(0)));
+}

@@ -26,3 +26,10 @@ export function qualityMetric(channel: string, name: string, value: number, kind
   console.log(line);
   return line;
 }
+
+/** `#throughput_metric: host=algo-1, train throughput=43672.9 records/second`, as the built-ins print. */
+export function throughputMetric(channel: string, records: number, seconds: number): string {
+  const line = `#throughput_metric: host=${process.env.SM_CURRENT_HOST ?? 'algo-1'}, ${channel} throughput=${(records / Math.max(seconds, 1e-9)).toFixed(1)} records/second`;
+  console.log(line);
+  return line;
+}

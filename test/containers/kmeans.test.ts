@@ -60,6 +60,7 @@ describe('K-Means container: training', () => {
     expect(Number(metrics['test:msd'])).toBeGreaterThan(0.5);
     expect(Number(metrics['test:msd'])).toBeLessThan(0.9);
     expect(Number(metrics['test:ssd'])).toBeCloseTo(Number(metrics['test:msd']) * 100, 3);
+    expect(lines.some((l) => /^#throughput_metric: host=algo-1, train throughput=[\d.]+ records\/second$/.test(l))).toBe(true);
   });
 
   test('the container accepts exactly the hyperparameters Algorithm.kmeans() declares', () => {
@@ -145,6 +146,8 @@ describe('K-Means container: serving over HTTP', () => {
     const lines = await request('POST', '/invocations', '3,4\n9,9', { 'content-type': 'text/csv', 'accept': 'application/jsonlines' });
     expect(lines.text.split('\n').map((l) => JSON.parse(l))).toEqual(JSON.parse(csv.text).predictions);
     expect((await request('POST', '/invocations', '3,4', { 'content-type': 'text/csv', 'accept': 'text/csv' })).text).toBe('0,5');
+    const jsonLines = await request('POST', '/invocations', '{"features":[3,4]}\n[9,9]\n', { 'content-type': 'application/jsonlines' });
+    expect(jsonLines.text).toBe(csv.text);
   });
 
   test('bad payloads get a 4xx with a JSON reason, and the next valid request succeeds', async () => {
@@ -192,7 +195,8 @@ describe('local mode (sagemaker-local)', () => {
     const server = spawn(process.execPath, [local, 'serve', 'kmeans', '--model', path.join(dir, 'model.tar.gz'), '--port', port], { stdio: 'pipe' });
     try {
       await new Promise<void>((resolve, reject) => {
-        server.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('serving on port') && resolve());
+        // One worker per core, sharing the port.
+        server.stdout.on('data', (chunk: Buffer) => /serving on port \d+ with \d+ workers/.test(chunk.toString()) && resolve());
         server.on('exit', (code) => reject(new Error(`serve exited ${code}`)));
       });
       fs.writeFileSync(path.join(dir, 'records.csv'), '10,10\n');
