@@ -245,7 +245,7 @@ export function compliance(contents: CloudAssemblyContents): string[] {
     lines.push(...table(['rule pack', 'status', 'findings'], contents.validation.map((v) => [v.plugin, v.status === 'success' ? v.status : `${FLAG} ${v.status}`, String(v.violations)])));
   }
   const acknowledgments = contents.stacks.flatMap((stack) => stack.acknowledgments)
-    .map((a) => [show(a.rule), a.path, a.reason])
+    .map((a) => [show(a.rule), a.path, show(a.reason)])
     .sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`));
   lines.push(`### Acknowledged findings (${acknowledgments.length})`, '', ...table(['rule', 'where', 'reason'], acknowledgments));
   return lines;
