@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
 import { Kernels, loadKernels } from '../native';
-import { readChannel } from '../runtime/channels';
+import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { qualityMetric, throughputMetric } from '../runtime/training';
@@ -36,7 +36,7 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   const evalMetrics = parseEvalMetrics(hp.eval_metrics);
   const kernels = loadKernels({ backend: hp._compute_backend as 'auto' | 'cpu' | 'cuda' });
   const d = hp.feature_dim, k = hp.k;
-  const train = readChannel(layout, 'train', d);
+  const train = asMatrix(readChannel(layout, 'train', d));
   if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);
   console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k}, init ${hp.init_method}`);
 
@@ -82,13 +82,15 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify(model));
   console.log(`saved model after ${iteration} iterations`);
 
-  if (fs.existsSync(layout.channel('test'))) {
-    const test = readChannel(layout, 'test', d);
+  if (hasChannel(layout, 'test')) {
+    const test = asMatrix(readChannel(layout, 'test', d));
     const { inertia } = await kernels.kmeansAssign(test.values, centers, d);
     if (evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / test.rows);
     if (evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);
   }
 }
+
+const asMatrix = (rows: ChannelRows) => ({ values: rows.x, rows: rows.rows });
 
 function parseEvalMetrics(text: string): string[] {
   let metrics: unknown;

@@ -13,11 +13,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { LinearEpochConfig, LinearModels } from '../native';
-import { channelContentType } from '../runtime/channels';
-import { readCsvChannel } from '../runtime/csv';
+import { hasChannel, readChannel } from '../runtime/channels';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
-import { decodeRecords } from '../runtime/recordio';
 import { qualityMetric, throughputMetric } from '../runtime/training';
 
 export interface LinearLearnerModel {
@@ -46,8 +44,8 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
 
   const train = readLabelled(layout, 'train', hp.feature_dim);
   const d = train.x.length / train.rows;
-  const validation = fs.existsSync(layout.channel('validation')) ? readLabelled(layout, 'validation', String(d)) : undefined;
-  const test = fs.existsSync(layout.channel('test')) ? readLabelled(layout, 'test', String(d)) : undefined;
+  const validation = hasChannel(layout, 'validation') ? readLabelled(layout, 'validation', String(d)) : undefined;
+  const test = hasChannel(layout, 'test') ? readLabelled(layout, 'test', String(d)) : undefined;
   if (predictor === 'binary_classifier' && train.y.some((v) => v !== 0 && v !== 1)) throw new Error('binary_classifier labels must be 0 or 1');
 
   const { mean, scale } = hp.normalize_data ? standardiser(train.x, d) : { mean: new Array(d).fill(0), scale: new Array(d).fill(1) };
@@ -130,25 +128,8 @@ export function evaluate(scores: Float32Array, y: Float32Array, predictor: strin
 /** A channel of labelled rows: CSV with the label first, or RecordIO-protobuf with label["values"]. */
 function readLabelled(layout: OptMl, channel: string, featureDim: string): Labelled {
   const d = featureDim === 'auto' ? undefined : parsePositive('feature_dim', featureDim, true);
-  if (channelContentType(layout, channel) === 'application/x-recordio-protobuf') {
-    if (d === undefined) throw new Error('feature_dim must be set for RecordIO-protobuf input');
-    const directory = layout.channel(channel);
-    const parts = fs.readdirSync(directory).sort().map((file) => decodeRecords(fs.readFileSync(path.join(directory, file)), d));
-    if (parts.some((p) => !p.labels)) throw new Error(`channel ${channel}: every record needs a label["values"]`);
-    return {
-      x: Float32Array.from(parts.flatMap((p) => Array.from(p.features))), y: Float32Array.from(parts.flatMap((p) => Array.from(p.labels!))),
-      rows: parts.reduce((total, p) => total + p.rows, 0),
-    };
-  }
-  const matrix = readCsvChannel(layout.channel(channel), d === undefined ? undefined : d + 1);
-  const width = matrix.columns - 1;
-  if (width < 1) throw new Error(`channel ${channel}: CSV rows need a label and at least one feature`);
-  const x = new Float32Array(matrix.rows * width), y = new Float32Array(matrix.rows);
-  for (let row = 0; row < matrix.rows; row++) {
-    y[row] = matrix.values[row * matrix.columns];
-    x.set(matrix.values.subarray(row * matrix.columns + 1, (row + 1) * matrix.columns), row * width);
-  }
-  return { x, y, rows: matrix.rows };
+  const rows = readChannel(layout, channel, d, true);
+  return { x: rows.x, y: rows.y!, rows: rows.rows };
 }
 
 function standardiser(x: Float32Array, d: number): { mean: number[]; scale: number[] } {

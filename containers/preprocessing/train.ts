@@ -1,11 +1,12 @@
 /**
  * Standard scaling, fitted: each feature's mean and standard deviation over the train channel
- * (CSV; with label_size=1 the first column is a label and is skipped), written to model.json.
+ * (CSV or RecordIO; with label_size=1 a CSV's first column is a label and is skipped), written to
+ * model.json.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { SCALER_HYPERPARAMETERS } from './hyperparameters';
-import { readCsvChannel } from '../runtime/csv';
+import { readChannel } from '../runtime/channels';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 
@@ -19,11 +20,11 @@ export interface ScalerModel {
 export async function trainScaler(layout: OptMl): Promise<void> {
   const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
   const hp = parseHyperparameters(SCALER_HYPERPARAMETERS, raw);
-  const d = hp.feature_dim, skip = hp.label_size, width = d + skip;
-  const data = readCsvChannel(layout.channel('train'), width);
+  const d = hp.feature_dim;
+  const data = readChannel(layout, 'train', d, hp.label_size === 1);
   const mean = new Array<number>(d).fill(0), variance = new Array<number>(d).fill(0);
-  for (let row = 0; row < data.rows; row++) for (let j = 0; j < d; j++) mean[j] += data.values[row * width + skip + j] / data.rows;
-  for (let row = 0; row < data.rows; row++) for (let j = 0; j < d; j++) variance[j] += (data.values[row * width + skip + j] - mean[j]) ** 2 / data.rows;
+  for (let row = 0; row < data.rows; row++) for (let j = 0; j < d; j++) mean[j] += data.x[row * d + j] / data.rows;
+  for (let row = 0; row < data.rows; row++) for (let j = 0; j < d; j++) variance[j] += (data.x[row * d + j] - mean[j]) ** 2 / data.rows;
   const model: ScalerModel = {
     algorithm: 'scaler',
     feature_dim: d,

@@ -3,9 +3,6 @@
  * parsing is the hot path of every training and inference request, so no string is made per
  * value (hand-written because `Number(string)` on split lines allocates per value).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
 export interface Matrix {
   readonly values: Float32Array;
   readonly rows: number;
@@ -84,30 +81,4 @@ export function parseCsv(bytes: Uint8Array, expectedColumns?: number, source = '
   }
   endRow();
   return { values: out.subarray(0, count), rows, columns: Math.max(columns, 0) };
-}
-
-/** Every file of a channel directory (recursively, sorted), parsed and stacked. */
-export function readCsvChannel(directory: string, expectedColumns?: number): Matrix {
-  const files = listFiles(directory);
-  if (files.length === 0) throw new CsvError(`channel ${path.basename(directory)} has no files`);
-  const parts = files.map((file) => parseCsv(fs.readFileSync(file), expectedColumns, path.relative(directory, file)));
-  const columns = parts.find((p) => p.rows > 0)?.columns ?? 0;
-  for (const part of parts) {
-    if (part.rows > 0 && part.columns !== columns) throw new CsvError(`channel ${path.basename(directory)}: files with ${part.columns} and ${columns} columns`);
-  }
-  const values = new Float32Array(parts.reduce((total, p) => total + p.values.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    values.set(part.values, offset);
-    offset += part.values.length;
-  }
-  return { values, rows: parts.reduce((total, p) => total + p.rows, 0), columns };
-}
-
-function listFiles(directory: string): string[] {
-  if (!fs.existsSync(directory)) return [];
-  return fs.readdirSync(directory, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? listFiles(path.join(directory, entry.name)) : [path.join(directory, entry.name)]))
-    .filter((file) => !path.basename(file).startsWith('.'))
-    .sort();
 }

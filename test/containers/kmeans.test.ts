@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -191,7 +191,6 @@ describe('local mode (sagemaker-local)', () => {
     expect(spawnSync('tar', ['-tzf', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' }).stdout).toContain('model.json');
 
     const port = String(20000 + Math.floor(Math.random() * 20000));
-    const { spawn } = await import('node:child_process');
     const server = spawn(process.execPath, [local, 'serve', 'kmeans', '--model', path.join(dir, 'model.tar.gz'), '--port', port], { stdio: 'pipe' });
     try {
       await new Promise<void>((resolve, reject) => {
@@ -222,5 +221,29 @@ describe('the pre-processing container', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { SCALER_HYPERPARAMETERS } = require('../../containers/preprocessing/hyperparameters');
     expect(Algorithm.preprocessing().hyperparameterNames!.sort()).toEqual(Object.keys(SCALER_HYPERPARAMETERS).sort());
+  });
+});
+
+describe('Pipe mode', () => {
+  test('K-Means reads the train_0 FIFO that SageMaker streams in Pipe mode', async () => {
+    quiet();
+    // GIVEN a channel delivered as a FIFO, written by another process
+    const layout = optMl({ k: '5', feature_dim: '2', init_method: 'kmeans++' }, 100);
+    const source = path.join(layout.channel('train'), 'train.csv');
+    const csv = fs.readFileSync(source);
+    fs.rmSync(layout.channel('train'), { recursive: true });
+    fs.writeFileSync(layout.inputDataConfigFile, JSON.stringify({ train: { ContentType: 'text/csv', TrainingInputMode: 'Pipe' }, test: { ContentType: 'text/csv' } }));
+    const fifo = `${layout.channel('train')}_0`;
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const staged = path.join(os.tmpdir(), `pipe-source-${process.pid}.csv`);
+    fs.writeFileSync(staged, csv);
+    const writer = spawn('sh', ['-c', `cat '${staged}' > '${fifo}'`]);
+    const written = new Promise((resolve) => writer.on('exit', resolve));
+    // WHEN
+    expect(await runTraining(trainKMeans, layout)).toBe(0);
+    expect(await written).toBe(0);
+    // THEN
+    const learned = model(layout).centers;
+    for (const [cx, cy] of TRUE_CENTERS) expect(Math.min(...learned.map(([x, y]) => Math.hypot(x - cx, y - cy)))).toBeLessThan(0.3);
   });
 });
