@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { Algorithm } from '../../lib/core/algorithm';
 import { InstanceType } from '../../lib/core/instance-type';
 import { SageMakerNetwork } from '../../lib/core/network';
@@ -196,6 +197,30 @@ describe('SecureTrainingJob props', () => {
       expect.objectContaining({ ChannelName: 'validation', DataSource: { S3DataSource: expect.objectContaining({ S3DataType: 'ManifestFile' }) } }),
     ]);
     expect(JSON.stringify(request.OutputDataConfig.S3OutputPath)).toContain('/runs/');
+  });
+
+  test('removalPolicy reaches a new output bucket; a key of your own encrypts volume and output; waitTimeout bounds the wait', () => {
+    // GIVEN
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const key = new kms.Key(stack, 'JobKey', { enableKeyRotation: true });
+    // WHEN
+    new SecureTrainingJob(stack, 'Job', {
+      algorithm: Algorithm.kmeans(),
+      inputs: [TrainingInput.s3('train', data.bucket, 'in/')],
+      hyperparameters: { k: '3', feature_dim: '2' },
+      encryptionKey: key,
+      removalPolicy: RemovalPolicy.DESTROY,
+      waitTimeout: Duration.hours(3),
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    const keyArn = stack.resolve(key.keyArn);
+    const request = trainingJobRequest(template);
+    expect(request.ResourceConfig.VolumeKmsKeyId).toEqual(keyArn);
+    expect(request.OutputDataConfig.KmsKeyId).toEqual(keyArn);
+    template.hasResource('AWS::S3::Bucket', { Properties: Match.objectLike({ BucketEncryption: Match.objectLike({ ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } })] }) }), DeletionPolicy: 'Delete' });
+    template.hasResourceProperties('AWS::CloudFormation::WaitCondition', { Timeout: '10800' });
   });
 
   test('a given network, key and output bucket are used and nothing new is created for them', () => {
