@@ -117,4 +117,25 @@ describe('Linear Learner container', () => {
     expect(models.bias[0]).toBeCloseTo(m0[3], 6);
     expect(models.bias[1]).toBeCloseTo(m1[3], 6);
   });
+
+  test('models train independently of their place in the eight-wide vector blocks', async () => {
+    // GIVEN eleven models (one full block of eight and a partial block) with different learning rates
+    const d = 5, n = 64, count = 11;
+    const x = Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37));
+    const y = Float32Array.from({ length: n }, (_, r) => (x[r * d] + 0.5 * x[r * d + 3] > 0 ? 1 : 0));
+    const config = { loss: 'logistic' as const, optimizer: 'adam' as const, batchSize: 16, l1: 0.001, wd: 0.01, useBias: true };
+    const rates = Array.from({ length: count }, (_, k) => 0.01 * (k + 1));
+    const together = new LinearModels(count, d);
+    // WHEN all train together, and each trains alone
+    const lossesTogether = await together.epoch(x, y, { ...config, learningRates: rates });
+    // THEN every model ends where it would have alone, its loss included
+    for (const k of [0, 7, 8, 10]) {
+      const alone = new LinearModels(1, d);
+      const [lossAlone] = await alone.epoch(x, y, { ...config, learningRates: [rates[k]] });
+      Array.from(alone.weights).forEach((w, j) => expect(together.weights[k * d + j]).toBeCloseTo(w, 5));
+      expect(together.bias[k]).toBeCloseTo(alone.bias[0], 5);
+      expect(lossesTogether[k]).toBeCloseTo(lossAlone, 5);
+    }
+    expect(together.weights[10 * d]).not.toBeCloseTo(together.weights[0], 3);
+  });
 });
