@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Linear Learner: one training epoch of several models in parallel (logistic loss, Adam, L2), ours
+# (native CPU kernel) against the same algorithm in NumPy, same data, same machine, in one command.
+# Appends a table to bench/RESULTS.md.
+# Usage: bash bench/linear-learner-epoch.sh [n] [d] [batch] [repeats] [models...]   (defaults: 200000 64 1000 7 8 32)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-200000}; d=${2:-64}; batch=${3:-1000}; repeats=${4:-7}
+shift $(( $# < 4 ? $# : 4 ))
+model_counts=("${@:-8 32}")
+if ! /usr/bin/python3 -c 'import numpy, threadpoolctl' 2>/dev/null; then
+  apt-get install -y -q python3-sklearn >/dev/null
+fi
+npm run build:native >/dev/null 2>&1
+work=$(mktemp -d)
+rows=()
+for models in ${model_counts[*]}; do
+  # As in the K-Means benchmark, the peer runs without the OpenBLAS overrides some machines set.
+  peer=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 bench/linear_learner_numpy.py "$n" "$d" "$models" "$batch" "$repeats" "$work")
+  ours=$(npx ts-node --transpile-only -P tsconfig.dev.json bench/linear-learner-epoch.ts "$work" "$d" "$models" "$batch" "$repeats")
+  rows+=("{\"models\":$models,\"peer\":$peer,\"ours\":$ours}")
+done
+rm -rf "$work"
+node - "$n" "$d" "$batch" "$repeats" "${rows[@]}" <<'JS' | tee -a bench/RESULTS.md
+const [n, d, batch, repeats, ...rows] = process.argv.slice(2);
+const os = require('os');
+const ms = (s) => (s * 1000).toFixed(1);
+const runs = rows.map((row) => JSON.parse(row));
+console.log(`\n### Linear Learner: one epoch, logistic loss, Adam, n=${n}, d=${d}, mini-batch ${batch} (${new Date().toISOString().slice(0, 10)})\n`);
+console.log(`Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB. Median of ${repeats} timed epochs after a warm-up.`);
+console.log(`Peer: ${runs[0].peer.peer} (${runs[0].peer.threads.join(', ')}); ours: the native CPU kernel, one thread.\n`);
+console.log('| models | peer ms (median) | ours ms (median) | speed vs peer | largest weight difference |');
+console.log('| --- | --- | --- | --- | --- |');
+for (const run of runs) {
+  console.log(`| ${run.models} | ${ms(run.peer.seconds_per_epoch)} | ${ms(run.ours.seconds_per_epoch)} | ${(run.peer.seconds_per_epoch / run.ours.seconds_per_epoch).toFixed(2)}× | ${run.ours.max_weight_difference.toExponential(1)} |`);
+}
+JS
