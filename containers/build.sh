@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the companion images' programs into dist/: the native addon (CPU, plus a CUDA fat binary
 # where nvcc is present; CUDA_ARCHITECTURES picks the GPUs) and each algorithm's entrypoint bundled
-# with esbuild into one file beside a copy of the addon. Run by the Dockerfiles' build stage, and
+# with esbuild into one file beside a copy of the addon. Run by the Dockerfile's build stage, and
 # by the tests (with the project's own node-gyp and esbuild).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -121,12 +121,12 @@ export interface AlgorithmImageConfig {
 export abstract class Algorithm {
   /** The companion K-Means image (CPU and CUDA kernels), a drop-in for the built-in K-Means. */
   public static kmeans(): Algorithm {
-    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', file: 'kmeans/Dockerfile', ...companionOptions(KMEANS) });
+    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', ...companionBuild('kmeans'), ...companionOptions(KMEANS) });
   }
 
   /** The companion Linear Learner image, a drop-in for the built-in Linear Learner. */
   public static linearLearner(): Algorithm {
-    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', file: 'linear-learner/Dockerfile', ...companionOptions(LINEAR_LEARNER) });
+    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', ...companionBuild('linear-learner'), ...companionOptions(LINEAR_LEARNER) });
   }
 
   /**
@@ -137,7 +137,7 @@ export abstract class Algorithm {
   public static preprocessing(): Algorithm {
     return new AssetAlgorithm(CONTAINERS_DIR, {
       name: 'preprocessing',
-      file: 'preprocessing/Dockerfile',
+      ...companionBuild('preprocessing'),
       hyperparameters: [...SCALER.hyperparameters],
       requiredHyperparameters: [...SCALER.required],
       channels: [...SCALER.channels],
@@ -230,6 +230,11 @@ export abstract class Algorithm {
 }
 
 const BUILT_IN_SPECS: Record<string, AlgorithmSpec> = { 'kmeans': KMEANS, 'linear-learner': LINEAR_LEARNER };
+
+/** The companion images share containers/Dockerfile; the build argument picks the program. */
+function companionBuild(program: 'kmeans' | 'linear-learner' | 'preprocessing'): Pick<AssetAlgorithmOptions, 'file' | 'buildArgs'> {
+  return { file: 'Dockerfile', buildArgs: { ALGORITHM: program } };
+}
 
 function companionOptions(spec: AlgorithmSpec): AlgorithmOptions {
   return {

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -39,6 +41,24 @@ describe('Algorithm', () => {
     expect(stack.resolve(config.imageUri)).toEqual({ 'Fn::Sub': expect.stringContaining('cdk-hnb659fds-container-assets-${AWS::AccountId}-${AWS::Region}') });
     const assets = Template.fromStack(stack).toJSON();
     expect(JSON.stringify(assets)).toContain('ecr:BatchGetImage');
+  });
+
+  test.each([
+    ['kmeans', () => Algorithm.kmeans()],
+    ['linear-learner', () => Algorithm.linearLearner()],
+    ['preprocessing', () => Algorithm.preprocessing()],
+  ])('the %s image builds containers/Dockerfile with its program as the ALGORITHM build argument', (program, algorithm) => {
+    // GIVEN
+    const app = new App();
+    const stack = new Stack(app, 'Images');
+    // WHEN
+    algorithm().bind(stack, new SageMakerExecutionRole(stack, 'Role'));
+    // THEN the asset names the shared Dockerfile, and the program it picks exists beside it
+    const manifest = JSON.parse(fs.readFileSync(path.join(app.synth().directory, 'Images.assets.json'), 'utf8'));
+    const [image] = Object.values(manifest.dockerImages) as Array<{ source: { dockerFile?: string; dockerBuildArgs?: Record<string, string> } }>;
+    expect(image.source.dockerFile).toBe('Dockerfile');
+    expect(image.source.dockerBuildArgs).toEqual({ ALGORITHM: program });
+    expect(fs.existsSync(path.join(__dirname, '..', '..', 'containers', program, 'main.ts'))).toBe(true);
   });
 
   test('a built-in image comes from the region\'s registry through a mapping', () => {
