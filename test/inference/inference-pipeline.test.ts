@@ -10,7 +10,8 @@ import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
 
-const PREPROCESSING_DIR = path.join(__dirname, '..', '..', 'containers', 'kmeans');
+// An image of your own, built from a directory: here the companion images' build context.
+const IMAGE_DIR = path.join(__dirname, '..', '..', 'containers');
 
 function pipeline() {
   const stack = newStack();
@@ -18,7 +19,7 @@ function pipeline() {
   const job = new SecureTrainingJob(stack, 'KMeans', {
     algorithm: Algorithm.kmeans(), inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/train/')], hyperparameters: { k: '10', feature_dim: '784' },
   });
-  const pre = Algorithm.fromAsset(PREPROCESSING_DIR, { name: 'scaler' });
+  const pre = Algorithm.fromAsset(IMAGE_DIR, { name: 'scaler', buildArgs: { ALGORITHM: 'preprocessing' } });
   const model = new InferencePipeline(stack, 'Pipeline', {
     stages: [
       PipelineStage.fromAlgorithm(pre, { hostname: 'scaler', environment: { SCALER_MODE: 'standard' } }),
