@@ -94,6 +94,7 @@ export class DeployTimeFunction extends Construct {
       serviceToken: this.function.functionArn,
       resourceType,
       properties,
+      serviceTimeout: serviceTimeoutFor(this.function.timeout ?? Duration.minutes(2)),
     });
     resource.node.addDependency(this.role);
     return resource;
@@ -116,4 +117,14 @@ export class DeployTimeFunction extends Construct {
     acknowledge(this.role, [['AwsSolutions-IAM5[Resource::*]', 'Lambda manages the network interfaces of a function in a VPC; EC2 supports no resource-level permissions for them (the grant is limited to the region).']]);
     return securityGroup;
   }
+}
+
+/**
+ * How long CloudFormation waits for a custom resource's answer (its default is an hour). The
+ * handlers answer before their own timeout; this bounds the cases they cannot (the function never
+ * starts, or crashes): Lambda's first try and its two asynchronous retries, a minute and two
+ * minutes apart, with two minutes to spare, so a late retry is still heard.
+ */
+export function serviceTimeoutFor(functionTimeout: Duration): Duration {
+  return Duration.seconds(Math.min(3600, 3 * functionTimeout.toSeconds() + 300));
 }

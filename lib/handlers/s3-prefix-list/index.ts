@@ -1,16 +1,17 @@
 import { DescribeManagedPrefixListsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { CustomResourceResult, handleCustomResource } from '../shared/cfn-response';
+import { CustomResourceResult, DeadlineContext, handleCustomResource } from '../shared/cfn-response';
 
-const ec2 = new EC2Client({});
+// Bounded waits: a hanging call fails (and the SDK's own retries apply) well before the function's timeout.
+const ec2 = new EC2Client({ requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 } });
 
 /**
  * Custom resource `Custom::S3PrefixList`: finds the ID of the region's AWS-managed S3 prefix list
  * (`com.amazonaws.<region>.s3`), which differs by region and cannot be looked up at synth in an
  * environment-agnostic stack. Delete has nothing to clean up.
  */
-export async function handler(event: CloudFormationCustomResourceEvent): Promise<void> {
-  await handleCustomResource(event, lookUp);
+export async function handler(event: CloudFormationCustomResourceEvent, context?: DeadlineContext): Promise<void> {
+  await handleCustomResource(event, lookUp, { context });
 }
 
 export async function lookUp(event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {

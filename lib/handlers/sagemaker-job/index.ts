@@ -1,7 +1,8 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
 import { JobApi, TRAINING, TUNING } from './jobs';
-import { CustomResourceResult, handleCustomResource, put } from '../shared/cfn-response';
+import { CustomResourceResult, DeadlineContext, handleCustomResource, put } from '../shared/cfn-response';
+import { isRetryable } from '../shared/retry';
 
 /** The job kinds by custom resource type. */
 const JOBS: Record<string, JobApi> = {
@@ -37,17 +38,29 @@ export interface JobStateSignal {
  *   (Failed, Stopped; read from the job) to the wait condition handle.
  * - `Custom::SageMakerBestTrainingJob`: see best-training-job.ts.
  */
-export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal): Promise<void> {
+export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal, context?: DeadlineContext): Promise<void> {
   if ('signal' in event) {
     await signalWaitCondition(event.signal);
     return;
   }
+  const job = JOBS[event.ResourceType];
   await handleCustomResource(event, async (e) => {
     if (e.ResourceType === 'Custom::SageMakerBestTrainingJob') return readBestTrainingJob(e);
-    const job = JOBS[e.ResourceType];
     if (!job) throw new Error(`Unknown resource type ${e.ResourceType}`);
     return e.RequestType === 'Delete' ? stopJob(job, e.PhysicalResourceId) : startJob(job, e);
+  }, {
+    context,
+    // A failed Create reports the job's name, so the rollback's Delete stops a job it may have started.
+    physicalResourceIdOnFailure: job && event.RequestType === 'Create' ? nameIfValid(job, event) : undefined,
   });
+}
+
+function nameIfValid(job: JobApi, event: CloudFormationCustomResourceEvent): string | undefined {
+  try {
+    return job.nameOf(event.ResourceProperties[job.requestProperty]);
+  } catch {
+    return undefined;
+  }
 }
 
 async function startJob(job: JobApi, event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
@@ -59,9 +72,15 @@ async function startJob(job: JobApi, event: CloudFormationCustomResourceEvent): 
       arn = await job.create(request);
       log('started', name);
     } catch (error) {
-      // A concurrent retry of the same Create got there first: the job exists, which is all we want.
-      if ((error as Error).name !== 'ResourceInUse') throw error;
-      arn = (await job.describe(name))?.arn;
+      if ((error as Error).name === 'ResourceInUse') {
+        // A concurrent retry of the same Create got there first: the job exists, which is all we want.
+        arn = (await job.describe(name))?.arn;
+      } else {
+        // Calls that timed out or were throttled to the end may have started the job without our
+        // hearing of it: stop it (best effort) rather than leave it running with the resource failed.
+        if (isRetryable(error)) await stopJob(job, name).catch(() => undefined);
+        throw error;
+      }
     }
   } else {
     log('exists, not started again', name);
@@ -83,7 +102,9 @@ async function stopJob(job: JobApi, name: string): Promise<CustomResourceResult>
 async function signalWaitCondition(signal: JobStateSignal['signal']): Promise<void> {
   const job = SIGNAL_KINDS[signal.kind] ?? TRAINING;
   const succeeded = signal.status === 'Completed';
-  const failureReason = succeeded ? undefined : (await job.describe(signal.jobName))?.failureReason;
+  // The deployment must hear of the end even when the reason cannot be read.
+  const failureReason = succeeded ? undefined : await job.describe(signal.jobName)
+    .then((state) => state?.failureReason, (error: Error) => `(its failure reason could not be read: ${error.name}: ${error.message})`);
   const reason = succeeded
     ? `${job.noun} ${signal.jobName} completed`
     : `${job.noun} ${signal.jobName} ${signal.status.toLowerCase()}: ${failureReason || 'no failure reason given'}`;

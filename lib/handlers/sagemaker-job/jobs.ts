@@ -6,7 +6,11 @@ import {
 import { createRequest } from './request';
 import { withRetries } from '../shared/retry';
 
-export const sagemaker = new SageMakerClient({ maxAttempts: 1 });
+/**
+ * One attempt per call (withRetries is the retry policy) and bounded waits: a call that hangs
+ * becomes a TimeoutError to retry, instead of holding the function until Lambda kills it unanswered.
+ */
+export const sagemaker = new SageMakerClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 } });
 
 /** What the handler needs to know of a job, whatever its kind. */
 export interface JobState {

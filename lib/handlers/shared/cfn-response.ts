@@ -32,18 +32,49 @@ export async function respond(
   await put(event.ResponseURL, body);
 }
 
-/** Runs `work` for the event and reports success or the error's message; never throws. */
+/** The part of Lambda's context the handlers use. */
+export interface DeadlineContext {
+  getRemainingTimeInMillis(): number;
+}
+
+export interface HandlingOptions {
+  /**
+   * Lambda's context: if the work is not done shortly before the function would time out, the
+   * resource is reported FAILED then, instead of leaving CloudFormation waiting for an answer.
+   * @default no deadline
+   */
+  readonly context?: DeadlineContext;
+  /**
+   * The physical ID to report when the work fails, e.g. the name of a job a failed Create may
+   * have started, so the rollback's Delete can stop it.
+   * @default the event's physical ID (the logical ID on Create)
+   */
+  readonly physicalResourceIdOnFailure?: string;
+}
+
+/** Time kept back from the function's timeout to upload the FAILED response. */
+export const RESPONSE_MARGIN_MS = 10_000;
+
+/** Runs `work` for the event and reports success or the error's message, exactly once; never throws. */
 export async function handleCustomResource(
   event: CloudFormationCustomResourceEvent,
   work: (event: CloudFormationCustomResourceEvent) => Promise<CustomResourceResult>,
+  options: HandlingOptions = {},
 ): Promise<void> {
   let outcome: Parameters<typeof respond>[1];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    outcome = { status: 'SUCCESS', result: await work(event) };
+    const deadline = options.context && new Promise<never>((_, reject) => {
+      const budget = Math.max(0, options.context!.getRemainingTimeInMillis() - RESPONSE_MARGIN_MS);
+      timer = setTimeout(() => reject(new Error(`gave up after ${Math.round(budget / 1000)} s, before the function's own timeout`)), budget);
+    });
+    outcome = { status: 'SUCCESS', result: await (deadline ? Promise.race([work(event), deadline]) : work(event)) };
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     console.error(JSON.stringify({ level: 'error', logicalResourceId: event.LogicalResourceId, requestType: event.RequestType, message }));
-    outcome = { status: 'FAILED', reason: message };
+    outcome = { status: 'FAILED', reason: message, physicalResourceId: options.physicalResourceIdOnFailure };
+  } finally {
+    clearTimeout(timer);
   }
   await respond(event, outcome);
 }

@@ -1,8 +1,20 @@
-/** Errors worth retrying: the API asked us to slow down or had a passing fault. */
+/**
+ * Errors worth retrying: the API asked us to slow down or had a passing fault, or the call timed
+ * out or lost its connection. Retrying a Create after a timeout is safe here: job names are
+ * deterministic, so a job the lost call did create answers ResourceInUse, which the handler treats
+ * as success.
+ */
 const RETRYABLE = new Set([
   'ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded',
   'ServiceUnavailable', 'InternalFailure', 'InternalServerError',
+  'TimeoutError', 'RequestTimeout', 'RequestTimeoutException',
 ]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN']);
+
+export function isRetryable(error: unknown): boolean {
+  const { name, code } = (error ?? {}) as { name?: string; code?: string };
+  return RETRYABLE.has(name ?? '') || RETRYABLE_NETWORK_CODES.has(code ?? '');
+}
 
 /** Backoff settings; tests shorten the delay. */
 export const retryPolicy = { attempts: 8, baseDelayMs: 400, maxDelayMs: 20_000 };
@@ -16,7 +28,7 @@ export async function withRetries<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (attempt >= retryPolicy.attempts || !RETRYABLE.has((error as Error).name)) throw error;
+      if (attempt >= retryPolicy.attempts || !isRetryable(error)) throw error;
       const ceiling = Math.min(retryPolicy.maxDelayMs, retryPolicy.baseDelayMs * 2 ** (attempt - 1));
       await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
     }
