@@ -9,12 +9,13 @@
  * full-batch Lloyd), and the model format (JSON, not MXNet parameters).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
 import { Kernels, loadKernels } from '../native';
 import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
+import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
+import { seededRandom } from '../runtime/random';
 import { qualityMetric, throughputMetric } from '../runtime/training';
 
 export interface KMeansModel {
@@ -26,11 +27,7 @@ export interface KMeansModel {
 
 interface Checkpoint { readonly iteration: number; readonly centers: number[] }
 
-/** Set by SIGTERM: the loop saves a checkpoint and stops at the end of the current iteration. */
-let stopRequested = false;
-
 export async function trainKMeans(layout: OptMl): Promise<void> {
-  stopRequested = false;
   const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
   const hp = parseHyperparameters(KMEANS_HYPERPARAMETERS, raw);
   const evalMetrics = parseEvalMetrics(hp.eval_metrics);
@@ -40,15 +37,13 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);
   console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k}, init ${hp.init_method}`);
 
-  const checkpointFile = path.join(layout.checkpointDir, 'kmeans-checkpoint.json');
-  const resumed = fs.existsSync(checkpointFile) ? JSON.parse(fs.readFileSync(checkpointFile, 'utf8')) as Checkpoint : undefined;
+  const checkpoints = new Checkpoints<Checkpoint>(layout, 'kmeans', { hyperparameters: raw, rows: train.rows });
+  const resumed = checkpoints.load();
   let centers = resumed ? Float32Array.from(resumed.centers) : await initialCenters(kernels, train.values, train.rows, d, k, hp.init_method);
   let iteration = resumed?.iteration ?? 0;
   if (resumed) console.log(`resumed from checkpoint at iteration ${iteration}`);
 
-  const onTerm = () => { stopRequested = true; };
-  process.once('SIGTERM', onTerm);
-  try {
+  const finished = await watchForStop(async (stop) => {
     for (; iteration < hp.local_lloyd_max_iter; iteration++) {
       const started = performance.now();
       const { sums, counts, inertia } = await kernels.kmeansAssign(train.values, centers, d);
@@ -64,22 +59,19 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
       }
       centers = next;
       console.log(`#progress_metric: host=algo-1, iteration ${iteration + 1}, train msd ${inertia / train.rows}, center shift ${moved}`);
-      if (moved <= hp.local_lloyd_tol) { iteration++; break; }
-      if (stopRequested) {
-        fs.mkdirSync(layout.checkpointDir, { recursive: true });
-        fs.writeFileSync(checkpointFile, JSON.stringify({ iteration: iteration + 1, centers: Array.from(centers) } satisfies Checkpoint));
+      if (moved <= hp.local_lloyd_tol) { iteration++; return true; }
+      if (stop.requested) {
+        checkpoints.save({ iteration: iteration + 1, centers: Array.from(centers) });
         console.log(`SIGTERM: saved a checkpoint at iteration ${iteration + 1}`);
-        process.exitCode = 0;
-        return;
+        return false;
       }
     }
-  } finally {
-    process.removeListener('SIGTERM', onTerm);
-  }
+    return true;
+  });
+  if (!finished) return;
 
   const model: KMeansModel = { algorithm: 'kmeans', feature_dim: d, k, centers: Array.from({ length: k }, (_, c) => Array.from(centers.subarray(c * d, c * d + d))) };
-  fs.mkdirSync(layout.modelDir, { recursive: true });
-  fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify(model));
+  saveModel(layout, model);
   console.log(`saved model after ${iteration} iterations`);
 
   if (hasChannel(layout, 'test')) {
@@ -105,20 +97,8 @@ function parseEvalMetrics(text: string): string[] {
   return metrics as string[];
 }
 
-/** A small deterministic generator (mulberry32), so a resumed run starts from the same centers. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function initialCenters(kernels: Kernels, x: Float32Array, n: number, d: number, k: number, method: string): Promise<Float32Array> {
-  const next = random(42);
+  const next = seededRandom(42); // the same centers in a resumed run
   const centers = new Float32Array(k * d);
   const take = (row: number, c: number) => centers.set(x.subarray(row * d, row * d + d), c * d);
   if (method === 'random') {

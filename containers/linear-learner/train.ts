@@ -1,33 +1,56 @@
 /**
- * Linear Learner training for binary classification and regression: `num_models` models with
- * learning rates spread around `learning_rate`, trained together on the native kernel for
- * `epochs` passes over standardised features; the one with the lowest validation (else training)
- * objective loss is kept. Prints the built-in algorithm's metric lines for the train, validation
- * and test channels.
+ * Linear Learner training for binary classification, multiclass classification and regression:
+ * `num_models` models with learning rates spread around `learning_rate`, trained together on the
+ * native kernel for up to `epochs` passes over standardised features, stopping early when the best
+ * model's validation (else training) objective loss has not improved by `early_stopping_tolerance`
+ * for `early_stopping_patience` epochs; the model with the lowest such loss is kept. Prints the
+ * built-in algorithm's metric lines for the train, validation and test channels. On SIGTERM it
+ * saves the models and the optimiser's state after the current epoch and stops; the next run
+ * resumes from there and ends with the same model.
  *
- * Not yet as the built-in: multiclass_classifier, losses other than logistic, squared and
- * absolute, shuffling, early stopping, learning-rate schedules and threshold calibration (those
- * hyperparameters are accepted and ignored); the model is JSON, not MXNet parameters.
+ * Not yet as the built-in: the eps-insensitive, quantile and huber losses, shuffling,
+ * learning-rate schedules, class weights and threshold calibration (those hyperparameters are
+ * accepted and ignored); the model is JSON, not MXNet parameters.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
-import { LinearEpochConfig, LinearModels } from '../native';
+import { evaluate, isLossMetric, Predictor } from './metrics';
+import { LinearEpochConfig, LinearModels, LinearModelsState } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
+import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { qualityMetric, throughputMetric } from '../runtime/training';
 
 export interface LinearLearnerModel {
   readonly algorithm: 'linear-learner';
-  readonly predictor_type: 'binary_classifier' | 'regressor';
+  readonly predictor_type: Predictor;
   readonly feature_dim: number;
+  /** d weights, or (for multiclass) num_classes × d, class by class. */
   readonly weights: number[];
-  readonly bias: number;
+  /** The bias, or one per class. */
+  readonly bias: number | number[];
+  readonly num_classes?: number;
   readonly mean: number[];
   readonly scale: number[];
   readonly label_mean: number;
   readonly label_scale: number;
+}
+
+/** The losses each predictor type trains with here; the built-in's others are not implemented yet. */
+const LOSSES: Record<Predictor, string[]> = {
+  binary_classifier: ['logistic', 'hinge_loss'],
+  regressor: ['squared_loss', 'absolute_loss'],
+  multiclass_classifier: ['softmax_loss'],
+};
+const DEFAULT_LOSS: Record<Predictor, string> = { binary_classifier: 'logistic', regressor: 'squared_loss', multiclass_classifier: 'softmax_loss' };
+
+interface Checkpoint {
+  readonly epoch: number;
+  readonly models: LinearModelsState;
+  /** Early stopping's state: the best objective so far and the epochs since it last improved. */
+  readonly best: number;
+  readonly stale: number;
 }
 
 interface Labelled { readonly x: Float32Array; readonly y: Float32Array; readonly rows: number }
@@ -35,18 +58,24 @@ interface Labelled { readonly x: Float32Array; readonly y: Float32Array; readonl
 export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
   const hp = parseHyperparameters(LINEAR_LEARNER_HYPERPARAMETERS, raw);
-  if (hp.predictor_type === 'multiclass_classifier') throw new Error('predictor_type multiclass_classifier is not supported by this image yet: use binary_classifier or regressor');
-  const predictor = hp.predictor_type as 'binary_classifier' | 'regressor';
+  const predictor = hp.predictor_type as Predictor;
+  const multiclass = predictor === 'multiclass_classifier';
+  if (multiclass && hp.num_classes === undefined) throw new Error('num_classes is required when predictor_type is multiclass_classifier (3 or more)');
+  const classes = multiclass ? hp.num_classes : 1;
   const optimizer = hp.optimizer === 'auto' ? 'adam' : hp.optimizer as 'sgd' | 'adam';
-  const loss = hp.loss === 'auto' ? (predictor === 'binary_classifier' ? 'logistic' : 'squared_loss') : hp.loss;
-  if (!['logistic', 'squared_loss', 'absolute_loss'].includes(loss)) throw new Error(`loss ${loss} is not supported by this image yet: use logistic, squared_loss or absolute_loss`);
-  if (predictor === 'binary_classifier' && loss !== 'logistic') throw new Error(`loss ${loss} does not fit binary_classifier: use logistic`);
+  const loss = hp.loss === 'auto' ? DEFAULT_LOSS[predictor] : hp.loss;
+  if (!LOSSES[predictor].includes(loss)) {
+    const elsewhere = Object.values(LOSSES).some((losses) => losses.includes(loss));
+    throw new Error(`loss ${loss} ${elsewhere ? `does not fit ${predictor}` : 'is not supported by this image yet'}: use ${LOSSES[predictor].join(' or ')}`);
+  }
 
   const train = readLabelled(layout, 'train', hp.feature_dim);
   const d = train.x.length / train.rows;
   const validation = hasChannel(layout, 'validation') ? readLabelled(layout, 'validation', String(d)) : undefined;
   const test = hasChannel(layout, 'test') ? readLabelled(layout, 'test', String(d)) : undefined;
-  if (predictor === 'binary_classifier' && train.y.some((v) => v !== 0 && v !== 1)) throw new Error('binary_classifier labels must be 0 or 1');
+  for (const [channel, set] of [['train', train], ['validation', validation], ['test', test]] as const) {
+    if (set) checkLabels(channel, set.y, predictor, classes);
+  }
 
   const { mean, scale } = hp.normalize_data ? standardiser(train.x, d) : { mean: new Array(d).fill(0), scale: new Array(d).fill(1) };
   const normalizeLabel = predictor === 'regressor' && hp.normalize_label !== 'false';
@@ -60,69 +89,76 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'adam' ? 0.01 : 0.1) : parsePositive('learning_rate', hp.learning_rate);
   const learningRates = Array.from({ length: numModels }, (_, i) => baseRate * 10 ** (numModels === 1 ? 0 : -1 + (2 * i) / (numModels - 1)));
   const config: LinearEpochConfig = {
-    loss: loss as LinearEpochConfig['loss'], optimizer, batchSize: hp.mini_batch_size, useBias: hp.use_bias, learningRates,
+    loss: loss as LinearEpochConfig['loss'], classes, optimizer, batchSize: hp.mini_batch_size, useBias: hp.use_bias, learningRates,
     l1: hp.l1 === 'auto' ? 0 : parseNonNegative('l1', hp.l1), wd: hp.wd === 'auto' ? 0 : parseNonNegative('wd', hp.wd),
   };
-  const models = new LinearModels(numModels, d);
-  console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}, ${numModels} models, ${optimizer}, ${loss}`);
-  for (let epoch = 0; epoch < hp.epochs; epoch++) {
-    const started = performance.now();
-    const losses = await models.epoch(tr.x, tr.y, config);
-    throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
-    console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, best train objective_loss ${Math.min(...losses)}`);
+  const models = new LinearModels(numModels, d, classes);
+  const scoresOf = (model: number, set: Labelled) => (multiclass ? models.classScores(set.x, model) : models.scores(set.x, model));
+  const objective = (model: number, set: Labelled) => evaluate(scoresOf(model, set), set.y, predictor, loss, labelScale).objective_loss;
+  // Early stopping and model selection watch the validation channel, else the training data.
+  const watched = va ?? tr;
+  const bestObjective = () => Math.min(...Array.from({ length: numModels }, (_, m) => objective(m, watched)));
+
+  console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}${multiclass ? ` (${classes} classes)` : ''}, ${numModels} models, ${optimizer}, ${loss}`);
+  const checkpoints = new Checkpoints<Checkpoint>(layout, 'linear-learner', { hyperparameters: raw, rows: train.rows, d });
+  const resumed = checkpoints.load();
+  if (resumed) {
+    models.restore(resumed.models);
+    console.log(`resumed from checkpoint after epoch ${resumed.epoch}`);
   }
+  let best = resumed?.best ?? Infinity, stale = resumed?.stale ?? 0;
+  const finished = await watchForStop(async (stop) => {
+    for (let epoch = resumed?.epoch ?? 0; epoch < hp.epochs; epoch++) {
+      const started = performance.now();
+      await models.epoch(tr.x, tr.y, config);
+      throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
+      const current = bestObjective();
+      console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, best ${va ? 'validation' : 'train'} objective_loss ${current}`);
+      if (current < best * (1 - hp.early_stopping_tolerance)) {
+        best = current;
+        stale = 0;
+      } else if (++stale >= hp.early_stopping_patience) {
+        console.log(`early stopping after epoch ${epoch + 1}: no improvement of ${hp.early_stopping_tolerance} for ${stale} epochs`);
+        return true;
+      }
+      if (stop.requested && epoch + 1 < hp.epochs) {
+        checkpoints.save({ epoch: epoch + 1, models: models.state(), best, stale });
+        console.log(`SIGTERM: saved a checkpoint after epoch ${epoch + 1}`);
+        return false;
+      }
+    }
+    return true;
+  });
+  if (!finished) return;
 
-  const selectOn = va ?? tr;
-  const objective = (model: number, set: Labelled) => evaluate(models.scores(set.x, model), set.y, predictor, loss, labelScale).objective_loss;
-  let best = 0;
-  for (let m = 1; m < numModels; m++) if (objective(m, selectOn) < objective(best, selectOn)) best = m;
-  console.log(`selected model ${best + 1} of ${numModels} (learning rate ${learningRates[best]})`);
+  let chosen = 0;
+  for (let m = 1; m < numModels; m++) if (objective(m, watched) < objective(chosen, watched)) chosen = m;
+  console.log(`selected model ${chosen + 1} of ${numModels} (learning rate ${learningRates[chosen]})`);
 
-  qualityMetric('train', 'objective_loss', objective(best, tr));
+  qualityMetric('train', 'objective_loss', objective(chosen, tr));
   for (const [channel, set] of [['validation', va], ['test', te]] as const) {
     if (!set) continue;
-    for (const [name, value] of Object.entries(evaluate(models.scores(set.x, best), set.y, predictor, loss, labelScale))) {
-      qualityMetric(channel, name, value, name.endsWith('loss') || name === 'rmse' || name === 'mse' ? 'loss' : 'score');
+    for (const [name, value] of Object.entries(evaluate(scoresOf(chosen, set), set.y, predictor, loss, labelScale))) {
+      qualityMetric(channel, name, value, isLossMetric(name) ? 'loss' : 'score');
     }
   }
 
-  const weights = Array.from(models.weights.subarray(best * d, best * d + d));
+  const columns = models.weights.subarray(chosen * classes * d, (chosen + 1) * classes * d);
+  const biases = Array.from(models.bias.subarray(chosen * classes, (chosen + 1) * classes));
   const model: LinearLearnerModel = {
-    algorithm: 'linear-learner', predictor_type: predictor, feature_dim: d, weights, bias: models.bias[best],
+    algorithm: 'linear-learner', predictor_type: predictor, feature_dim: d, weights: Array.from(columns),
+    bias: multiclass ? biases : biases[0], ...(multiclass ? { num_classes: classes } : {}),
     mean, scale, label_mean: labelMean, label_scale: labelScale,
   };
-  fs.mkdirSync(layout.modelDir, { recursive: true });
-  fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify(model));
+  saveModel(layout, model);
 }
 
-/** Metrics of one model's scores (labels and scores in the training scale). */
-export function evaluate(scores: Float32Array, y: Float32Array, predictor: string, loss: string, labelScale = 1): Record<string, number> {
-  const n = y.length;
-  if (predictor === 'binary_classifier') {
-    let logLoss = 0, tp = 0, fp = 0, fn = 0, correct = 0;
-    for (let i = 0; i < n; i++) {
-      const z = y[i] > 0.5 ? scores[i] : -scores[i];
-      logLoss += z > 0 ? Math.log1p(Math.exp(-z)) : -z + Math.log1p(Math.exp(z));
-      const predicted = scores[i] > 0 ? 1 : 0;
-      if (predicted === y[i]) correct++;
-      if (predicted === 1 && y[i] === 1) tp++;
-      if (predicted === 1 && y[i] === 0) fp++;
-      if (predicted === 0 && y[i] === 1) fn++;
-    }
-    const precision = tp + fp ? tp / (tp + fp) : 0, recall = tp + fn ? tp / (tp + fn) : 0;
-    return {
-      objective_loss: logLoss / n, binary_classification_accuracy: correct / n, precision, recall,
-      binary_f_beta: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
-    };
-  }
-  let squared = 0, absolute = 0;
-  for (let i = 0; i < n; i++) {
-    const error = (scores[i] - y[i]) * labelScale;
-    squared += error * error;
-    absolute += Math.abs(error);
-  }
-  const mse = squared / n;
-  return { objective_loss: loss === 'absolute_loss' ? absolute / n : mse / 2, mse, rmse: Math.sqrt(mse), absolute_loss: absolute / n };
+function checkLabels(channel: string, y: Float32Array, predictor: Predictor, classes: number): void {
+  const bad = predictor === 'binary_classifier' ? y.findIndex((v) => v !== 0 && v !== 1)
+    : predictor === 'multiclass_classifier' ? y.findIndex((v) => !Number.isInteger(v) || v < 0 || v >= classes) : -1;
+  if (bad < 0) return;
+  const allowed = predictor === 'binary_classifier' ? '0 or 1' : `whole numbers from 0 to ${classes - 1} (num_classes is ${classes})`;
+  throw new Error(`${predictor} labels must be ${allowed}: record ${bad + 1} of channel ${channel} has ${y[bad]}`);
 }
 
 /** A channel of labelled rows: CSV with the label first, or RecordIO-protobuf with label["values"]. */

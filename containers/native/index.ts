@@ -29,12 +29,15 @@ interface NativeBinding {
   kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   linearEpoch(x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array, moments: Float32Array,
     step: number, config: LinearEpochConfig): Promise<{ losses: Float64Array; step: number }>;
-  linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, model: number): Float32Array;
+  linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, column: number): Float32Array;
 }
 
 /** How one Linear Learner epoch trains its models. */
 export interface LinearEpochConfig {
-  readonly loss: 'logistic' | 'squared_loss' | 'absolute_loss';
+  /** softmax_loss with `classes` of at least 2; the others with one output per model. */
+  readonly loss: 'logistic' | 'hinge_loss' | 'squared_loss' | 'absolute_loss' | 'softmax_loss';
+  /** Outputs per model: 1 (default), or the number of classes for softmax_loss. */
+  readonly classes?: number;
   readonly optimizer: 'sgd' | 'adam';
   readonly batchSize: number;
   readonly l1: number;
@@ -44,9 +47,18 @@ export interface LinearEpochConfig {
   readonly learningRates: number[];
 }
 
+/** Everything `LinearModels` learns, as JSON-safe numbers (float32 values are exact as doubles). */
+export interface LinearModelsState {
+  readonly weights: number[];
+  readonly bias: number[];
+  readonly moments: number[];
+  readonly step: number;
+}
+
 /**
- * Several linear models trained together, in place: `weights` m × d, `bias` m, Adam's moments,
- * and the step count. The Linear Learner kernels are CPU only for now.
+ * Several linear models trained together, in place: a weight column of d and a bias per model and
+ * class (`weights` (m · classes) × d, model k's columns k · classes …), Adam's moments, and the
+ * step count. The Linear Learner kernels are CPU only for now.
  */
 export class LinearModels {
   public readonly weights: Float32Array;
@@ -54,15 +66,17 @@ export class LinearModels {
   private readonly moments: Float32Array;
   private step = 0;
 
-  constructor(public readonly models: number, public readonly d: number) {
-    this.weights = new Float32Array(models * d);
-    this.bias = new Float32Array(models);
-    this.moments = new Float32Array(2 * models * d + 2 * models);
+  constructor(public readonly models: number, public readonly d: number, public readonly classes = 1) {
+    const columns = models * classes;
+    this.weights = new Float32Array(columns * d);
+    this.bias = new Float32Array(columns);
+    this.moments = new Float32Array(2 * columns * d + 2 * columns);
   }
 
   /** One pass over the rows; resolves to each model's mean training loss. */
   public async epoch(x: Float32Array, y: Float32Array, config: LinearEpochConfig): Promise<Float64Array> {
     try {
+      if ((config.classes ?? 1) !== this.classes) throw new Error(`config.classes is ${config.classes ?? 1} but these models have ${this.classes}`);
       const result = await nativeBinding().linearEpoch(x, y, this.d, this.weights, this.bias, this.moments, this.step, config);
       this.step = result.step;
       return result.losses;
@@ -71,9 +85,35 @@ export class LinearModels {
     }
   }
 
-  /** The raw scores w·x + b of one model. */
-  public scores(x: Float32Array, model: number): Float32Array {
-    return nativeBinding().linearScores(x, this.d, this.weights, this.bias, model);
+  /** The models and the optimiser's state as plain numbers, for a checkpoint. */
+  public state(): LinearModelsState {
+    return { weights: Array.from(this.weights), bias: Array.from(this.bias), moments: Array.from(this.moments), step: this.step };
+  }
+
+  /** Continues from what `state()` returned (same number of models and features). */
+  public restore(state: LinearModelsState): void {
+    if (state.weights.length !== this.weights.length || state.bias.length !== this.bias.length || state.moments.length !== this.moments.length) {
+      throw new Error(`the saved state is of other models: ${state.weights.length} weights and ${state.bias.length} biases, expected ${this.weights.length} and ${this.bias.length}`);
+    }
+    this.weights.set(state.weights);
+    this.bias.set(state.bias);
+    this.moments.set(state.moments);
+    this.step = state.step;
+  }
+
+  /** The raw scores w·x + b of one model (of one of its classes). */
+  public scores(x: Float32Array, model: number, cls = 0): Float32Array {
+    return nativeBinding().linearScores(x, this.d, this.weights, this.bias, model * this.classes + cls);
+  }
+
+  /** Each class's raw scores of one model: rows × classes, row-major. */
+  public classScores(x: Float32Array, model: number): Float32Array {
+    const rows = x.length / this.d, out = new Float32Array(rows * this.classes);
+    for (let c = 0; c < this.classes; c++) {
+      const scores = this.scores(x, model, c);
+      for (let row = 0; row < rows; row++) out[row * this.classes + c] = scores[row];
+    }
+    return out;
   }
 }
 

@@ -4,9 +4,9 @@
  * model.json.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { SCALER_HYPERPARAMETERS } from './hyperparameters';
 import { readChannel } from '../runtime/channels';
+import { saveModel } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 
@@ -31,7 +31,6 @@ export async function trainScaler(layout: OptMl): Promise<void> {
     mean: hp.with_mean ? mean : mean.map(() => 0),
     scale: hp.with_std ? variance.map((v) => Math.sqrt(v) || 1) : variance.map(() => 1),
   };
-  fs.mkdirSync(layout.modelDir, { recursive: true });
-  fs.writeFileSync(path.join(layout.modelDir, 'model.json'), JSON.stringify(model));
+  saveModel(layout, model);
   console.log(`fitted a standard scaler on ${data.rows} rows of ${d} features`);
 }

@@ -47,8 +47,9 @@ export function channelSources(layout: OptMl, channel: string): Array<{ name: st
     .filter((file) => !path.basename(file).startsWith('.'))
     .sort();
   const directory = layout.channel(channel);
-  const files = fs.existsSync(directory) ? list(directory) : [];
-  if (files.length === 0) throw new CsvError(`channel ${channel} has no files`);
+  if (!fs.existsSync(directory)) throw new Error(`channel ${channel} is missing: ${directory} does not exist (the job's InputDataConfig needs a ${channel} channel)`);
+  const files = list(directory);
+  if (files.length === 0) throw new Error(`channel ${channel} is empty: ${directory} has no files`);
   return files.map((file) => ({ name: path.relative(directory, file), bytes: fs.readFileSync(file) }));
 }
 
@@ -96,5 +97,6 @@ export function readChannel(layout: OptMl, channel: string, d: number | undefine
   };
   const x = concat(xs);
   const rows = width ? x.length / width : 0;
+  if (rows === 0) throw new Error(`channel ${channel} has no records: its ${sources.length === 1 ? 'file is' : `${sources.length} files are`} empty`);
   return { x, y: labelled ? concat(ys) : undefined, rows, d: width ?? 0 };
 }

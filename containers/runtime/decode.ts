@@ -7,6 +7,17 @@ import { CsvError, parseCsv } from './csv';
 import { decodeRecords, RecordIOError } from './recordio';
 import { RequestError } from './serving';
 
+// fatal: invalid UTF-8 is the client's error, not something to paper over with U+FFFD.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Text(body: Buffer): string {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    throw new RequestError(400, 'body is not valid UTF-8');
+  }
+}
+
 export function decodeFeatures(body: Buffer, contentType: string, d: number): Float32Array {
   if (body.length === 0) throw new RequestError(400, 'empty request body');
   if (contentType === 'text/csv') {
@@ -22,7 +33,7 @@ export function decodeFeatures(body: Buffer, contentType: string, d: number): Fl
   if (contentType === 'application/json') {
     let parsed: any;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(utf8Text(body));
     } catch {
       throw new RequestError(400, 'body is not valid JSON');
     }
@@ -39,7 +50,7 @@ export function decodeFeatures(body: Buffer, contentType: string, d: number): Fl
     return out;
   }
   if (contentType === 'application/jsonlines') {
-    const lines = body.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = utf8Text(body).split('\n').filter((line) => line.trim() !== '');
     if (lines.length === 0) throw new RequestError(400, 'no records in the request');
     const out = new Float32Array(lines.length * d);
     lines.forEach((line, i) => {

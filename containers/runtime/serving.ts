@@ -25,11 +25,22 @@ export function maxPayloadBytes(): number {
 }
 
 /**
+ * How long a client may take to send its body. SageMaker gives an invocation 60 s in all, so a
+ * body still arriving after that is a stalled client, not a slow model; answering 408 frees the
+ * worker's memory for it. `SAGEMAKER_BODY_TIMEOUT_SECONDS` shortens it (the tests do).
+ */
+export function bodyTimeoutMs(): number {
+  const seconds = Number(process.env.SAGEMAKER_BODY_TIMEOUT_SECONDS ?? 60);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
+
+/**
  * @param defaultAccept what `Accept: *\/*` (or none) means: JSON for algorithms, CSV for a
  * pre-processing stage whose output the next container of a pipeline reads.
  */
 export function createServer(predictor: Predictor, defaultAccept = 'application/json'): http.Server {
   const limit = maxPayloadBytes();
+  const timeout = bodyTimeoutMs();
   const reply = (res: http.ServerResponse, status: number, body: string | Buffer, contentType = 'application/json') => {
     if (res.headersSent) return;
     res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
@@ -41,14 +52,26 @@ export function createServer(predictor: Predictor, defaultAccept = 'application/
       return reply(res, 200, JSON.stringify({ MaxConcurrentTransforms: os.cpus().length, BatchStrategy: 'MULTI_RECORD', MaxPayloadInMB: limit / 1024 / 1024 }));
     }
     if (req.method !== 'POST' || req.url !== '/invocations') return reply(res, 404, JSON.stringify({ error: `no route ${req.method} ${req.url}` }));
+    // Answer at once; the rest of the body is read and dropped, so the client (still sending) gets
+    // the 413 rather than a reset, and the connection stays usable. A body that keeps coming is cut
+    // off by the stall timer below.
+    const tooLarge = () => reply(res, 413, JSON.stringify({ error: `payload over ${limit / 1024 / 1024} MB` }));
+    // A declared length over the limit is refused before any of the body is read.
+    if (Number(req.headers['content-length']) > limit) tooLarge();
     const chunks: Buffer[] = [];
     let size = 0;
+    const stalled = setTimeout(() => {
+      chunks.length = 0;
+      if (res.headersSent) return void req.socket.destroy(); // answered 413, and the body still has not ended
+      res.setHeader('connection', 'close');
+      reply(res, 408, JSON.stringify({ error: `the request body did not arrive within ${timeout / 1000} s` }));
+    }, timeout);
+    req.on('close', () => clearTimeout(stalled));
     req.on('data', (chunk: Buffer) => {
+      if (res.headersSent) return; // already answered 408 or 413: the rest is dropped
       size += chunk.length;
       if (size > limit) {
-        // Answer at once and let the rest of the body drain unread (no reset: the client reads the 413).
-        if (!res.headersSent) res.setHeader('connection', 'close');
-        reply(res, 413, JSON.stringify({ error: `payload over ${limit / 1024 / 1024} MB` }));
+        tooLarge();
         chunks.length = 0;
         return;
       }
@@ -56,6 +79,7 @@ export function createServer(predictor: Predictor, defaultAccept = 'application/
     });
     req.on('error', () => undefined);
     req.on('end', () => {
+      clearTimeout(stalled);
       if (res.headersSent) return;
       const contentType = (req.headers['content-type'] ?? 'text/csv').split(';')[0].trim().toLowerCase();
       const accept = (req.headers.accept ?? defaultAccept).split(',')[0].split(';')[0].trim().toLowerCase();

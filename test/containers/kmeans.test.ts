@@ -99,7 +99,7 @@ describe('K-Means container: training', () => {
     expect(await runTraining(trainKMeans, interrupted)).toBe(0);
     clearInterval(signal);
     const checkpoint = JSON.parse(fs.readFileSync(path.join(interrupted.checkpointDir, 'kmeans-checkpoint.json'), 'utf8'));
-    expect(checkpoint.iteration).toBeGreaterThanOrEqual(1);
+    expect(checkpoint.state.iteration).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(path.join(interrupted.modelDir, 'model.json'))).toBe(false);
 
     expect(await runTraining(trainKMeans, interrupted)).toBe(0);

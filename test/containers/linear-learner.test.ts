@@ -93,11 +93,92 @@ describe('Linear Learner container', () => {
     expect(Algorithm.linearLearner().hyperparameterNames!.filter((n) => !reserved.test(n)).sort()).toEqual(Object.keys(LINEAR_LEARNER_HYPERPARAMETERS).sort());
   });
 
-  test('unsupported settings fail with a reason in output/failure', async () => {
+  test.each([
+    [{ predictor_type: 'regressor', loss: 'huber_loss' }, 'loss huber_loss is not supported by this image yet: use squared_loss or absolute_loss'],
+    [{ predictor_type: 'binary_classifier', loss: 'squared_loss' }, 'loss squared_loss does not fit binary_classifier: use logistic or hinge_loss'],
+    [{ predictor_type: 'multiclass_classifier' }, 'num_classes is required when predictor_type is multiclass_classifier'],
+    [{ predictor_type: 'multiclass_classifier', num_classes: '3' }, 'multiclass_classifier labels must be whole numbers from 0 to 2 (num_classes is 3): record 1 of channel train has 3'],
+  ])('unsupported or inconsistent settings fail with a reason in output/failure: %j', async (hyperparameters, reason) => {
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    const layout = optMl({ predictor_type: 'multiclass_classifier' }, separableRow, { train: 10 });
+    const layout = optMl(hyperparameters, () => [3, 1, 2], { train: 10 });
     expect(await runTraining(trainLinearLearner, layout)).toBe(1);
-    expect(fs.readFileSync(layout.failureFile, 'utf8')).toContain('multiclass_classifier is not supported by this image yet');
+    expect(fs.readFileSync(layout.failureFile, 'utf8')).toContain(reason);
+  });
+
+  test('multiclass classification of four separable classes reaches at least 0.95 accuracy, and serving answers a probability per class', async () => {
+    const centers = [[4, 0], [-4, 0], [0, 4], [0, -4]];
+    const classRow = () => {
+      const label = Math.floor(Math.random() * 4);
+      return [label, ...centers[label].map((c) => c + gaussian()), gaussian()];
+    };
+    const layout = optMl({ predictor_type: 'multiclass_classifier', num_classes: '4', feature_dim: '3', epochs: '10', mini_batch_size: '100' },
+      classRow, { train: 4000, validation: 500 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    const metrics = metricsOf(lines);
+    expect(metrics['validation:multiclass_accuracy']).toBeGreaterThanOrEqual(0.95);
+    expect(metrics['validation:macro_f_beta']).toBeGreaterThanOrEqual(0.95);
+    expect(metrics['validation:objective_loss']).toBeLessThan(0.3);
+
+    const predictor = loadLinearLearnerPredictor(layout);
+    const rows = centers.map((c) => [...c, 0]);
+    const json = JSON.parse((await predictor.invoke(Buffer.from(rows.map((r) => r.join(',')).join('\n')), 'text/csv', 'application/json')).body as string);
+    expect(json.predictions.map((p: any) => p.predicted_label)).toEqual([0, 1, 2, 3]);
+    for (const p of json.predictions) {
+      expect(p.score).toHaveLength(4);
+      expect(p.score.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 6);
+      expect(p.score[p.predicted_label]).toBe(Math.max(...p.score));
+    }
+    const csv = (await predictor.invoke(Buffer.from(rows[2].join(',')), 'text/csv', 'text/csv')).body as string;
+    expect(csv.split(',').map(Number)).toEqual([2, ...json.predictions[2].score]);
+  });
+
+  test('hinge loss trains a binary classifier to at least 0.95 accuracy', async () => {
+    const layout = optMl({ predictor_type: 'binary_classifier', loss: 'hinge_loss', feature_dim: String(FEATURES), epochs: '10', mini_batch_size: '100' },
+      separableRow, { train: 2000, validation: 500 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    expect(metricsOf(lines)['validation:binary_classification_accuracy']).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('training stops early once the validation loss stops improving by the tolerance', async () => {
+    // GIVEN a tolerance no epoch can meet after the first
+    const layout = optMl({ predictor_type: 'regressor', feature_dim: String(FEATURES), epochs: '30', early_stopping_patience: '2', early_stopping_tolerance: '0.99' },
+      regressionRow, { train: 1000, validation: 200 });
+    // WHEN
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    // THEN three epochs run (the first sets the best, two more do not improve on it) and the model is saved
+    expect(lines.filter((l) => l.startsWith('#progress_metric')).length).toBe(3);
+    expect(lines).toContain('early stopping after epoch 3: no improvement of 0.99 for 2 epochs');
+    expect(fs.existsSync(path.join(layout.modelDir, 'model.json'))).toBe(true);
+  });
+
+  test.each([3, 11])('the native softmax step for %i classes matches a float64 reference', async (classes) => {
+    // GIVEN two models of `classes` classes (11 spans two vector blocks), one SGD mini-batch of 3 rows
+    const d = 2, x = Float32Array.from([1, 2, -1, 0.5, 0.3, -2]), y = Float32Array.from([0, 2, 1]);
+    const models = new LinearModels(2, d, classes);
+    models.weights.set(Array.from({ length: 2 * classes * d }, (_, i) => Math.sin(i) * 0.3));
+    const before = Array.from(models.weights), biasBefore = Array.from(models.bias);
+    // WHEN
+    const losses = await models.epoch(x, y, { loss: 'softmax_loss', classes, optimizer: 'sgd', batchSize: 3, l1: 0, wd: 0, useBias: true, learningRates: [0.5, 0.05] });
+    // THEN each column moves by -lr * mean over rows of (softmax - onehot) * x, and the loss is the mean cross-entropy
+    for (const [model, lr] of [[0, 0.5], [1, 0.05]]) {
+      const gradW = new Array<number>(classes * d).fill(0), gradB = new Array<number>(classes).fill(0);
+      let crossEntropy = 0;
+      for (let r = 0; r < 3; r++) {
+        const scores = Array.from({ length: classes }, (_, c) => biasBefore[model * classes + c] +
+          before[(model * classes + c) * d] * x[r * d] + before[(model * classes + c) * d + 1] * x[r * d + 1]);
+        const top = Math.max(...scores), total = scores.reduce((s, v) => s + Math.exp(v - top), 0);
+        crossEntropy += Math.log(total) + top - scores[y[r]];
+        for (let c = 0; c < classes; c++) {
+          const g = Math.exp(scores[c] - top) / total - (c === y[r] ? 1 : 0);
+          gradW[c * d] += g * x[r * d];
+          gradW[c * d + 1] += g * x[r * d + 1];
+          gradB[c] += g;
+        }
+      }
+      for (let i = 0; i < classes * d; i++) expect(models.weights[model * classes * d + i]).toBeCloseTo(before[model * classes * d + i] - lr * gradW[i] / 3, 5);
+      for (let c = 0; c < classes; c++) expect(models.bias[model * classes + c]).toBeCloseTo(biasBefore[model * classes + c] - lr * gradB[c] / 3, 5);
+      expect(losses[model]).toBeCloseTo(crossEntropy / 3, 5);
+    }
   });
 
   test('the native multi-model kernel matches a float64 reference step', async () => {

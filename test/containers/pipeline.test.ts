@@ -65,6 +65,21 @@ test('scaler then Linear Learner, in series over real HTTP, classify raw records
     expect(predictions).toHaveLength(held.length);
     const accuracy = predictions.filter((p, i) => p.predicted_label === held[i].label).length / held.length;
     expect(accuracy).toBeGreaterThanOrEqual(0.95);
+
+    // A pipeline may pass the client's Accept to every stage: each format the scaler answers in,
+    // the Linear Learner reads, with the same predictions.
+    for (const format of ['application/json', 'application/jsonlines', 'application/x-recordio-protobuf']) {
+      const scaledAs = await fetch(`http://127.0.0.1:${base}/invocations`, {
+        method: 'POST', body: held.map((r) => r.features.join(',')).join('\n'), headers: { 'content-type': 'text/csv', 'accept': format },
+      });
+      expect(scaledAs.headers.get('content-type')).toBe(format);
+      const answer = await fetch(`http://127.0.0.1:${base + 1}/invocations`, {
+        method: 'POST', body: Buffer.from(await scaledAs.arrayBuffer()), headers: { 'content-type': format, 'accept': 'application/json' },
+      });
+      const same = (await answer.json() as { predictions: typeof predictions }).predictions;
+      expect(same.map((p) => p.predicted_label)).toEqual(predictions.map((p) => p.predicted_label));
+      same.forEach((p, i) => expect(p.score).toBeCloseTo(predictions[i].score, 6));
+    }
   } finally {
     servers.forEach((server) => server.kill('SIGTERM'));
   }

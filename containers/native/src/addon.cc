@@ -217,6 +217,7 @@ Napi::Value LinearEpoch(const Napi::CallbackInfo& info) {
   config.l1 = c.Get("l1").ToNumber().DoubleValue();
   config.wd = c.Get("wd").ToNumber().DoubleValue();
   config.use_bias = c.Get("useBias").ToBoolean().Value();
+  config.classes = c.Has("classes") && !c.Get("classes").IsUndefined() ? c.Get("classes").ToNumber().Uint32Value() : 1;
   Napi::Array rates = c.Get("learningRates").As<Napi::Array>();
   for (uint32_t i = 0; i < rates.Length(); ++i) config.learning_rates.push_back(rates.Get(i).ToNumber().FloatValue());
   sm::LinearState state;
@@ -236,7 +237,7 @@ Napi::Value LinearEpoch(const Napi::CallbackInfo& info) {
   return promise;
 }
 
-// linearScores(x, d, weights, bias, model) -> Float32Array of w.x + b (a fast, synchronous pass).
+// linearScores(x, d, weights, bias, column) -> Float32Array of w.x + b (a fast, synchronous pass).
 Napi::Value LinearScores(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto x = Float32Arg(info, 0, "x"), weights = Float32Arg(info, 2, "weights"), bias = Float32Arg(info, 3, "bias");

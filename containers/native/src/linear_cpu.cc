@@ -9,12 +9,14 @@
 namespace sm {
 namespace {
 
-enum class LossKind { kLogistic, kSquared, kAbsolute };
+enum class LossKind { kLogistic, kHinge, kSquared, kAbsolute, kSoftmax };
 
 LossKind ParseLoss(const std::string& loss) {
   if (loss == "logistic") return LossKind::kLogistic;
+  if (loss == "hinge_loss") return LossKind::kHinge;
   if (loss == "squared_loss") return LossKind::kSquared;
   if (loss == "absolute_loss") return LossKind::kAbsolute;
+  if (loss == "softmax_loss") return LossKind::kSoftmax;
   throw std::invalid_argument("linear.epoch: unknown loss " + loss);
 }
 
@@ -30,6 +32,12 @@ __attribute__((always_inline)) inline double LossAndGradient(LossKind kind, doub
       *gradient = sigmoid - label;
       const double z = label > 0.5 ? score : -score;
       return std::max(-z, 0.0) + static_cast<double>(std::log1p(e));
+    }
+    case LossKind::kHinge: {
+      // Labels 0/1 as -1/+1, margin 1: max(0, 1 - t s).
+      const double t = label > 0.5 ? 1.0 : -1.0;
+      *gradient = t * score < 1 ? -t : 0.0;
+      return std::max(0.0, 1 - t * score);
     }
     case LossKind::kSquared:
       *gradient = score - label;
@@ -84,6 +92,54 @@ __attribute__((always_inline)) inline void BlockGradients(const Batch& batch, si
   for (int lane = 0; lane < 8; ++lane) losses[lane] += loss_sums[lane];
 }
 
+// Gradients of one mini-batch for one multiclass model under softmax loss: its `classes` columns
+// fill `units` blocks of eight lanes (lanes past `classes` stay zero), so the per-row scores are
+// `units` vector FMA chains as above; then the softmax over the row's class scores, and
+// gw[j] += x_j * (p - onehot(label)). Adds the rows' cross-entropy to `*loss`.
+__attribute__((always_inline)) inline void SoftmaxGradients(const Batch& batch, size_t d, size_t units, size_t classes, const float* wt,
+                                                            const float* bias8, float* gw, float* gb, double* loss) {
+  // Plain float scratch, not std::vector<V8>: its template code is shared between this function's
+  // baseline and AVX2 builds, which pass 32-byte vectors differently (the psabi warning), and crashed.
+  std::vector<float> score(units * 8), g(units * 8);
+  double loss_sum = 0;
+  for (size_t row = 0; row < batch.rows; ++row) {
+    const float* xr = batch.x + row * d;
+    for (size_t u = 0; u < units; ++u) {
+      V8 acc = Load8(bias8 + u * 8);
+      const float* w = wt + u * d * 8;
+      for (size_t j = 0; j < d; ++j) acc += xr[j] * Load8(w + j * 8);
+      Store8(score.data() + u * 8, acc);
+    }
+    float top = score[0];
+    for (size_t c = 1; c < classes; ++c) top = std::max(top, score[c]);
+    double total = 0;
+    for (size_t c = 0; c < classes; ++c) total += std::exp(static_cast<double>(score[c] - top));
+    const size_t label = static_cast<size_t>(batch.y[row]);
+    loss_sum += std::log(total) + top - score[label];
+    for (size_t c = 0; c < classes; ++c) g[c] = static_cast<float>(std::exp(static_cast<double>(score[c] - top)) / total - (c == label ? 1.0 : 0.0));
+    for (size_t u = 0; u < units; ++u) {
+      const V8 gu = Load8(g.data() + u * 8);
+      float* gwu = gw + u * d * 8;
+      for (size_t j = 0; j < d; ++j) Store8(gwu + j * 8, Load8(gwu + j * 8) + xr[j] * gu);
+      Store8(gb + u * 8, Load8(gb + u * 8) + gu);
+    }
+  }
+  *loss += loss_sum;
+}
+
+using SoftmaxGradientsFn = void (*)(const Batch&, size_t, size_t, size_t, const float*, const float*, float*, float*, double*);
+
+void SoftmaxGradientsBaseline(const Batch& b, size_t d, size_t units, size_t classes, const float* wt, const float* bias8, float* gw, float* gb, double* loss) {
+  SoftmaxGradients(b, d, units, classes, wt, bias8, gw, gb, loss);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void SoftmaxGradientsAvx2(const Batch& b, size_t d, size_t units, size_t classes, const float* wt,
+                                                              const float* bias8, float* gw, float* gb, double* loss) {
+  SoftmaxGradients(b, d, units, classes, wt, bias8, gw, gb, loss);
+}
+#endif
+
 using BlockGradientsFn = void (*)(const Batch&, size_t, const float*, const float*, LossKind, float*, float*, double*);
 
 void BlockGradientsBaseline(const Batch& b, size_t d, const float* wt, const float* bias8, LossKind loss, float* gw, float* gb, double* losses) {
@@ -97,50 +153,73 @@ __attribute__((target("avx2,fma"))) void BlockGradientsAvx2(const Batch& b, size
 }
 #endif
 
-BlockGradientsFn ChooseBlockGradients() {
+bool HasAvx2Fma() {
 #if defined(__x86_64__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return BlockGradientsAvx2;
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+  return false;
 #endif
-  return BlockGradientsBaseline;
 }
 
-const BlockGradientsFn kBlockGradients = ChooseBlockGradients();
+#if defined(__x86_64__)
+const BlockGradientsFn kBlockGradients = HasAvx2Fma() ? BlockGradientsAvx2 : BlockGradientsBaseline;
+const SoftmaxGradientsFn kSoftmaxGradients = HasAvx2Fma() ? SoftmaxGradientsAvx2 : SoftmaxGradientsBaseline;
+#else
+const BlockGradientsFn kBlockGradients = BlockGradientsBaseline;
+const SoftmaxGradientsFn kSoftmaxGradients = SoftmaxGradientsBaseline;
+#endif
 
 }  // namespace
 
 std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, LinearState* s, const LinearConfig& c) {
   const LossKind loss = ParseLoss(c.loss);
   if (c.optimizer != "sgd" && c.optimizer != "adam") throw std::invalid_argument("linear.epoch: unknown optimizer " + c.optimizer);
-  if (c.learning_rates.size() != s->models) throw std::invalid_argument("linear.epoch: one learning rate per model");
+  const size_t classes = std::max<size_t>(1, c.classes);
+  if ((loss == LossKind::kSoftmax) != (classes > 1)) throw std::invalid_argument("linear.epoch: softmax_loss goes with 2 or more classes, the other losses with 1");
+  if (s->models % classes != 0) throw std::invalid_argument("linear.epoch: the weight columns are not whole models of the classes");
+  const size_t columns = s->models, models = columns / classes;
+  if (c.learning_rates.size() != models) throw std::invalid_argument("linear.epoch: one learning rate per model");
+  if (loss == LossKind::kSoftmax) {
+    for (size_t row = 0; row < n; ++row) {
+      if (!(y[row] >= 0 && y[row] < classes && y[row] == std::floor(y[row]))) throw std::invalid_argument("linear.epoch: a label is not a class index");
+    }
+  }
   const bool adam = c.optimizer == "adam";
-  const size_t d = s->d, m = s->models, batch = std::max<size_t>(1, c.batch_size), blocks = (m + 7) / 8;
+  const size_t d = s->d, batch = std::max<size_t>(1, c.batch_size);
+  // Where each column lives in the vector blocks: single-output models are packed eight to a block;
+  // a multiclass model has `units` blocks of its own, its classes in the first lanes.
+  const size_t units = (classes + 7) / 8;
+  const size_t blocks = classes == 1 ? (columns + 7) / 8 : models * units;
+  auto position = [&](size_t column) { return classes == 1 ? column : (column / classes) * units * 8 + column % classes; };
   const double first_step = s->step;
-  // Transposed parameters and gradients, [block][feature][8]; lanes past m stay zero.
+  // Transposed parameters and gradients, [block][feature][8]; lanes of no column stay zero.
   std::vector<float> wt(blocks * d * 8, 0.0f), bias8(blocks * 8, 0.0f), gw(blocks * d * 8), gb(blocks * 8);
   std::vector<double> losses(blocks * 8, 0.0);
-  for (size_t model = 0; model < m; ++model) {
-    for (size_t j = 0; j < d; ++j) wt[(model / 8) * d * 8 + j * 8 + model % 8] = s->weights[model * d + j];
-    bias8[model] = c.use_bias ? s->bias[model] : 0.0f;
+  for (size_t column = 0; column < columns; ++column) {
+    const size_t p = position(column);
+    for (size_t j = 0; j < d; ++j) wt[(p / 8) * d * 8 + j * 8 + p % 8] = s->weights[column * d + j];
+    bias8[p] = c.use_bias ? s->bias[column] : 0.0f;
   }
 
-  // One model's step from its mean gradient over a mini-batch, written to both layouts.
-  auto update_model = [&](size_t model, size_t rows, double step) {
+  // One column's step from its mean gradient over a mini-batch, written to both layouts.
+  auto update_column = [&](size_t column, size_t rows, double step) {
     // Adam's bias corrections depend on the step alone.
     const double correction1 = 1 - std::pow(c.beta1, step), correction2 = 1 - std::pow(c.beta2, step);
-    const double lr = c.learning_rates[model];
-    float* w = s->weights.data() + model * d;
+    const double lr = c.learning_rates[column / classes];
+    const size_t p = position(column);
+    float* w = s->weights.data() + column * d;
     for (size_t j = 0; j <= d; ++j) {
       const bool is_bias = j == d;
       if (is_bias && !c.use_bias) continue;
-      const size_t lane = (model / 8) * d * 8 + j * 8 + model % 8;
-      double grad = (is_bias ? gb[model] : gw[lane]) / static_cast<double>(rows);
-      float& param = is_bias ? s->bias[model] : w[j];
+      const size_t lane = (p / 8) * d * 8 + j * 8 + p % 8;
+      double grad = (is_bias ? gb[p] : gw[lane]) / static_cast<double>(rows);
+      float& param = is_bias ? s->bias[column] : w[j];
       if (!is_bias) grad += c.wd * param;  // L2 (weight decay) on weights only
       double update = grad;
       if (adam) {
-        float& m1 = is_bias ? s->mb[model] : s->m1[model * d + j];
-        float& v1 = is_bias ? s->vb[model] : s->v1[model * d + j];
+        float& m1 = is_bias ? s->mb[column] : s->m1[column * d + j];
+        float& v1 = is_bias ? s->vb[column] : s->v1[column * d + j];
         m1 = static_cast<float>(c.beta1 * m1 + (1 - c.beta1) * grad);
         v1 = static_cast<float>(c.beta2 * v1 + (1 - c.beta2) * grad * grad);
         update = (m1 / correction1) / (std::sqrt(v1 / correction2) + c.epsilon);
@@ -151,47 +230,56 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
         next = next > shrink ? next - shrink : (next < -shrink ? next + shrink : 0.0);
       }
       param = static_cast<float>(next);
-      if (is_bias) bias8[model] = param; else wt[lane] = param;
+      if (is_bias) bias8[p] = param; else wt[lane] = param;
     }
   };
 
-  // Models never share parameters, so each thread trains its own blocks of eight through the whole
-  // epoch with no synchronisation between mini-batches; each block's memory is its own.
-  auto train_blocks = [&](size_t first, size_t last) {
+  // Models never share parameters, so each thread trains its own groups of blocks (eight
+  // single-output models, or one multiclass model) through the whole epoch with no
+  // synchronisation between mini-batches; each group's memory is its own.
+  const size_t groups = classes == 1 ? blocks : models, group_blocks = classes == 1 ? 1 : units;
+  auto train_groups = [&](size_t first, size_t last) {
     size_t batches = 0;
     for (size_t start = 0; start < n; start += batch, ++batches) {
       const size_t rows = std::min(n, start + batch) - start;
       const Batch current{x + start * d, y + start, rows};
-      for (size_t block = first; block < last; ++block) {
-        float* block_gw = gw.data() + block * d * 8;
-        float* block_gb = gb.data() + block * 8;
-        std::fill(block_gw, block_gw + d * 8, 0.0f);
-        std::fill(block_gb, block_gb + 8, 0.0f);
-        kBlockGradients(current, d, wt.data() + block * d * 8, bias8.data() + block * 8, loss, block_gw, block_gb, losses.data() + block * 8);
-        for (size_t model = block * 8; model < std::min(m, block * 8 + 8); ++model) update_model(model, rows, first_step + batches + 1);
+      for (size_t group = first; group < last; ++group) {
+        const size_t block = group * group_blocks;
+        float* group_gw = gw.data() + block * d * 8;
+        float* group_gb = gb.data() + block * 8;
+        std::fill(group_gw, group_gw + group_blocks * d * 8, 0.0f);
+        std::fill(group_gb, group_gb + group_blocks * 8, 0.0f);
+        if (classes == 1) {
+          kBlockGradients(current, d, wt.data() + block * d * 8, bias8.data() + block * 8, loss, group_gw, group_gb, losses.data() + block * 8);
+          for (size_t column = block * 8; column < std::min(columns, block * 8 + 8); ++column) update_column(column, rows, first_step + batches + 1);
+        } else {
+          kSoftmaxGradients(current, d, units, classes, wt.data() + block * d * 8, bias8.data() + block * 8, group_gw, group_gb, losses.data() + block * 8);
+          for (size_t column = group * classes; column < (group + 1) * classes; ++column) update_column(column, rows, first_step + batches + 1);
+        }
       }
     }
   };
-  const size_t threads = std::min<size_t>(blocks, std::max(1u, std::thread::hardware_concurrency()));
+  const size_t threads = std::min<size_t>(groups, std::max(1u, std::thread::hardware_concurrency()));
   std::vector<std::thread> workers;
   for (size_t t = 0; t < threads; ++t) {
-    const size_t first = blocks * t / threads, last = blocks * (t + 1) / threads;
-    if (t + 1 == threads) train_blocks(first, last); else workers.emplace_back(train_blocks, first, last);
+    const size_t first = groups * t / threads, last = groups * (t + 1) / threads;
+    if (t + 1 == threads) train_groups(first, last); else workers.emplace_back(train_groups, first, last);
   }
   for (std::thread& worker : workers) worker.join();
   s->step = first_step + static_cast<double>((n + batch - 1) / batch);
 
-  losses.resize(m);
-  for (double& loss : losses) loss /= std::max<size_t>(1, n);
-  return losses;
+  // Each model's loss: its column's lane, or the first lane of a multiclass model's blocks.
+  std::vector<double> model_losses(models);
+  for (size_t model = 0; model < models; ++model) model_losses[model] = losses[position(model * classes)] / std::max<size_t>(1, n);
+  return model_losses;
 }
 
-std::vector<float> LinearScores(const float* x, size_t n, const LinearState& s, size_t model) {
-  if (model >= s.models) throw std::invalid_argument("linear.scores: no such model");
+std::vector<float> LinearScores(const float* x, size_t n, const LinearState& s, size_t column) {
+  if (column >= s.models) throw std::invalid_argument("linear.scores: no such weight column");
   std::vector<float> out(n);
-  const float* w = s.weights.data() + model * s.d;
+  const float* w = s.weights.data() + column * s.d;
   for (size_t row = 0; row < n; ++row) {
-    double score = s.bias[model];
+    double score = s.bias[column];
     for (size_t j = 0; j < s.d; ++j) score += static_cast<double>(w[j]) * x[row * s.d + j];
     out[row] = static_cast<float>(score);
   }

@@ -8,16 +8,20 @@
 namespace sm {
 
 struct LinearConfig {
-  std::string loss;        // logistic | squared_loss | absolute_loss
+  std::string loss;        // logistic | hinge_loss | squared_loss | absolute_loss | softmax_loss (classes >= 2)
   std::string optimizer;   // sgd | adam
   size_t batch_size = 1000;
   double l1 = 0, wd = 0;
   std::vector<float> learning_rates;  // one per model
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
   bool use_bias = true;
+  // Outputs per model: 1, or the number of classes for softmax_loss. Model k owns the columns
+  // k * classes ... k * classes + classes - 1 of the weights.
+  size_t classes = 1;
 };
 
-// Models' parameters and optimiser state, m x d weights (+ m biases), updated in place.
+// Models' parameters and optimiser state, updated in place: `models` is the number of weight
+// columns (models x classes), each d weights and a bias.
 struct LinearState {
   size_t models = 0, d = 0;
   std::vector<float> weights, bias;
@@ -25,10 +29,11 @@ struct LinearState {
   double step = 0;
 };
 
-// One pass over the rows in order; returns each model's mean loss over the epoch.
+// One pass over the rows in order; returns each model's mean loss over the epoch (one per model,
+// not per column). Labels are 0/1 for logistic and hinge loss, class indices for softmax_loss.
 std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, LinearState* state, const LinearConfig& config);
 
-// Raw scores (w.x + b) of one model for every row.
-std::vector<float> LinearScores(const float* x, size_t n, const LinearState& state, size_t model);
+// Raw scores (w.x + b) of one weight column for every row.
+std::vector<float> LinearScores(const float* x, size_t n, const LinearState& state, size_t column);
 
 }  // namespace sm
