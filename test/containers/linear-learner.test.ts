@@ -199,6 +199,35 @@ describe('Linear Learner container', () => {
     expect(models.bias[1]).toBeCloseTo(m1[3], 6);
   });
 
+  test('the native logistic step (vector exp and log1p, rows four at a time) matches a float64 reference', async () => {
+    // GIVEN 9 rows (two groups of four and a tail), scores from about -60 to +60, two models
+    const d = 3, n = 9;
+    const x = Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 1.7) * (i % 5 === 0 ? 20 : 1));
+    const y = Float32Array.from({ length: n }, (_, r) => r % 2);
+    const start = [0.9, -1.1, 0.4, 3, -2, 1];
+    const models = new LinearModels(2, d);
+    models.weights.set(start);
+    // WHEN
+    const losses = await models.epoch(x, y, { loss: 'logistic', optimizer: 'sgd', batchSize: n, l1: 0, wd: 0, useBias: true, learningRates: [0.1, 0.01] });
+    // THEN w -= lr * mean((sigmoid(s) - y) x) and the loss is the mean log(1 + e^-z)
+    [[0, 0.1], [1, 0.01]].forEach(([model, lr]) => {
+      const w = start.slice(model * d, model * d + d);
+      const grad = new Array<number>(d + 1).fill(0);
+      let loss = 0;
+      for (let r = 0; r < n; r++) {
+        const score = w.reduce((sum, wj, j) => sum + wj * x[r * d + j], 0);
+        const z = y[r] ? score : -score;
+        loss += Math.max(-z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+        const g = 1 / (1 + Math.exp(-score)) - y[r];
+        for (let j = 0; j < d; j++) grad[j] += g * x[r * d + j];
+        grad[d] += g;
+      }
+      for (let j = 0; j < d; j++) expect(models.weights[model * d + j]).toBeCloseTo(w[j] - (lr * grad[j]) / n, 6);
+      expect(models.bias[model]).toBeCloseTo(-(lr * grad[d]) / n, 6);
+      expect(losses[model] / (loss / n)).toBeCloseTo(1, 6);
+    });
+  });
+
   test('models train independently of their place in the eight-wide vector blocks', async () => {
     // GIVEN eleven models (one full block of eight and a partial block) with different learning rates
     const d = 5, n = 64, count = 11;
