@@ -7,6 +7,8 @@ export interface Matrix {
   readonly values: Float32Array;
   readonly rows: number;
   readonly columns: number;
+  /** The line number after the last line parsed (for the next piece of the same file). */
+  readonly nextLine: number;
 }
 
 export class CsvError extends Error {
@@ -27,13 +29,16 @@ function checkRow(column: number, columns: number, expectedColumns: number | und
   return width;
 }
 
-/** Parses numeric CSV; every row must have the same number of columns (`expectedColumns` if given). */
-export function parseCsv(bytes: Uint8Array, expectedColumns?: number, source = 'payload'): Matrix {
+/**
+ * Parses numeric CSV; every row must have the same number of columns (`expectedColumns` if given).
+ * `firstLine` numbers the lines in errors when `bytes` is a later piece of a file.
+ */
+export function parseCsv(bytes: Uint8Array, expectedColumns?: number, source = 'payload', firstLine = 1): Matrix {
   // Every value takes at least two bytes with its separator: sized once, never grown. The loop's
   // state lives in locals, not in closures, so V8 keeps it in registers (a closure-captured counter
   // made this parser several times slower).
   const out = new Float32Array((bytes.length >> 1) + 1);
-  let count = 0, rows = 0, columns = -1, column = 0, line = 1;
+  let count = 0, rows = 0, columns = -1, column = 0, line = firstLine;
   let i = 0;
   const n = bytes.length;
   while (i < n) {
@@ -81,6 +86,7 @@ export function parseCsv(bytes: Uint8Array, expectedColumns?: number, source = '
   if (column > 0) {
     columns = checkRow(column, columns, expectedColumns, source, line);
     rows++;
+    line++;
   }
-  return { values: out.subarray(0, count), rows, columns: Math.max(columns, 0) };
+  return { values: out.subarray(0, count), rows, columns: Math.max(columns, 0), nextLine: line };
 }
