@@ -2,13 +2,13 @@
  * Our side of the Linear Learner benchmark: one epoch of several models (logistic loss, Adam, L2)
  * with the native kernel, on the data the peer wrote, and the largest weight difference from it.
  */
-import * as fs from 'node:fs';
+import { readFloat32, readFloat64 } from './float-files';
 import { LinearModels } from '../containers/native';
 
 async function main(): Promise<void> {
   const [dir, dText, modelsText, batchText, repeatsText] = process.argv.slice(2);
   const d = Number(dText), models = Number(modelsText), batchSize = Number(batchText), repeats = Number(repeatsText);
-  const read = (file: string) => new Float32Array(fs.readFileSync(`${dir}/${file}`).buffer.slice(0));
+  const read = (file: string) => readFloat32(`${dir}/${file}`);
   const x = read('x.f32'), y = read('y.f32');
   // The same settings as the peer's: rates 0.001, 0.002, ..., weight decay 1e-4, no L1.
   const config = {
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     last = await epoch();
     times.push(Number(process.hrtime.bigint() - began) / 1e9);
   }
-  const peer = new Float64Array(fs.readFileSync(`${dir}/numpy_weights.f64`).buffer.slice(0));
+  const peer = readFloat64(`${dir}/numpy_weights.f64`);
   let maxDiff = 0;
   for (let i = 0; i < peer.length; i++) maxDiff = Math.max(maxDiff, Math.abs(peer[i] - last.trained.weights[i]));
   times.sort((a, b) => a - b);

@@ -16,16 +16,8 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; sleep 1; rm -rf "$work"; }
 trap cleanup EXIT
 
-# Train the model both stacks serve: binary classification, 50 features, label in the first column.
-node -e '
-const rows = [];
-for (let r = 0; r < 5000; r++) {
-  const x = Array.from({ length: 50 }, (_, j) => Math.sin(r * 1.3 + j * 0.7) + Math.cos(r * j * 0.01));
-  rows.push([x[0] + x[1] - x[2] > 0 ? 1 : 0, ...x.map((v) => v.toFixed(5))].join(","));
-}
-require("fs").writeFileSync(process.argv[1], rows.join("\n") + "\n");' "$work/train.csv"
-node containers/dist/local.js train linear-learner --train "$work/train.csv" --hp predictor_type=binary_classifier --hp feature_dim=50 --out "$work/model.tar.gz" >/dev/null
-mkdir "$work/model" && tar -xzf "$work/model.tar.gz" -C "$work/model"
+# Both stacks serve the same trained model.
+bash bench/train-serving-model.sh "$work"
 
 node containers/dist/local.js serve linear-learner --model "$work/model.tar.gz" --port 18080 >/dev/null 2>&1 & pids+=($!)
 MODEL_DIR="$work/model" gunicorn --chdir bench -k sync -w "$(nproc)" -b "unix:$work/gunicorn.sock" serving_flask_predictor:app >/dev/null 2>&1 & pids+=($!)

@@ -1,6 +1,7 @@
 #include "kmeans_cpu.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -60,26 +61,55 @@ CenterBlocks Transpose(const float* centers, size_t k, size_t d) {
   return out;
 }
 
-// Dot products of four rows with the eight centers of one block.
-__attribute__((always_inline)) inline void DotRowsBlock(const float* const r[4], const float* block, size_t d, V8 out[4]) {
-  V8 a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0, a2 = a0, a3 = a0;
-  for (size_t j = 0; j < d; ++j) {
-    const V8 cv = Load8(block + j * 8);
-    a0 += r[0][j] * cv;
-    a1 += r[1][j] * cv;
-    a2 += r[2][j] * cv;
-    a3 += r[3][j] * cv;
+typedef int32_t V8i __attribute__((vector_size(32)));
+
+// Dot products of four rows with the centers of `count` (1 or 2) consecutive blocks. Two blocks
+// per pass load each row value once for sixteen centers: with one block, the four broadcasts and
+// one center load per four FMAs kept the load ports, not the FMA units, busy.
+__attribute__((always_inline)) inline void DotRowsBlocks(const float* const r[4], const float* block, size_t d, size_t count, V8 out[2][4]) {
+  const V8 zero = {0, 0, 0, 0, 0, 0, 0, 0};
+  V8 a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+  if (count == 2) {
+    const float* second = block + d * 8;
+    for (size_t j = 0; j < d; ++j) {
+      const V8 c0 = Load8(block + j * 8), c1 = Load8(second + j * 8);
+      const float x0 = r[0][j], x1 = r[1][j], x2 = r[2][j], x3 = r[3][j];
+      a0 += x0 * c0; a1 += x1 * c0; a2 += x2 * c0; a3 += x3 * c0;
+      b0 += x0 * c1; b1 += x1 * c1; b2 += x2 * c1; b3 += x3 * c1;
+    }
+  } else {
+    for (size_t j = 0; j < d; ++j) {
+      const V8 c0 = Load8(block + j * 8);
+      a0 += r[0][j] * c0; a1 += r[1][j] * c0; a2 += r[2][j] * c0; a3 += r[3][j] * c0;
+    }
   }
-  out[0] = a0;
-  out[1] = a1;
-  out[2] = a2;
-  out[3] = a3;
+  out[0][0] = a0; out[0][1] = a1; out[0][2] = a2; out[0][3] = a3;
+  out[1][0] = b0; out[1][1] = b1; out[1][2] = b2; out[1][3] = b3;
 }
+
+const float kInfinity8[8] = {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
+                             std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
+                             std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
+                             std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
+const V8i kLanes = {0, 1, 2, 3, 4, 5, 6, 7};
 
 struct Partial {
   std::vector<double> sums;
   std::vector<double> counts;
   double inertia = 0;
+  // Rows are first summed per center in float32 (vector adds) and flushed into the float64 sums
+  // every `flush_every` rows: adding each row to float64 sums was a third of an iteration's time,
+  // and a float32 sum of a few hundred rows loses nothing the float64 total would keep.
+  std::vector<float> pending;
+  size_t pending_rows = 0, flush_every = 256;
+
+  Partial(size_t k, size_t d) : sums(k * d, 0.0), counts(k, 0.0), pending(k * d, 0.0f), flush_every(std::max<size_t>(256, 4 * k)) {}
+
+  void Flush() {
+    for (size_t i = 0; i < pending.size(); ++i) sums[i] += pending[i];
+    std::fill(pending.begin(), pending.end(), 0.0f);
+    pending_rows = 0;
+  }
 };
 
 // Records a row's assignment in the thread's partial sums.
@@ -90,8 +120,14 @@ __attribute__((always_inline)) inline void Record(const float* xr, size_t row, s
   distances[row] = best;
   partial->inertia += best;
   partial->counts[best_center] += 1;
-  double* sum = partial->sums.data() + static_cast<size_t>(best_center) * d;
-  for (size_t j = 0; j < d; ++j) sum[j] += xr[j];
+  float* sum = partial->pending.data() + static_cast<size_t>(best_center) * d;
+  size_t j = 0;
+  for (; j + 8 <= d; j += 8) {
+    const V8 next = Load8(sum + j) + Load8(xr + j);
+    std::memcpy(sum + j, &next, sizeof(next));
+  }
+  for (; j < d; ++j) sum[j] += xr[j];
+  if (++partial->pending_rows == partial->flush_every) partial->Flush();
 }
 
 __attribute__((always_inline)) inline void AssignRangeBody(const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers,
@@ -101,28 +137,48 @@ __attribute__((always_inline)) inline void AssignRangeBody(const float* x, size_
     // A short last group repeats its first row; only the real rows are recorded.
     const float* r[4];
     for (size_t i = 0; i < 4; ++i) r[i] = x + (row + (i < rows ? i : 0)) * d;
-    float norm[4], best[4];
-    int32_t best_center[4] = {0, 0, 0, 0};
+    float norm[4];
+    // Each lane keeps the nearest of its centers (the first on ties) across the blocks; the lanes
+    // are compared once per row at the end, not eight scalar compares per row and block.
+    V8 best_distance[4];
+    V8i best_index[4];
     for (int i = 0; i < 4; ++i) {
       norm[i] = Dot(r[i], r[i], d);
-      best[i] = std::numeric_limits<float>::infinity();
+      best_distance[i] = Load8(kInfinity8);
+      best_index[i] = V8i{0, 0, 0, 0, 0, 0, 0, 0};
     }
-    V8 dots[4];
-    for (size_t b = 0; b < centers.blocks; ++b) {
-      DotRowsBlock(r, centers.values.data() + b * d * 8, d, dots);
-      const V8 center_norms = Load8(centers.norms.data() + b * 8);
-      for (int i = 0; i < 4; ++i) {
-        const V8 distance = norm[i] - 2.0f * dots[i] + center_norms;
-        for (int lane = 0; lane < 8; ++lane) {
-          if (distance[lane] < best[i]) {
-            best[i] = distance[lane];
-            best_center[i] = static_cast<int32_t>(b * 8 + lane);
-          }
+    V8 dots[2][4];
+    for (size_t b = 0; b < centers.blocks; b += 2) {
+      const size_t count = std::min<size_t>(2, centers.blocks - b);
+      DotRowsBlocks(r, centers.values.data() + b * d * 8, d, count, dots);
+      for (size_t h = 0; h < count; ++h) {
+        const V8 center_norms = Load8(centers.norms.data() + (b + h) * 8);
+        const V8i index = kLanes + static_cast<int32_t>((b + h) * 8);
+        for (int i = 0; i < 4; ++i) {
+          const V8 distance = norm[i] - 2.0f * dots[h][i] + center_norms;
+          const V8i nearer = distance < best_distance[i];
+          best_distance[i] = nearer ? distance : best_distance[i];
+          best_index[i] = nearer ? index : best_index[i];
+        }
+      }
+    }
+    float best[4];
+    int32_t best_center[4];
+    for (int i = 0; i < 4; ++i) {
+      best[i] = best_distance[i][0];
+      best_center[i] = best_index[i][0];
+      for (int lane = 1; lane < 8; ++lane) {
+        const float distance = best_distance[i][lane];
+        const int32_t center = best_index[i][lane];
+        if (distance < best[i] || (distance == best[i] && center < best_center[i])) {
+          best[i] = distance;
+          best_center[i] = center;
         }
       }
     }
     for (size_t i = 0; i < rows; ++i) Record(r[i], row + i, d, best[i], best_center[i], labels, distances, partial);
   }
+  partial->Flush();
 }
 
 using AssignRangeFn = void (*)(const float*, size_t, size_t, size_t, const CenterBlocks&, int32_t*, float*, Partial*);
@@ -172,7 +228,7 @@ AssignResult AssignCpu(const float* x, size_t n, size_t d, const float* centers,
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   // Enough rows per thread that starting it pays off.
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, n / 1024)));
-  std::vector<Partial> partials(threads, Partial{std::vector<double>(k * d, 0.0), std::vector<double>(k, 0.0), 0});
+  std::vector<Partial> partials(threads, Partial(k, d));
   std::vector<std::thread> workers;
   const size_t chunk = (n + threads - 1) / threads;
   for (unsigned t = 0; t < threads; ++t) {
