@@ -78,3 +78,35 @@ function multiclass(scores: Float32Array, y: Float32Array, beta: number): Record
     macro_precision: precision, macro_recall: recall, macro_f_beta: fBeta(precision, recall, beta),
   };
 }
+
+/** How a binary classifier's models are ranked (binary_classifier_model_selection_criteria). */
+export interface Selection {
+  readonly criterion: string;
+  readonly beta: number;
+  readonly targetPrecision: number;
+  readonly targetRecall: number;
+}
+
+/**
+ * A binary classifier's merit under the selection criterion, higher is better: accuracy or
+ * F-beta at the 0.5 probability threshold, the negated objective loss, or the best precision
+ * (recall) over all thresholds that reach the target recall (precision); -1 when none does.
+ */
+export function selectionMerit(scores: Float32Array, y: Float32Array, loss: string, selection: Selection): number {
+  const metrics = binary(scores, y, loss, selection.beta);
+  if (selection.criterion === 'accuracy') return metrics.binary_classification_accuracy;
+  if (selection.criterion === 'f_beta') return metrics.binary_f_beta;
+  if (selection.criterion === 'loss_function') return -metrics.objective_loss;
+  // Walk the thresholds from the highest score down: each step admits one more predicted positive.
+  const order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
+  const positives = y.reduce((count, label) => count + (label > 0.5 ? 1 : 0), 0);
+  let tp = 0, best = -1;
+  order.forEach((row, i) => {
+    if (y[row] > 0.5) tp++;
+    if (i + 1 < order.length && scores[order[i + 1]] === scores[row]) return; // ties share a threshold
+    const precision = tp / (i + 1), recall = positives ? tp / positives : 0;
+    if (selection.criterion === 'precision_at_target_recall' && recall >= selection.targetRecall) best = Math.max(best, precision);
+    if (selection.criterion === 'recall_at_target_precision' && precision >= selection.targetPrecision) best = Math.max(best, recall);
+  });
+  return best;
+}

@@ -3,18 +3,20 @@
  * `num_models` models with learning rates spread around `learning_rate`, trained together on the
  * native kernel for up to `epochs` passes over standardised features, stopping early when the best
  * model's validation (else training) objective loss has not improved by `early_stopping_tolerance`
- * for `early_stopping_patience` epochs; the model with the lowest such loss is kept. Prints the
+ * for `early_stopping_patience` epochs; the best model on that channel is kept (binary classifiers
+ * by `binary_classifier_model_selection_criteria`, the others by objective loss). Prints the
  * built-in algorithm's metric lines for the train, validation and test channels. On SIGTERM it
  * saves the models and the optimiser's state after the current epoch and stops; the next run
  * resumes from there and ends with the same model.
  *
  * Not yet as the built-in: the eps-insensitive, quantile and huber losses, shuffling,
- * learning-rate schedules, class weights and threshold calibration (those hyperparameters are
- * accepted and ignored); the model is JSON, not MXNet parameters.
+ * learning-rate schedules, class weights and threshold calibration (the decision threshold stays
+ * at probability 0.5; early stopping watches the loss whatever the selection criterion); those
+ * hyperparameters are accepted and ignored. The model is JSON, not MXNet parameters.
  */
 import * as fs from 'node:fs';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
-import { evaluate, isLossMetric, Predictor } from './metrics';
+import { evaluate, isLossMetric, Predictor, Selection, selectionMerit } from './metrics';
 import { LinearEpochConfig, LinearModels, LinearModelsState } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
@@ -131,14 +133,19 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   });
   if (!finished) return;
 
-  let chosen = 0;
-  for (let m = 1; m < numModels; m++) if (objective(m, watched) < objective(chosen, watched)) chosen = m;
-  console.log(`selected model ${chosen + 1} of ${numModels} (learning rate ${learningRates[chosen]})`);
+  // Binary classifiers are ranked by binary_classifier_model_selection_criteria, the others by loss.
+  const selection: Selection = { criterion: hp.binary_classifier_model_selection_criteria, beta: hp.f_beta, targetPrecision: hp.target_precision, targetRecall: hp.target_recall };
+  const merit = (model: number) => (predictor === 'binary_classifier'
+    ? selectionMerit(models.scores(watched.x, model), watched.y, loss, selection) : -objective(model, watched));
+  const merits = Array.from({ length: numModels }, (_, m) => merit(m));
+  const chosen = merits.indexOf(Math.max(...merits));
+  const by = predictor === 'binary_classifier' ? hp.binary_classifier_model_selection_criteria : 'objective_loss';
+  console.log(`selected model ${chosen + 1} of ${numModels} (learning rate ${learningRates[chosen]}) by ${by} on the ${va ? 'validation' : 'train'} channel`);
 
   qualityMetric('train', 'objective_loss', objective(chosen, tr));
   for (const [channel, set] of [['validation', va], ['test', te]] as const) {
     if (!set) continue;
-    for (const [name, value] of Object.entries(evaluate(scoresOf(chosen, set), set.y, predictor, loss, labelScale))) {
+    for (const [name, value] of Object.entries(evaluate(scoresOf(chosen, set), set.y, predictor, loss, labelScale, hp.f_beta))) {
       qualityMetric(channel, name, value, isLossMetric(name) ? 'loss' : 'score');
     }
   }

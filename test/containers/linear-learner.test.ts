@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from '../../containers/linear-learner/hyperparameters';
 import { loadLinearLearnerPredictor } from '../../containers/linear-learner/serve';
+import { Selection, selectionMerit } from '../../containers/linear-learner/metrics';
 import { trainLinearLearner } from '../../containers/linear-learner/train';
 import { LinearModels } from '../../containers/native';
 import { OptMl } from '../../containers/runtime/layout';
@@ -137,6 +138,29 @@ describe('Linear Learner container', () => {
       separableRow, { train: 2000, validation: 500 });
     expect(await runTraining(trainLinearLearner, layout)).toBe(0);
     expect(metricsOf(lines)['validation:binary_classification_accuracy']).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('binary models are ranked by binary_classifier_model_selection_criteria', () => {
+    // GIVEN scores of six rows, three positive: descending thresholds admit rows 0, 1, 2, ...
+    const scores = Float32Array.from([3, 2, 1, 0.5, -1, -2]), y = Float32Array.from([1, 0, 1, 0, 1, 0]);
+    const select = (criterion: string, extra: Partial<Selection> = {}) =>
+      selectionMerit(scores, y, 'logistic', { criterion, beta: 1, targetPrecision: 0.8, targetRecall: 0.8, ...extra });
+    // THEN accuracy and F1 at threshold 0 (4 predicted positive: 2 right), the negated loss, and
+    // the best precision once recall reaches 0.8 (all 5 rows down to -1: 3/5), the best recall at
+    // precision >= 0.6 (3 rows: 2/3 precision, recall 2/3; 5 rows: 3/5, recall 1)
+    expect(select('accuracy')).toBeCloseTo(3 / 6, 10);
+    expect(select('f_beta')).toBeCloseTo(2 * (2 / 4) * (2 / 3) / (2 / 4 + 2 / 3), 10);
+    expect(select('loss_function')).toBeLessThan(0);
+    expect(select('precision_at_target_recall')).toBeCloseTo(3 / 5, 10);
+    expect(select('recall_at_target_precision', { targetPrecision: 0.6 })).toBeCloseTo(1, 10);
+    expect(select('recall_at_target_precision', { targetPrecision: 0.9 })).toBe(1 / 3);
+  });
+
+  test('the selection criterion is used and named when the model is chosen', async () => {
+    const layout = optMl({ predictor_type: 'binary_classifier', feature_dim: String(FEATURES), epochs: '3', binary_classifier_model_selection_criteria: 'f_beta', f_beta: '2' },
+      separableRow, { train: 500, validation: 200 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    expect(lines.some((l) => /^selected model \d of 8 \(learning rate [\d.e-]+\) by f_beta on the validation channel$/.test(l))).toBe(true);
   });
 
   test('training stops early once the validation loss stops improving by the tolerance', async () => {
