@@ -1,15 +1,18 @@
 /**
- * K-Means training: k-means++ or random initialisation, then Lloyd iterations on the native
- * kernels (CUDA when usable) until the centers move less than local_lloyd_tol or
- * local_lloyd_max_iter is reached. Writes model/model.json; prints the built-in algorithm's metric
- * lines for the test channel; on SIGTERM saves a checkpoint and stops, and resumes from one.
+ * K-Means training as the built-in does it: a streaming pass of `epochs` over the rows in
+ * mini-batches of `mini_batch_size` keeps K̃ = k × extra_center_factor centers, each batch assigned
+ * on the native kernels (CUDA when usable) and folded into the centers as running means (weighted
+ * by the rows each center has absorbed, decayed by half_life_time_size); then the K̃ centers are
+ * reduced to k by a weighted local Lloyd's (local-lloyd.ts). Writes model/model.json; prints the
+ * built-in algorithm's metric lines for the test channel; on SIGTERM saves a checkpoint after the
+ * current mini-batch and stops, and resumes from one to the same model.
  *
- * Not yet as the built-in: mini-batch passes and extra centers (epochs, mini_batch_size,
- * extra_center_factor and half_life_time_size are accepted and validated but do not change the
- * full-batch Lloyd), and the model format (JSON, not MXNet parameters).
+ * Decisions where the built-in's documentation is silent: extra_center_factor `auto` is 2 and
+ * local_lloyd_num_trials `auto` is 5. Not as the built-in: the model format (JSON, not MXNet).
  */
 import * as fs from 'node:fs';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
+import { localLloyd } from './local-lloyd';
 import { Kernels, loadKernels } from '../native';
 import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
@@ -25,61 +28,89 @@ export interface KMeansModel {
   readonly centers: number[][];
 }
 
-interface Checkpoint { readonly iteration: number; readonly centers: number[] }
+/** Where the streaming pass is: the next epoch and mini-batch, the K̃ centers and their weights. */
+interface Checkpoint { readonly epoch: number; readonly batch: number; readonly centers: number[]; readonly weights: number[] }
 
 export async function trainKMeans(layout: OptMl): Promise<void> {
   const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
   const hp = parseHyperparameters(KMEANS_HYPERPARAMETERS, raw);
   const evalMetrics = parseEvalMetrics(hp.eval_metrics);
+  const factor = autoOrWhole('extra_center_factor', hp.extra_center_factor, 2);
+  const trials = autoOrWhole('local_lloyd_num_trials', hp.local_lloyd_num_trials, 5);
   const kernels = loadKernels({ backend: hp._compute_backend as 'auto' | 'cpu' | 'cuda' });
   const d = hp.feature_dim, k = hp.k;
   const train = asMatrix(readChannel(layout, 'train', d));
   if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);
-  console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k}, init ${hp.init_method}`);
+  const kk = Math.min(train.rows, k * factor);
+  const batchSize = hp.mini_batch_size, batches = Math.ceil(train.rows / batchSize);
+  console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k} (${kk} centers while streaming), ${hp.epochs} epochs of ${batches} mini-batches, init ${hp.init_method}`);
 
   const checkpoints = new Checkpoints<Checkpoint>(layout, 'kmeans', { hyperparameters: raw, rows: train.rows });
   const resumed = checkpoints.load();
-  let centers = resumed ? Float32Array.from(resumed.centers) : await initialCenters(kernels, train.values, train.rows, d, k, hp.init_method);
-  let iteration = resumed?.iteration ?? 0;
-  if (resumed) console.log(`resumed from checkpoint at iteration ${iteration}`);
+  // The initial centers come from the first mini-batch (or K̃ rows, if more), as the built-in's do.
+  const firstRows = Math.min(train.rows, Math.max(batchSize, kk));
+  const centers = resumed ? Float32Array.from(resumed.centers) : await initialCenters(kernels, train.values.subarray(0, firstRows * d), firstRows, d, kk, hp.init_method);
+  const weights = resumed ? Float64Array.from(resumed.weights) : new Float64Array(kk);
+  if (resumed) console.log(`resumed from checkpoint at epoch ${resumed.epoch + 1}, mini-batch ${resumed.batch + 1}`);
 
   const finished = await watchForStop(async (stop) => {
-    for (; iteration < hp.local_lloyd_max_iter; iteration++) {
+    for (let epoch = resumed?.epoch ?? 0; epoch < hp.epochs; epoch++) {
       const started = performance.now();
-      const { sums, counts, inertia } = await kernels.kmeansAssign(train.values, centers, d);
-      throughputMetric('train', train.rows, (performance.now() - started) / 1000);
-      const next = new Float32Array(centers.length);
-      let moved = 0;
-      for (let c = 0; c < k; c++) {
-        for (let j = 0; j < d; j++) {
-          const value = counts[c] > 0 ? sums[c * d + j] / counts[c] : centers[c * d + j];
-          next[c * d + j] = value;
-          moved = Math.max(moved, Math.abs(value - centers[c * d + j]));
+      let inertia = 0;
+      for (let batch = epoch === resumed?.epoch ? resumed.batch : 0; batch < batches; batch++) {
+        const first = batch * batchSize, rows = Math.min(train.rows, first + batchSize) - first;
+        const assigned = await kernels.kmeansAssign(train.values.subarray(first * d, (first + rows) * d), centers, d);
+        inertia += assigned.inertia;
+        foldIntoCenters(centers, weights, assigned.sums, assigned.counts, d, hp.half_life_time_size > 0 ? 0.5 ** (rows / hp.half_life_time_size) : 1);
+        if (stop.requested && !(epoch + 1 === hp.epochs && batch + 1 === batches)) {
+          const next = batch + 1 < batches ? { epoch, batch: batch + 1 } : { epoch: epoch + 1, batch: 0 };
+          checkpoints.save({ ...next, centers: Array.from(centers), weights: Array.from(weights) });
+          console.log(`SIGTERM: saved a checkpoint before epoch ${next.epoch + 1}, mini-batch ${next.batch + 1}`);
+          return false;
         }
       }
-      centers = next;
-      console.log(`#progress_metric: host=algo-1, iteration ${iteration + 1}, train msd ${inertia / train.rows}, center shift ${moved}`);
-      if (moved <= hp.local_lloyd_tol) { iteration++; return true; }
-      if (stop.requested) {
-        checkpoints.save({ iteration: iteration + 1, centers: Array.from(centers) });
-        console.log(`SIGTERM: saved a checkpoint at iteration ${iteration + 1}`);
-        return false;
-      }
+      throughputMetric('train', train.rows, (performance.now() - started) / 1000);
+      console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, train msd ${inertia / train.rows}`);
     }
     return true;
   });
   if (!finished) return;
 
-  const model: KMeansModel = { algorithm: 'kmeans', feature_dim: d, k, centers: Array.from({ length: k }, (_, c) => Array.from(centers.subarray(c * d, c * d + d))) };
+  const final = kk === k ? centers : localLloyd(centers, weights, d, {
+    k, init: hp.local_lloyd_init_method as 'random' | 'kmeans++', trials, maxIterations: hp.local_lloyd_max_iter,
+    tolerance: hp.local_lloyd_tol, random: seededRandom(7),
+  });
+  const model: KMeansModel = { algorithm: 'kmeans', feature_dim: d, k, centers: Array.from({ length: k }, (_, c) => Array.from(final.subarray(c * d, c * d + d))) };
   saveModel(layout, model);
-  console.log(`saved model after ${iteration} iterations`);
+  console.log(`saved model: ${kk} streaming centers reduced to ${k}`);
 
   if (hasChannel(layout, 'test')) {
     const test = asMatrix(readChannel(layout, 'test', d));
-    const { inertia } = await kernels.kmeansAssign(test.values, centers, d);
+    const { inertia } = await kernels.kmeansAssign(test.values, final, d);
     if (evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / test.rows);
     if (evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);
   }
+}
+
+/**
+ * One mini-batch folded into the running centers: each center becomes the weighted mean of what
+ * it held (its weight decayed by `decay` first) and the rows assigned to it now.
+ */
+function foldIntoCenters(centers: Float32Array, weights: Float64Array, sums: Float64Array, counts: Float64Array, d: number, decay: number): void {
+  for (let c = 0; c < weights.length; c++) {
+    weights[c] *= decay;
+    if (counts[c] === 0) continue;
+    const total = weights[c] + counts[c];
+    for (let j = 0; j < d; j++) centers[c * d + j] = (weights[c] * centers[c * d + j] + sums[c * d + j]) / total;
+    weights[c] = total;
+  }
+}
+
+function autoOrWhole(name: string, text: string, auto: number): number {
+  if (text === 'auto') return auto;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: ${JSON.stringify(text)} is not a whole number of at least 1 or auto`);
+  return value;
 }
 
 const asMatrix = (rows: ChannelRows) => ({ values: rows.x, rows: rows.rows });

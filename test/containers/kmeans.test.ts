@@ -6,9 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { KMEANS_HYPERPARAMETERS } from '../../containers/kmeans/hyperparameters';
 import { loadKMeansPredictor } from '../../containers/kmeans/serve';
+import { localLloyd } from '../../containers/kmeans/local-lloyd';
 import { KMeansModel, trainKMeans } from '../../containers/kmeans/train';
 import { loadKernels } from '../../containers/native';
 import { OptMl } from '../../containers/runtime/layout';
+import { seededRandom } from '../../containers/runtime/random';
 import { createServer } from '../../containers/runtime/serving';
 import { runTraining } from '../../containers/runtime/training';
 import { Algorithm } from '../../lib/core/algorithm';
@@ -63,6 +65,32 @@ describe('K-Means container: training', () => {
     expect(lines.some((l) => /^#throughput_metric: host=algo-1, train throughput=[\d.]+ records\/second$/.test(l))).toBe(true);
   });
 
+  test('streams mini-batches into extra centers (with a half-life) and reduces them to k, as the built-in does', async () => {
+    const lines: string[] = [];
+    jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(String(line)); });
+    const layout = optMl({ k: '5', feature_dim: '2', mini_batch_size: '64', epochs: '3', extra_center_factor: '4', half_life_time_size: '500', local_lloyd_num_trials: '3' });
+    expect(await runTraining(trainKMeans, layout)).toBe(0);
+    expect(lines).toContain('K-Means: 1000 rows, feature_dim 2, k 5 (20 centers while streaming), 3 epochs of 16 mini-batches, init random');
+    expect(lines.filter((l) => l.startsWith('#progress_metric: host=algo-1, epoch '))).toHaveLength(3);
+    // Every true center has a learned center within 0.5 of it.
+    const centers = model(layout).centers;
+    for (const [x, y] of TRUE_CENTERS) expect(Math.min(...centers.map(([cx, cy]) => Math.hypot(cx - x, cy - y)))).toBeLessThan(0.5);
+  });
+
+  test('the local Lloyd step weighs each streaming center by the rows it absorbed and ignores empty ones', () => {
+    // GIVEN two groups of points; in each, one heavy point and one light one; and a weightless outlier
+    const points = Float32Array.from([0, 0, 1, 0, 10, 10, 11, 10, 100, 100]);
+    const weights = Float64Array.from([3, 1, 1, 3, 0]);
+    // WHEN reduced to two centers
+    const centers = localLloyd(points, weights, 2, { k: 2, init: 'kmeans++', trials: 3, maxIterations: 50, tolerance: 0, random: seededRandom(1) });
+    // THEN each center is its group's weighted mean, and the outlier pulled neither
+    const sorted = [[centers[0], centers[1]], [centers[2], centers[3]]].sort((a, b) => a[0] - b[0]);
+    expect(sorted[0][0]).toBeCloseTo(0.25, 6);
+    expect(sorted[0][1]).toBeCloseTo(0, 6);
+    expect(sorted[1][0]).toBeCloseTo(10.75, 6);
+    expect(sorted[1][1]).toBeCloseTo(10, 6);
+  });
+
   test('the container accepts exactly the hyperparameters Algorithm.kmeans() declares', () => {
     const reserved = /^_(tuning_objective_metric|enable_profiler|kvstore|num_kv_servers|num_gpus)$/;
     const declared = Algorithm.kmeans().hyperparameterNames!.filter((name) => !reserved.test(name)).sort();
@@ -88,7 +116,7 @@ describe('K-Means container: training', () => {
 
   test('SIGTERM mid-training saves a checkpoint; the restarted run ends with the same model', async () => {
     quiet();
-    const hyperparameters = { k: '5', feature_dim: '2', init_method: 'random', local_lloyd_tol: '0' , local_lloyd_max_iter: '40' };
+    const hyperparameters = { k: '5', feature_dim: '2', init_method: 'random', epochs: '20', mini_batch_size: '100' };
     const uninterrupted = optMl(hyperparameters, 400);
     expect(await runTraining(trainKMeans, uninterrupted)).toBe(0);
 
@@ -99,7 +127,7 @@ describe('K-Means container: training', () => {
     expect(await runTraining(trainKMeans, interrupted)).toBe(0);
     clearInterval(signal);
     const checkpoint = JSON.parse(fs.readFileSync(path.join(interrupted.checkpointDir, 'kmeans-checkpoint.json'), 'utf8'));
-    expect(checkpoint.state.iteration).toBeGreaterThanOrEqual(1);
+    expect(checkpoint.state.epoch * 20 + checkpoint.state.batch).toBeGreaterThanOrEqual(1);
     expect(fs.existsSync(path.join(interrupted.modelDir, 'model.json'))).toBe(false);
 
     expect(await runTraining(trainKMeans, interrupted)).toBe(0);
@@ -187,7 +215,7 @@ describe('local mode (sagemaker-local)', () => {
     const trained = spawnSync(process.execPath, [local, 'train', 'kmeans', '--train', path.join(dir, 'train.csv'), '--hp', 'k=3', '--hp', 'feature_dim=2', '--out', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' });
     // THEN
     expect(trained.status).toBe(0);
-    expect(trained.stdout).toMatch(/saved model after \d+ iterations/);
+    expect(trained.stdout).toMatch(/saved model: 6 streaming centers reduced to 3/);
     expect(spawnSync('tar', ['-tzf', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' }).stdout).toContain('model.json');
 
     const port = String(20000 + Math.floor(Math.random() * 20000));
