@@ -97,22 +97,15 @@ struct Partial {
   std::vector<double> sums;
   std::vector<double> counts;
   double inertia = 0;
-  // Rows are first summed per center in float32 (vector adds) and flushed into the float64 sums
-  // every `flush_every` rows: adding each row to float64 sums was a third of an iteration's time,
-  // and a float32 sum of a few hundred rows loses nothing the float64 total would keep.
-  std::vector<float> pending;
-  size_t pending_rows = 0, flush_every = 256;
-
-  Partial(size_t k, size_t d) : sums(k * d, 0.0), counts(k, 0.0), pending(k * d, 0.0f), flush_every(std::max<size_t>(256, 4 * k)) {}
-
-  void Flush() {
-    for (size_t i = 0; i < pending.size(); ++i) sums[i] += pending[i];
-    std::fill(pending.begin(), pending.end(), 0.0f);
-    pending_rows = 0;
-  }
 };
 
-// Records a row's assignment in the thread's partial sums.
+typedef float V4 __attribute__((vector_size(16)));
+typedef double V4d __attribute__((vector_size(32)));
+
+// Records a row's assignment in the thread's partial sums. The sums stay float64 (the issue asks
+// for float64 accumulation, and the tests hold them to 1e-6 of an exact sum); four features are
+// widened and added per vector operation, which made the scalar per-feature add no longer a third
+// of an iteration's fixed cost.
 __attribute__((always_inline)) inline void Record(const float* xr, size_t row, size_t d, float best, int32_t best_center,
                                                   int32_t* labels, float* distances, Partial* partial) {
   best = std::max(best, 0.0f);  // cancellation can make a tiny distance negative
@@ -120,14 +113,17 @@ __attribute__((always_inline)) inline void Record(const float* xr, size_t row, s
   distances[row] = best;
   partial->inertia += best;
   partial->counts[best_center] += 1;
-  float* sum = partial->pending.data() + static_cast<size_t>(best_center) * d;
+  double* sum = partial->sums.data() + static_cast<size_t>(best_center) * d;
   size_t j = 0;
-  for (; j + 8 <= d; j += 8) {
-    const V8 next = Load8(sum + j) + Load8(xr + j);
-    std::memcpy(sum + j, &next, sizeof(next));
+  for (; j + 4 <= d; j += 4) {
+    V4 x4;
+    V4d s4;
+    std::memcpy(&x4, xr + j, sizeof(x4));
+    std::memcpy(&s4, sum + j, sizeof(s4));
+    s4 += __builtin_convertvector(x4, V4d);
+    std::memcpy(sum + j, &s4, sizeof(s4));
   }
   for (; j < d; ++j) sum[j] += xr[j];
-  if (++partial->pending_rows == partial->flush_every) partial->Flush();
 }
 
 __attribute__((always_inline)) inline void AssignRangeBody(const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers,
@@ -178,7 +174,6 @@ __attribute__((always_inline)) inline void AssignRangeBody(const float* x, size_
     }
     for (size_t i = 0; i < rows; ++i) Record(r[i], row + i, d, best[i], best_center[i], labels, distances, partial);
   }
-  partial->Flush();
 }
 
 using AssignRangeFn = void (*)(const float*, size_t, size_t, size_t, const CenterBlocks&, int32_t*, float*, Partial*);
@@ -228,7 +223,7 @@ AssignResult AssignCpu(const float* x, size_t n, size_t d, const float* centers,
   if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
   // Enough rows per thread that starting it pays off.
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, n / 1024)));
-  std::vector<Partial> partials(threads, Partial(k, d));
+  std::vector<Partial> partials(threads, Partial{std::vector<double>(k * d, 0.0), std::vector<double>(k, 0.0), 0});
   std::vector<std::thread> workers;
   const size_t chunk = (n + threads - 1) / threads;
   for (unsigned t = 0; t < threads; ++t) {
