@@ -65,7 +65,7 @@ export function createServer(predictor: Predictor, defaultAccept = 'application/
       if (res.headersSent) return void req.socket.destroy(); // answered 413, and the body still has not ended
       res.setHeader('connection', 'close');
       reply(res, 408, JSON.stringify({ error: `the request body did not arrive within ${timeout / 1000} s` }));
-    }, timeout);
+    }, timeout).unref(); // a guard, not work: it must not keep a stopping process alive
     req.on('close', () => clearTimeout(stalled));
     req.on('data', (chunk: Buffer) => {
       if (res.headersSent) return; // already answered 408 or 413: the rest is dropped

@@ -159,7 +159,10 @@ describe('K-Means container: serving over HTTP', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections(); // keep-alive sockets of the last requests
+  }));
 
   const request = (method: string, url: string, body?: string | Buffer, headers: Record<string, string> = {}) =>
     fetch(`${base}${url}`, { method, body, headers }).then(async (response) => ({ status: response.status, type: response.headers.get('content-type'), text: await response.text() }));

@@ -112,7 +112,10 @@ describe.each(Object.keys(MODELS))('%s serving under bad input', (algorithm) => 
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections(); // keep-alive sockets of the last requests
+  }));
 
   const invoke = (body: Buffer, contentType: string, accept = 'application/json') =>
     fetch(`http://127.0.0.1:${port}/invocations`, { method: 'POST', body, headers: { 'content-type': contentType, accept } })
