@@ -1,4 +1,5 @@
 #include "kmeans_cpu.h"
+#include "vector8.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,18 +11,9 @@
 namespace sm {
 namespace {
 
-// The hot loops are written with GCC's vector extension (8 floats): the same source compiles to
-// SSE pairs for the x86-64 baseline and to 256-bit FMA for AVX2, and is always inlined into the
-// assignment loop below, which is compiled for both and chosen once at run time (a call per
-// (row, center) pair would cost more than the arithmetic).
-typedef float V8 __attribute__((vector_size(32)));
-
-__attribute__((always_inline)) inline V8 Load8(const float* p) {
-  V8 v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
+// The hot loops (vector8.h) are always inlined into the assignment loop below, which is compiled
+// for the baseline and for AVX2 and chosen once at run time (a call per (row, center) pair would
+// cost more than the arithmetic).
 __attribute__((always_inline)) inline float Sum8(V8 v) {
   return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
@@ -60,8 +52,6 @@ CenterBlocks Transpose(const float* centers, size_t k, size_t d) {
   }
   return out;
 }
-
-typedef int32_t V8i __attribute__((vector_size(32)));
 
 // Dot products of four rows with the centers of `count` (1 or 2) consecutive blocks. Two blocks
 // per pass load each row value once for sixteen centers: with one block, the four broadcasts and
@@ -192,8 +182,7 @@ __attribute__((target("avx2,fma"))) void AssignRangeAvx2(const float* x, size_t 
 
 AssignRangeFn ChooseAssignRange() {
 #if defined(__x86_64__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return AssignRangeAvx2;
+  if (HasAvx2Fma()) return AssignRangeAvx2;
 #endif
   return AssignRangeBaseline;
 }

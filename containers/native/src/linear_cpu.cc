@@ -1,4 +1,5 @@
 #include "linear_cpu.h"
+#include "vector8.h"
 
 #include <algorithm>
 #include <cmath>
@@ -52,23 +53,11 @@ __attribute__((always_inline)) inline double LossAndGradient(LossKind kind, doub
 // The epoch's hot loops work on blocks of eight models laid out [feature][model], so one vector
 // FMA advances eight models' scores (and their gradients) by one feature of one row: the forward
 // pass and the gradient are each d FMAs per row per block of models, with no horizontal sums.
-typedef float V8 __attribute__((vector_size(32)));
-
-__attribute__((always_inline)) inline V8 Load8(const float* p) {
-  V8 v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-
-__attribute__((always_inline)) inline void Store8(float* p, V8 v) { std::memcpy(p, &v, sizeof(v)); }
-
 struct Batch {
   const float* x;
   const float* y;
   size_t rows;
 };
-
-typedef int32_t V8i __attribute__((vector_size(32)));
 
 // e^x of eight lanes at once for x <= 0 (below -87, 2^-126). Hand-written because the standard
 // library has no vector exp: x = k ln2 + r with |r| <= ln2 / 2, Cephes' expf polynomial for e^r
@@ -222,15 +211,6 @@ __attribute__((target("avx2,fma"))) void BlockGradientsAvx2(const Batch& b, size
   BlockGradients(b, d, wt, bias8, loss, gw, gb, losses);
 }
 #endif
-
-bool HasAvx2Fma() {
-#if defined(__x86_64__)
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
-}
 
 #if defined(__x86_64__)
 const BlockGradientsFn kBlockGradients = HasAvx2Fma() ? BlockGradientsAvx2 : BlockGradientsBaseline;
