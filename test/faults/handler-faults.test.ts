@@ -6,10 +6,9 @@
  */
 import {
   CreateHyperParameterTuningJobCommand, CreateTrainingJobCommand, DescribeHyperParameterTuningJobCommand, DescribeTrainingJobCommand,
-  SageMakerClient, StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
+  StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mockClient } from 'aws-sdk-client-mock';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SecureBucket } from '../../lib/core/storage';
 import { handler } from '../../lib/handlers/sagemaker-job';
@@ -17,12 +16,11 @@ import { RESPONSE_MARGIN_MS } from '../../lib/handlers/shared/cfn-response';
 import { retryPolicy } from '../../lib/handlers/shared/retry';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
-import { CfnResponseServer } from '../helpers/cfn-response-server';
+import { JOB_NAME, jobHandlerHarness } from '../helpers/job-handler-harness';
 import { newStack } from '../helpers/nag';
 
-const sagemaker = mockClient(SageMakerClient);
-const cloudFormation = new CfnResponseServer();
-const NAME = 'platform-kmeans-1a2b3c4d-0123456789ab';
+const { sagemaker, cloudFormation } = jobHandlerHarness();
+const NAME = JOB_NAME;
 const TUNING_NAME = 'platform-tuned-0123456789ab';
 const TRAINING_REQUEST = {
   TrainingJobName: NAME,
@@ -56,18 +54,6 @@ const tuning = (requestType: 'Create' | 'Delete') =>
 /** A Lambda context whose function times out `ms` after the margin the handler keeps for its answer. */
 const contextWith = (ms: number) => ({ getRemainingTimeInMillis: () => RESPONSE_MARGIN_MS + ms });
 
-beforeAll(async () => {
-  retryPolicy.baseDelayMs = 1;
-  await cloudFormation.start();
-});
-afterAll(() => cloudFormation.stop());
-beforeEach(() => {
-  sagemaker.reset();
-  cloudFormation.responses.length = 0;
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => jest.restoreAllMocks());
 
 describe.each([
   ['training job', 'Create', () => training('Create'), CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand, NAME],

@@ -1,15 +1,12 @@
 import {
   CreateHyperParameterTuningJobCommand, CreateTrainingJobCommand, DescribeHyperParameterTuningJobCommand, DescribeTrainingJobCommand,
-  SageMakerClient, StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
+  StopHyperParameterTuningJobCommand, StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
-import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lib/handlers/sagemaker-job';
-import { retryPolicy } from '../../lib/handlers/shared/retry';
-import { CfnResponseServer } from '../helpers/cfn-response-server';
+import { JOB_NAME, jobHandlerHarness } from '../helpers/job-handler-harness';
 
-const sagemaker = mockClient(SageMakerClient);
-const cloudFormation = new CfnResponseServer();
-const NAME = 'platform-kmeans-1a2b3c4d-0123456789ab';
+const { sagemaker, cloudFormation } = jobHandlerHarness();
+const NAME = JOB_NAME;
 const ARN = `arn:aws:sagemaker:eu-west-1:111122223333:training-job/${NAME}`;
 
 /** The request as CloudFormation delivers it: every number and boolean a string. */
@@ -34,18 +31,6 @@ function trainingEvent(requestType: 'Create' | 'Update' | 'Delete', properties: 
 const notFound = Object.assign(new Error('Requested resource not found.'), { name: 'ValidationException' });
 const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
-beforeAll(async () => {
-  retryPolicy.baseDelayMs = 1;
-  await cloudFormation.start();
-});
-afterAll(() => cloudFormation.stop());
-beforeEach(() => {
-  sagemaker.reset();
-  cloudFormation.responses.length = 0;
-  jest.spyOn(console, 'log').mockImplementation(() => undefined);
-  jest.spyOn(console, 'error').mockImplementation(() => undefined);
-});
-afterEach(() => jest.restoreAllMocks());
 
 describe('sagemaker-job handler: Create and Update', () => {
   test('Create starts the job with CloudFormation\'s strings turned back into numbers and booleans', async () => {
