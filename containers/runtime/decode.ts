@@ -3,19 +3,15 @@
  * (`{"instances":[{"features":[...]}]}`, `{"instances":[[...]]}` or `{"features":[...]}`),
  * application/jsonlines (one `{"features":[...]}` or array per line) or RecordIO-protobuf. Bad input is a RequestError (400, or 415 for an unknown content type).
  */
+import { isUtf8 } from 'node:buffer';
 import { CsvError, parseCsv } from './csv';
 import { decodeRecords, RecordIOError } from './recordio';
 import { RequestError } from './serving';
 
-// fatal: invalid UTF-8 is the client's error, not something to paper over with U+FFFD.
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
+/** Invalid UTF-8 is the client's error, not something to paper over with U+FFFD. */
 function utf8Text(body: Buffer): string {
-  try {
-    return strictUtf8.decode(body);
-  } catch {
-    throw new RequestError(400, 'body is not valid UTF-8');
-  }
+  if (!isUtf8(body)) throw new RequestError(400, 'body is not valid UTF-8');
+  return body.toString('utf8');
 }
 
 export function decodeFeatures(body: Buffer, contentType: string, d: number): Float32Array {
