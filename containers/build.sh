@@ -16,7 +16,9 @@ if command -v nvcc >/dev/null 2>&1; then
   archs=${CUDA_ARCHITECTURES:-80;90}
   gencode=()
   for arch in ${archs//;/ }; do gencode+=(-gencode "arch=compute_${arch},code=sm_${arch}"); done
-  nvcc -O3 -std=c++17 -Xcompiler -fPIC -Werror all-warnings "${gencode[@]}" -c src/kmeans_cuda.cu -o build-cuda/kmeans_cuda.o
+  for source in src/kmeans_cuda.cu src/linear_cuda.cu; do
+    nvcc -O3 -std=c++17 -Xcompiler -fPIC -Werror all-warnings "${gencode[@]}" -c "$source" -o "build-cuda/$(basename "$source" .cu).o"
+  done
   cuda=1
   for candidate in "$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")" /usr/local/cuda; do
     if [ -f "$candidate/lib64/libcudart_static.a" ]; then cuda_home=$candidate; break; fi

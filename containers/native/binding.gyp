@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "sagemaker_native",
-      "sources": ["src/addon.cc", "src/kmeans_cpu.cc", "src/kmeans_harness.cc", "src/linear_cpu.cc"],
+      "sources": ["src/addon.cc", "src/kmeans_cpu.cc", "src/kmeans_harness.cc", "src/linear_cpu.cc", "src/linear_harness.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
@@ -14,6 +14,7 @@
           "defines": ["HAVE_CUDA"],
           "libraries": [
             "<(module_root_dir)/build-cuda/kmeans_cuda.o",
+            "<(module_root_dir)/build-cuda/linear_cuda.o",
             "-L<(cuda_home)/lib64", "-lcudart_static", "-ldl", "-lrt", "-lpthread"
           ]
         }]

@@ -22,15 +22,23 @@ export interface KMeansAssignment {
 /** Exactly what the addon exports (src/addon.cc). */
 interface NativeBinding {
   kmeansAssignCpu(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
-  kmeansAssignCudaHarness(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
+  kmeansAssignCudaHarness(x: Float32Array, centers: Float32Array, d: number, kernel: 'resident' | 'tiled', gridBlocks: number): Promise<KMeansAssignment>;
   readonly cpuFeatures: string;
   readonly cudaCompiled: boolean;
   cudaDeviceCount?(): number;
-  kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
-  linearEpoch(x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array, moments: Float32Array,
-    step: number, config: LinearEpochConfig): Promise<{ losses: Float64Array; step: number }>;
+  /** The GPU kernel chosen by shape, or the one named. */
+  kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled'): Promise<KMeansAssignment>;
+  linearEpoch: LinearEpochKernel;
+  /** The CUDA step's per-thread code run on the CPU, block by block. */
+  linearEpochCudaHarness: LinearEpochKernel;
+  linearEpochCuda?: LinearEpochKernel;
   linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, column: number): Float32Array;
 }
+
+/** One Linear Learner epoch over the rows, updating the parameters and optimiser state in place. */
+export type LinearEpochKernel = (x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array,
+  moments: Float32Array, step: number, config: LinearEpochConfig) => Promise<{ losses: Float64Array; step: number }>;
 
 /** How one Linear Learner epoch trains its models. */
 export interface LinearEpochConfig {
@@ -58,7 +66,7 @@ export interface LinearModelsState {
 /**
  * Several linear models trained together, in place: a weight column of d and a bias per model and
  * class (`weights` (m · classes) × d, model k's columns k · classes …), Adam's moments, and the
- * step count. The Linear Learner kernels are CPU only for now.
+ * step count. Epochs run on the kernels given (the loader's choice), else on the CPU.
  */
 export class LinearModels {
   public readonly weights: Float32Array;
@@ -66,7 +74,7 @@ export class LinearModels {
   private readonly moments: Float32Array;
   private step = 0;
 
-  constructor(public readonly models: number, public readonly d: number, public readonly classes = 1) {
+  constructor(public readonly models: number, public readonly d: number, public readonly classes = 1, private readonly kernels?: Kernels) {
     const columns = models * classes;
     this.weights = new Float32Array(columns * d);
     this.bias = new Float32Array(columns);
@@ -77,7 +85,8 @@ export class LinearModels {
   public async epoch(x: Float32Array, y: Float32Array, config: LinearEpochConfig): Promise<Float64Array> {
     try {
       if ((config.classes ?? 1) !== this.classes) throw new Error(`config.classes is ${config.classes ?? 1} but these models have ${this.classes}`);
-      const result = await nativeBinding().linearEpoch(x, y, this.d, this.weights, this.bias, this.moments, this.step, config);
+      const epoch = this.kernels?.linearEpoch ?? nativeBinding().linearEpoch;
+      const result = await epoch(x, y, this.d, this.weights, this.bias, this.moments, this.step, config);
       this.step = result.step;
       return result.losses;
     } catch (error) {
@@ -146,6 +155,7 @@ export interface Kernels {
   /** A human description of the choice, e.g. `CPU (avx2+fma)`. */
   readonly description: string;
   kmeansAssign(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  linearEpoch: LinearEpochKernel;
 }
 
 let binding: NativeBinding | undefined;
@@ -185,8 +195,14 @@ export function loadKernels(options: LoadOptions = {}): Kernels {
   }
   const useCuda = choice === 'cuda' || (choice === 'auto' && devices > 0);
   const kernels: Kernels = useCuda
-    ? { backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'})`, kmeansAssign: wrap('kmeansAssign (CUDA)', native.kmeansAssignCuda!) }
-    : { backend: 'cpu', description: `CPU (${native.cpuFeatures})`, kmeansAssign: wrap('kmeansAssign (CPU)', native.kmeansAssignCpu) };
+    ? {
+      backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'})`,
+      kmeansAssign: wrap('kmeansAssign (CUDA)', native.kmeansAssignCuda!), linearEpoch: wrap('linearEpoch (CUDA)', native.linearEpochCuda!),
+    }
+    : {
+      backend: 'cpu', description: `CPU (${native.cpuFeatures})`,
+      kmeansAssign: wrap('kmeansAssign (CPU)', native.kmeansAssignCpu), linearEpoch: wrap('linearEpoch (CPU)', native.linearEpoch),
+    };
   (options.log ?? ((message: string) => console.log(message)))(`native kernels: ${kernels.description}${choice === 'auto' ? '' : ` (forced: ${choice})`}`);
   return kernels;
 }

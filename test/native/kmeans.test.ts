@@ -107,17 +107,34 @@ describe('native K-Means assignment (CPU)', () => {
   });
 });
 
-describe('the CUDA kernel\'s code, run block by block on the CPU', () => {
+// Shapes that reach each branch of the GPU kernels: the resident kernel's warp-private sums
+// (k x d <= 1,024) and its global atomics, its vector row loads (d a multiple of 4, whole chunks of
+// 32) and scalar tails; the tiled kernel's partial slabs, partial row blocks and second sweep.
+const GPU_SHAPES: Array<[string, number, number, number]> = [
+  ...SHAPES,
+  ['whole vector chunks (d = 64)', 777, 64, 5],
+  ['k x d above the warp-private sums', 700, 40, 30],
+  ['more centers than a tiled sweep', 300, 37, 130],
+];
+
+describe('the CUDA kernels\' code, run block by block on the CPU', () => {
   const native = nativeBinding();
 
-  test.each(SHAPES)('%s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+  test.each(GPU_SHAPES)('resident kernel: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
     const { x, centers } = randomProblem(n, d, k);
-    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d), x, centers, d);
+    // Three blocks, so larger inputs walk the persistent grid more than once.
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'resident', 3), x, centers, d);
   });
 
-  test('rows wider than a shared-memory tile are refused with a reason', async () => {
-    await expect(native.kmeansAssignCudaHarness(new Float32Array(12257), new Float32Array(12257), 12257))
-      .rejects.toThrow(/too large for a shared-memory tile/);
+  test.each(GPU_SHAPES)('tiled kernel: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'tiled', 1), x, centers, d);
+  });
+
+  test('centers too large to stay resident are refused by that kernel, with a reason', async () => {
+    await expect(native.kmeansAssignCudaHarness(new Float32Array(12289), new Float32Array(12289), 12289, 'resident', 1))
+      .rejects.toThrow(/too large for the resident kernel/);
+    expect(() => native.kmeansAssignCudaHarness(new Float32Array(4), new Float32Array(4), 2, 'wmma' as any, 1)).toThrow(/'resident' \| 'tiled'/);
   });
 });
 
@@ -149,8 +166,27 @@ const cudaDevices = (() => {
 const onGpu = cudaDevices > 0 ? describe : describe.skip;
 
 onGpu(`native K-Means assignment on the GPU (${cudaDevices > 0 ? `${cudaDevices} device(s)` : 'skipped: no CUDA device here'})`, () => {
-  test.each(SHAPES)('%s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+  test.each(GPU_SHAPES)('%s (n=%i, d=%i, k=%i), kernel chosen by shape, matches the float64 reference', async (_name, n, d, k) => {
     const { x, centers } = randomProblem(n, d, k);
     expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d), x, centers, d);
+  });
+
+  test.each(GPU_SHAPES.flatMap(([name, n, d, k]) => (['resident', 'tiled'] as const).map((kernel) => [kernel, name, n, d, k] as const)))(
+    '%s kernel: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (kernel, _name, n, d, k) => {
+      const { x, centers } = randomProblem(n, d, k);
+      expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d);
+    });
+
+  test.each([['resident', 120_001, 32, 16], ['tiled', 40_003, 128, 300]] as const)(
+    '%s kernel over many blocks (n=%i, d=%i, k=%i) matches the float64 reference', async (kernel, n, d, k) => {
+      const { x, centers } = randomProblem(n, d, k);
+      expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d);
+    });
+
+  test('CPU and GPU give the same assignments on well-separated data', async () => {
+    const { x, centers } = randomProblem(50_000, 24, 40);
+    const [cpu, gpu] = await Promise.all([nativeBinding().kmeansAssignCpu(x, centers, 24), nativeBinding().kmeansAssignCuda!(x, centers, 24)]);
+    expect(Array.from(gpu.labels)).toEqual(Array.from(cpu.labels));
+    expect(Array.from(gpu.counts)).toEqual(Array.from(cpu.counts));
   });
 });

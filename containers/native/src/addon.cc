@@ -10,6 +10,7 @@
 
 #include "kmeans_cpu.h"
 #include "linear_cpu.h"
+#include "linear_cuda.h"
 #include "kmeans_cuda.h"  // the CPU harness is always built; the CUDA path only with HAVE_CUDA
 
 namespace {
@@ -69,9 +70,9 @@ class AssignWorker : public Napi::AsyncWorker {
 
 // Checks shapes and values before anything runs; throws a JavaScript TypeError/RangeError.
 bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, Napi::Float32Array* x, Napi::Float32Array* centers,
-                    size_t* n, size_t* d, size_t* k) {
+                    size_t* n, size_t* d, size_t* k, size_t arity = 3) {
   Napi::Env env = info.Env();
-  if (info.Length() != 3 || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber()) {
+  if (info.Length() != arity || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber()) {
     Napi::TypeError::New(env, std::string(kernel) + "(x: Float32Array, centers: Float32Array, d: number)").ThrowAsJavaScriptException();
     return false;
   }
@@ -113,10 +114,10 @@ bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, Napi::Fl
   return true;
 }
 
-Napi::Value StartAssign(const Napi::CallbackInfo& info, const char* name, Kernel kernel) {
+Napi::Value StartAssign(const Napi::CallbackInfo& info, const char* name, Kernel kernel, size_t arity = 3) {
   Napi::Float32Array x, centers;
   size_t n = 0, d = 0, k = 0;
-  if (!ValidateAssign(info, name, &x, &centers, &n, &d, &k)) return info.Env().Undefined();
+  if (!ValidateAssign(info, name, &x, &centers, &n, &d, &k, arity)) return info.Env().Undefined();
   auto* worker = new AssignWorker(info.Env(), x, centers, n, d, k, std::move(kernel));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
@@ -127,31 +128,59 @@ Napi::Value AssignCpu(const Napi::CallbackInfo& info) {
   return StartAssign(info, "kmeansAssignCpu", [](const float* x, size_t n, size_t d, const float* c, size_t k) { return sm::AssignCpu(x, n, d, c, k, 0); });
 }
 
+// kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled', gridBlocks): one of the
+// CUDA kernels run on the CPU (kmeans_harness.cc).
 Napi::Value AssignCudaHarness(const Napi::CallbackInfo& info) {
-  return StartAssign(info, "kmeansAssignCudaHarness", sm::AssignCudaHarness);
+  const std::string name = info.Length() == 5 && info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+  if ((name != "resident" && name != "tiled") || !info[4].IsNumber() || info[4].As<Napi::Number>().Int64Value() < 1) {
+    Napi::TypeError::New(info.Env(), "kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled', gridBlocks >= 1)").ThrowAsJavaScriptException();
+    return info.Env().Undefined();
+  }
+  const sm::AssignKernel kernel = name == "resident" ? sm::AssignKernel::kResident : sm::AssignKernel::kTiled;
+  const size_t grid = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
+  return StartAssign(info, "kmeansAssignCudaHarness", [kernel, grid](const float* x, size_t n, size_t d, const float* c, size_t k) {
+    return sm::AssignCudaHarness(x, n, d, c, k, kernel, grid);
+  }, 5);
 }
 
 #ifdef HAVE_CUDA
+// kmeansAssignCuda(x, centers, d, kernel?: 'resident' | 'tiled'): the kernel is chosen by shape
+// unless named (the tests run both on a GPU).
 Napi::Value AssignCuda(const Napi::CallbackInfo& info) {
-  return StartAssign(info, "kmeansAssignCuda", sm::AssignCuda);
+  if (info.Length() == 4) {
+    const std::string name = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
+    if (name != "resident" && name != "tiled") {
+      Napi::TypeError::New(info.Env(), "kmeansAssignCuda: kernel must be 'resident' or 'tiled'").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    const sm::AssignKernel kernel = name == "resident" ? sm::AssignKernel::kResident : sm::AssignKernel::kTiled;
+    return StartAssign(info, "kmeansAssignCuda", [kernel](const float* x, size_t n, size_t d, const float* c, size_t k) {
+      return sm::AssignCuda(x, n, d, c, k, kernel);
+    }, 4);
+  }
+  return StartAssign(info, "kmeansAssignCuda", [](const float* x, size_t n, size_t d, const float* c, size_t k) {
+    return sm::AssignCuda(x, n, d, c, k, sm::ChooseAssignKernel(k, d));
+  });
 }
 #endif
 
 // One Linear Learner epoch. The parameters and optimiser state are copied in on the main
 // thread, trained on the worker, and copied back into the caller's arrays when it finishes.
+using LinearKernel = std::vector<double> (*)(const float*, const float*, size_t, sm::LinearState*, const sm::LinearConfig&);
+
 class LinearEpochWorker : public Napi::AsyncWorker {
  public:
   LinearEpochWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, size_t n, sm::LinearState state, sm::LinearConfig config,
-                    Napi::Float32Array weights, Napi::Float32Array bias, Napi::Float32Array moments)
+                    Napi::Float32Array weights, Napi::Float32Array bias, Napi::Float32Array moments, LinearKernel kernel)
       : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
         weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)), moments_ref_(Napi::Persistent(moments)),
-        x_(x.Data()), y_(y.Data()), n_(n), state_(std::move(state)), config_(std::move(config)) {}
+        x_(x.Data()), y_(y.Data()), n_(n), state_(std::move(state)), config_(std::move(config)), kernel_(kernel) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
     try {
-      losses_ = sm::LinearEpoch(x_, y_, n_, &state_, config_);
+      losses_ = kernel_(x_, y_, n_, &state_, config_);
     } catch (const std::exception& error) {
       SetError(error.what());
     }
@@ -185,6 +214,7 @@ class LinearEpochWorker : public Napi::AsyncWorker {
   size_t n_;
   sm::LinearState state_;
   sm::LinearConfig config_;
+  LinearKernel kernel_;
   std::vector<double> losses_;
 };
 
@@ -195,8 +225,9 @@ Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, cons
   return info[index].As<Napi::Float32Array>();
 }
 
-// linearEpoch(x, y, d, weights, bias, moments, step, config) -> Promise<{ losses, step }>
-Napi::Value LinearEpoch(const Napi::CallbackInfo& info) {
+// linearEpoch(x, y, d, weights, bias, moments, step, config) -> Promise<{ losses, step }>; the
+// same for linearEpochCuda and linearEpochCudaHarness.
+Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel) {
   Napi::Env env = info.Env();
   if (info.Length() != 8 || !info[2].IsNumber() || !info[6].IsNumber() || !info[7].IsObject()) {
     throw Napi::TypeError::New(env, "linearEpoch(x, y, d, weights, bias, moments, step, config)");
@@ -231,11 +262,17 @@ Napi::Value LinearEpoch(const Napi::CallbackInfo& info) {
   state.v1.assign(mo + m * d, mo + 2 * m * d);
   state.mb.assign(mo + 2 * m * d, mo + 2 * m * d + m);
   state.vb.assign(mo + 2 * m * d + m, mo + 2 * m * d + 2 * m);
-  auto* worker = new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments);
+  auto* worker = new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments, kernel);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
 }
+
+Napi::Value LinearEpoch(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpoch); }
+Napi::Value LinearEpochCudaHarness(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCudaHarness); }
+#ifdef HAVE_CUDA
+Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCuda); }
+#endif
 
 // linearScores(x, d, weights, bias, column) -> Float32Array of w.x + b (a fast, synchronous pass).
 Napi::Value LinearScores(const Napi::CallbackInfo& info) {
@@ -263,6 +300,7 @@ Napi::Value LinearScores(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linearEpoch", Napi::Function::New(env, LinearEpoch));
+  exports.Set("linearEpochCudaHarness", Napi::Function::New(env, LinearEpochCudaHarness));
   exports.Set("linearScores", Napi::Function::New(env, LinearScores));
   exports.Set("kmeansAssignCpu", Napi::Function::New(env, AssignCpu));
   exports.Set("kmeansAssignCudaHarness", Napi::Function::New(env, AssignCudaHarness));
@@ -271,6 +309,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaCompiled", Napi::Boolean::New(env, true));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Napi::Number::New(i.Env(), sm::CudaDeviceCount()); }));
   exports.Set("kmeansAssignCuda", Napi::Function::New(env, AssignCuda));
+  exports.Set("linearEpochCuda", Napi::Function::New(env, LinearEpochCuda));
 #else
   exports.Set("cudaCompiled", Napi::Boolean::New(env, false));
 #endif

@@ -1,10 +1,9 @@
-// CUDA K-Means assignment: one thread per row, centers streamed through shared memory in tiles,
-// per-cluster sums and counts accumulated with atomics in the same pass.
+// CUDA K-Means assignment: the two fused kernels of kmeans_device.h, their launch, and the host
+// entry point that copies x in and the results out.
 #include <cuda_runtime.h>
 #include <algorithm>
 #include <stdexcept>
 #include <string>
-#include <vector>
 #include "kmeans_cuda.h"
 #include "kmeans_device.h"
 
@@ -27,34 +26,110 @@ struct DeviceBuffer {
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 };
 
-__global__ void NormsKernel(const float* centers, int k, int d, float* norms) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c < k) norms[c] = SquaredNorm(centers + static_cast<size_t>(c) * d, d);
+// The bytes of the resident kernel's dynamic shared memory, laid out as ResidentKernel reads them.
+size_t ResidentSharedBytes(int k, int d) {
+  const size_t warp_sums = UsesWarpSums(k, d) ? static_cast<size_t>(kWarps) * (static_cast<size_t>(k) * d + k) * sizeof(double) : 0;
+  return warp_sums + (static_cast<size_t>(PaddedCenters(k)) * PaddedFeatures(d) + PaddedCenters(k)) * sizeof(float) +
+         kBlockThreads * sizeof(int);
 }
 
-__global__ void AssignKernel(const float* x, int n, int d, const float* centers, const float* norms, int k,
-                             int tile_size, int* labels, float* distances, double* sums, double* counts, double* inertia) {
-  extern __shared__ float shared[];
-  float* shared_centers = shared;
-  float* shared_norms = shared + tile_size * d;
-  const int row = blockIdx.x * blockDim.x + threadIdx.x;
-  const float* xr = x + static_cast<size_t>(row < n ? row : 0) * d;
-  const float row_norm = row < n ? SquaredNorm(xr, d) : 0.0f;
-  float best = 3.402823466e38f;
-  int best_center = 0;
-  for (int tile = 0; tile < k; tile += tile_size) {
-    LoadCenterTile(threadIdx.x, blockDim.x, centers, norms, k, d, tile_size, tile, shared_centers, shared_norms);
-    __syncthreads();
-    if (row < n) ScanCenterTile(xr, row_norm, k, d, tile_size, tile, shared_centers, shared_norms, &best, &best_center);
-    __syncthreads();
+// Sums a value over the block's threads and adds it to *target once per warp.
+__device__ void AddWarpTotal(double value, double* target) {
+  for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) value += __shfl_down_sync(0xffffffffu, value, offset);
+  if ((threadIdx.x & (kWarpLanes - 1)) == 0) atomicAdd(target, value);
+}
+
+__global__ void __launch_bounds__(kBlockThreads) ResidentKernel(const float* __restrict__ x, size_t n, int d,
+    const float* __restrict__ centers, int k, int* labels, float* distances, double* sums, double* counts, double* inertia) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const bool warp_sums = UsesWarpSums(k, d);
+  const int kd = k * d;
+  double* s_sums = reinterpret_cast<double*>(shared);                    // [warp][k * d], then [warp][k]
+  double* s_counts = s_sums + (warp_sums ? kWarps * kd : 0);
+  float* s_centers = reinterpret_cast<float*>(s_counts + (warp_sums ? kWarps * k : 0));
+  float* s_norms = s_centers + PaddedCenters(k) * PaddedFeatures(d);
+  int* s_labels = reinterpret_cast<int*>(s_norms + PaddedCenters(k));
+  const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
+
+  LoadResidentCenters(tid, centers, k, d, s_centers, s_norms);
+  if (warp_sums) {
+    for (int i = tid; i < kWarps * (kd + k); i += kBlockThreads) s_sums[i] = 0.0;
   }
-  if (row >= n) return;
-  best = best > 0.0f ? best : 0.0f;
-  labels[row] = best_center;
-  distances[row] = best;
-  atomicAdd(inertia, static_cast<double>(best));
-  atomicAdd(counts + best_center, 1.0);
-  for (int j = 0; j < d; ++j) atomicAdd(sums + static_cast<size_t>(best_center) * d + j, static_cast<double>(xr[j]));
+  __syncthreads();
+
+  double row_distances = 0;
+  for (size_t first = static_cast<size_t>(blockIdx.x) * kBlockThreads; first < n; first += static_cast<size_t>(gridDim.x) * kBlockThreads) {
+    const size_t row = first + tid;
+    int label = 0;
+    if (row < n) {
+      float distance;
+      AssignResidentRow(x + row * d, k, d, s_centers, s_norms, &label, &distance);
+      labels[row] = label;
+      distances[row] = distance;
+      row_distances += distance;
+    }
+    s_labels[tid] = label;
+    __syncwarp();
+    const size_t warp_first = first + static_cast<size_t>(warp) * kWarpLanes;
+    const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(kWarpLanes), n - warp_first));
+    if (warp_sums) {
+      AddRows(lane, x, warp_first, count, d, s_labels + warp * kWarpLanes, s_sums + warp * kd, s_counts + warp * k, false);
+    } else {
+      AddRows(lane, x, warp_first, count, d, s_labels + warp * kWarpLanes, sums, counts, true);
+    }
+    __syncwarp();
+  }
+  AddWarpTotal(row_distances, inertia);
+  if (!warp_sums) return;
+  __syncthreads();
+  // One atomic per value and block: the warps' copies are added here first.
+  for (int i = tid; i < kd; i += kBlockThreads) {
+    double total = 0;
+    for (int w = 0; w < kWarps; ++w) total += s_sums[w * kd + i];
+    atomicAdd(sums + i, total);
+  }
+  for (int c = tid; c < k; c += kBlockThreads) {
+    double total = 0;
+    for (int w = 0; w < kWarps; ++w) total += s_counts[w * k + c];
+    atomicAdd(counts + c, total);
+  }
+}
+
+__global__ void CenterNormsKernel(const float* centers, int k, int d, float* norms) {
+  const int c = blockIdx.x * blockDim.x + threadIdx.x;
+  if (c >= k) return;
+  float norm = 0;
+  for (int j = 0; j < d; ++j) norm += centers[static_cast<size_t>(c) * d + j] * centers[static_cast<size_t>(c) * d + j];
+  norms[c] = norm;
+}
+
+__global__ void __launch_bounds__(kBlockThreads) TiledKernel(const float* __restrict__ x, size_t n, int d,
+    const float* __restrict__ centers, const float* __restrict__ center_norms, int k, int* labels, float* distances,
+    double* sums, double* counts, double* inertia) {
+  __shared__ __align__(16) TiledShared s;
+  const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
+  const size_t row0 = static_cast<size_t>(blockIdx.x) * kTileRows;
+  TiledThread t;
+  StartTiledThread(&t);
+  for (int c0 = 0; c0 < k; c0 += kTileCenters) {
+    for (int j0 = 0; j0 < d; j0 += kSlab) {
+      LoadTiledSlab(tid, x, n, centers, k, d, row0, c0, j0, &s);
+      __syncthreads();
+      MultiplyTiledSlab(tid, &s, &t);
+      __syncthreads();
+    }
+    FinishTiledSweep(tid, k, c0, center_norms, &t);
+  }
+  PublishTiledBest(tid, &t, &s);
+  __syncthreads();
+  float row_distance = 0;
+  if (tid < kTileRows) ReduceTiledRow(tid, x, n, d, row0, &s, labels, distances, &row_distance);
+  AddWarpTotal(row_distance, inertia);
+  __syncthreads();
+  constexpr int rows_per_warp = kTileRows / kWarps;
+  const size_t warp_first = row0 + static_cast<size_t>(warp) * rows_per_warp;
+  const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
+  AddRows(lane, x, warp_first, count, d, s.labels + warp * rows_per_warp, sums, counts, true);
 }
 
 }  // namespace
@@ -64,10 +139,46 @@ int CudaDeviceCount() {
   return cudaGetDeviceCount(&count) == cudaSuccess ? count : 0;
 }
 
-AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k) {
+AssignKernel ChooseAssignKernel(size_t k, size_t d) {
+  return PaddedCenters(static_cast<int>(k)) <= 64 && FitsResident(static_cast<int>(k), static_cast<int>(d)) ? AssignKernel::kResident
+                                                                                                          : AssignKernel::kTiled;
+}
+
+void AssignCudaOnDevice(const DeviceAssign& a) {
+  const int d = static_cast<int>(a.d), k = static_cast<int>(a.k);
+  Check(cudaMemsetAsync(a.sums, 0, a.k * a.d * sizeof(double)), "cudaMemsetAsync(sums)");
+  Check(cudaMemsetAsync(a.counts, 0, a.k * sizeof(double)), "cudaMemsetAsync(counts)");
+  Check(cudaMemsetAsync(a.inertia, 0, sizeof(double)), "cudaMemsetAsync(inertia)");
+  if (a.n == 0) return;
+  if (a.kernel == AssignKernel::kResident) {
+    const size_t shared_bytes = ResidentSharedBytes(k, d);
+    Check(cudaFuncSetAttribute(ResidentKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
+          "cudaFuncSetAttribute(ResidentKernel)");
+    int device = 0, sms = 0, per_sm = 0;
+    Check(cudaGetDevice(&device), "cudaGetDevice");
+    Check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
+    Check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, ResidentKernel, kBlockThreads, shared_bytes),
+          "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+    // A persistent grid: each block loads the centers once and walks chunks of rows.
+    const size_t chunks = (a.n + kBlockThreads - 1) / kBlockThreads;
+    const unsigned blocks = static_cast<unsigned>(std::min<size_t>(chunks, static_cast<size_t>(std::max(per_sm, 1)) * sms));
+    ResidentKernel<<<blocks, kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, k, a.labels, a.distances, a.sums, a.counts, a.inertia);
+    Check(cudaGetLastError(), "ResidentKernel launch");
+  } else {
+    CenterNormsKernel<<<static_cast<unsigned>((k + 255) / 256), 256>>>(a.centers, k, d, a.center_norms);
+    Check(cudaGetLastError(), "CenterNormsKernel launch");
+    const size_t blocks = (a.n + kTileRows - 1) / kTileRows;
+    TiledKernel<<<static_cast<unsigned>(blocks), kBlockThreads>>>(a.x, a.n, d, a.centers, a.center_norms, k, a.labels, a.distances,
+                                                                   a.sums, a.counts, a.inertia);
+    Check(cudaGetLastError(), "TiledKernel launch");
+  }
+}
+
+AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel) {
   if (d == 0 || k == 0) throw std::invalid_argument("kmeans.assign: d and k must be at least 1");
-  const int tile_size = TileCenters(static_cast<int>(d));
-  if (tile_size < 1) throw std::invalid_argument("kmeans.assign (CUDA): d is too large for a shared-memory tile (at most 12256 features)");
+  if (kernel == AssignKernel::kResident && !FitsResident(static_cast<int>(k), static_cast<int>(d))) {
+    throw std::invalid_argument("kmeans.assign (CUDA): k x d is too large for the resident kernel");
+  }
   AssignResult result;
   result.labels.resize(n);
   result.distances.resize(n);
@@ -78,19 +189,8 @@ AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers
   DeviceBuffer<double> dsums(k * d), dcounts(k), dinertia(1);
   Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
   Check(cudaMemcpy(dc.ptr, centers, k * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(centers)");
-  Check(cudaMemset(dsums.ptr, 0, k * d * sizeof(double)), "cudaMemset(sums)");
-  Check(cudaMemset(dcounts.ptr, 0, k * sizeof(double)), "cudaMemset(counts)");
-  Check(cudaMemset(dinertia.ptr, 0, sizeof(double)), "cudaMemset(inertia)");
-  NormsKernel<<<static_cast<unsigned>((k + 255) / 256), 256>>>(dc.ptr, static_cast<int>(k), static_cast<int>(d), dnorms.ptr);
-  Check(cudaGetLastError(), "NormsKernel launch");
-  const size_t shared_bytes = (static_cast<size_t>(tile_size) * d + tile_size) * sizeof(float);
-  if (n > 0) {
-    AssignKernel<<<static_cast<unsigned>((n + kBlockThreads - 1) / kBlockThreads), kBlockThreads, shared_bytes>>>(
-        dx.ptr, static_cast<int>(n), static_cast<int>(d), dc.ptr, dnorms.ptr, static_cast<int>(k), tile_size,
-        dlabels.ptr, ddist.ptr, dsums.ptr, dcounts.ptr, dinertia.ptr);
-    Check(cudaGetLastError(), "AssignKernel launch");
-  }
-  Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+  AssignCudaOnDevice({dx.ptr, n, d, dc.ptr, k, dnorms.ptr, dlabels.ptr, ddist.ptr, dsums.ptr, dcounts.ptr, dinertia.ptr, kernel});
+  Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
   Check(cudaMemcpy(result.labels.data(), dlabels.ptr, n * sizeof(int), cudaMemcpyDeviceToHost), "cudaMemcpy(labels)");
   Check(cudaMemcpy(result.distances.data(), ddist.ptr, n * sizeof(float), cudaMemcpyDeviceToHost), "cudaMemcpy(distances)");
   Check(cudaMemcpy(result.sums.data(), dsums.ptr, k * d * sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(sums)");

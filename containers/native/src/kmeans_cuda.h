@@ -1,19 +1,48 @@
 // The CUDA K-Means assignment, callable from the addon. Compiled by nvcc into an object the addon
-// links with CUDA's static runtime; absent (HAVE_CUDA undefined) where nvcc is not installed.
+// links with CUDA's static runtime; absent (HAVE_CUDA undefined) where nvcc is not installed. The
+// CPU harness (kmeans_harness.cc) is always built.
 #pragma once
 #include <cstddef>
 #include "kmeans_cpu.h"
 
 namespace sm {
 
+// Which fused kernel runs (kmeans_device.h): centers resident in shared memory, or tiled.
+enum class AssignKernel { kResident, kTiled };
+
+// The kernel chosen for k centers of d features: resident for up to 64 centers that fit.
+AssignKernel ChooseAssignKernel(size_t k, size_t d);
+
 // Number of usable CUDA devices (0 when there is no driver or GPU).
 int CudaDeviceCount();
 
-// Same contract as AssignCpu. Throws std::runtime_error naming the kernel and the failing call.
-AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k);
+// One assignment on device memory that is already in place (the benchmarks call this with data
+// that stays on the GPU): x is n x d, centers k x d, center_norms k floats of scratch; labels and
+// distances get n values, sums k x d, counts k and inertia 1 (zeroed here). Enqueued on the
+// default stream; throws std::runtime_error naming the failing call.
+struct DeviceAssign {
+  const float* x;
+  size_t n, d;
+  const float* centers;
+  size_t k;
+  float* center_norms;
+  int* labels;
+  float* distances;
+  double* sums;
+  double* counts;
+  double* inertia;
+  AssignKernel kernel;
+};
+void AssignCudaOnDevice(const DeviceAssign& assign);
 
-// The kernel's per-thread code run on the CPU, block by block and phase by phase, with each
+// Same contract as AssignCpu: copies x and the centers to the GPU, runs `kernel`, and copies the
+// results back. The resident kernel refuses centers that do not fit (FitsResident).
+AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel);
+
+// The kernels' per-thread code run on the CPU, block by block and phase by phase, with each
 // block's shared memory a plain array: the same indexing, tiling and tails as on the GPU.
-AssignResult AssignCudaHarness(const float* x, size_t n, size_t d, const float* centers, size_t k);
+// `grid_blocks` bounds the resident kernel's persistent grid (so small inputs still walk it).
+AssignResult AssignCudaHarness(const float* x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel,
+                               size_t grid_blocks);
 
 }  // namespace sm

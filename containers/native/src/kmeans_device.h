@@ -1,61 +1,329 @@
-// The per-thread work of the CUDA K-Means assignment kernel, as plain functions of explicit
-// indices, so the same code runs on the GPU and, block by block and phase by phase, in the CPU
-// harness the tests use on machines without a GPU.
+// The per-thread work of the CUDA K-Means assignment kernels, as plain functions of explicit
+// indices (block, thread, lane), so the same code runs on the GPU and, block by block and phase
+// by phase, in the CPU harness the tests use on machines without a GPU (kmeans_harness.cc).
 //
-// The kernel: one thread per row; the centers are streamed through shared memory in tiles of
-// TileCenters(d); between tiles the block synchronises. Phase 1 loads a tile cooperatively; phase
-// 2 scans it for each thread's row, keeping the running best.
+// Two kernels, both fusing the distances, the argmin and the next Lloyd step's sums and counts
+// into one pass over x (the n x k distance matrix is never written):
+//
+// * Resident (few centers, k * d <= kResidentFloats): every block copies all centers into shared
+//   memory once and then walks chunks of kBlockThreads rows; a thread scores its row against the
+//   centers 16 at a time with the row's features in registers. The pass is bound by reading x, so
+//   the sums must not add traffic: when k * d <= kWarpSumsFloats each warp adds its rows into its
+//   own float64 copy of the sums in shared memory (a lane owns a feature column, so no atomics),
+//   and a block flushes its copies once at the end; else the warps add straight into global
+//   memory with float64 atomics.
+// * Tiled (everything else): a block owns kTileRows rows and sweeps the centers kTileCenters at a
+//   time through d in slabs of kSlab features, like a matrix product: each thread keeps an 8 x 8
+//   block of dot products in registers, so one shared-memory read feeds several FMAs. The argmin
+//   is kept per thread and reduced across the block at the end; the rows are then added into the
+//   global float64 sums with atomics (k is large here, so they rarely collide).
 #pragma once
 #include <cstddef>
 
 #if defined(__CUDACC__)
 #define SM_HD __host__ __device__
+#define SM_FORCEINLINE __forceinline__
 #else
 #define SM_HD
+#define SM_FORCEINLINE inline
 #endif
 
 namespace sm {
 
 constexpr int kBlockThreads = 256;
-constexpr int kMaxTileCenters = 32;
-// 48 KiB of shared memory (the default a block may use) holds this many floats.
-constexpr int kSharedFloats = 12288 - kMaxTileCenters;
+constexpr int kWarpLanes = 32;
+constexpr int kWarps = kBlockThreads / kWarpLanes;
+constexpr float kFloatMax = 3.402823466e38f;
 
-// Centers per tile for rows of d features: as many as fit in shared memory, at most 32; 0 when
-// not even one center fits (the caller refuses such d).
-SM_HD inline int TileCenters(int d) {
-  const int fit = kSharedFloats / d;
-  return fit < kMaxTileCenters ? fit : kMaxTileCenters;
+// Eight consecutive floats of shared memory (16-byte aligned): two vector reads on the GPU.
+SM_HD SM_FORCEINLINE void Read8(const float* p, float (&out)[8]) {
+#if defined(__CUDA_ARCH__)
+  const float4 a = reinterpret_cast<const float4*>(p)[0], b = reinterpret_cast<const float4*>(p)[1];
+  out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w; out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
+#else
+  for (int i = 0; i < 8; ++i) out[i] = p[i];
+#endif
 }
 
-// Phase 1: thread `lane` of a block of `block_threads` copies its share of the tile starting at
-// center `tile_start` (and the centers' norms) into the block's shared arrays.
-SM_HD inline void LoadCenterTile(int lane, int block_threads, const float* centers, const float* norms, int k, int d,
-                                 int tile, int tile_start, float* shared_centers, float* shared_norms) {
-  const int tile_count = (k - tile_start) < tile ? (k - tile_start) : tile;
-  for (int i = lane; i < tile_count * d; i += block_threads) shared_centers[i] = centers[tile_start * d + i];
-  for (int i = lane; i < tile_count; i += block_threads) shared_norms[i] = norms[tile_start + i];
+// Adds to global float64 memory: an atomic on the GPU (other blocks add to the same sums), a plain
+// add in the single-threaded CPU harness.
+SM_HD SM_FORCEINLINE void AtomicAddDouble(double* target, double value) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(target, value);
+#else
+  *target += value;
+#endif
 }
 
-// Phase 2: the thread's row against every center of the tile; updates the running best.
-SM_HD inline void ScanCenterTile(const float* row, float row_norm, int k, int d, int tile, int tile_start,
-                                 const float* shared_centers, const float* shared_norms, float* best, int* best_center) {
-  const int tile_count = (k - tile_start) < tile ? (k - tile_start) : tile;
-  for (int c = 0; c < tile_count; ++c) {
-    float dot = 0;
-    for (int j = 0; j < d; ++j) dot += row[j] * shared_centers[c * d + j];
-    const float distance = row_norm - 2.0f * dot + shared_norms[c];
-    if (distance < *best) {
-      *best = distance;
-      *best_center = tile_start + c;
+// Lane `lane` of a warp adds feature columns lane, lane + 32, ... of the rows [first, first + count)
+// into `sums` (k x d) and lane 0 counts them; with `atomic` the sums are global and shared with
+// other warps and blocks. Lanes read consecutive features of a row: coalesced.
+SM_HD inline void AddRows(int lane, const float* x, size_t first, int count, int d, const int* labels, double* sums,
+                          double* counts, bool atomic) {
+  for (int r = 0; r < count; ++r) {
+    const int label = labels[r];
+    const float* row = x + (first + r) * static_cast<size_t>(d);
+    double* target = sums + static_cast<size_t>(label) * d;
+    if (atomic) {
+      for (int j = lane; j < d; j += kWarpLanes) AtomicAddDouble(target + j, static_cast<double>(row[j]));
+      if (lane == 0) AtomicAddDouble(counts + label, 1.0);
+    } else {
+      for (int j = lane; j < d; j += kWarpLanes) target[j] += static_cast<double>(row[j]);
+      if (lane == 0) counts[label] += 1.0;
     }
   }
 }
 
-SM_HD inline float SquaredNorm(const float* v, int d) {
-  float sum = 0;
-  for (int j = 0; j < d; ++j) sum += v[j] * v[j];
-  return sum;
+// ---- the resident kernel -------------------------------------------------------------------
+
+// Centers scored per register tile, features per register chunk.
+constexpr int kCenterTile = 16;
+constexpr int kFeatureChunk = 32;
+// Shared memory holds all centers, padded to whole tiles and chunks, when they take at most this
+// many floats (48 KiB, the most a block gets without opting in).
+constexpr int kResidentFloats = 12 * 1024;
+// Warp-private float64 sums when each warp's copy takes at most this many doubles (8 warps x 1,024
+// doubles = 64 KiB of shared memory).
+constexpr int kWarpSumsFloats = 1024;
+
+SM_HD inline int RoundUp(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+// The padded shape of the resident centers: rows of PaddedFeatures(d), PaddedCenters(k) of them.
+SM_HD inline int PaddedFeatures(int d) { return RoundUp(d, kFeatureChunk); }
+SM_HD inline int PaddedCenters(int k) { return RoundUp(k, kCenterTile); }
+SM_HD inline bool FitsResident(int k, int d) {
+  return static_cast<long long>(PaddedCenters(k)) * PaddedFeatures(d) <= kResidentFloats;
+}
+SM_HD inline bool UsesWarpSums(int k, int d) { return static_cast<long long>(k) * d <= kWarpSumsFloats; }
+
+// Phase 0 (once per block): thread `tid` copies its share of the centers into shared memory,
+// zero-padded to whole chunks and tiles, and their squared norms; padding centers get an infinite
+// norm so they never win.
+SM_HD inline void LoadResidentCenters(int tid, const float* centers, int k, int d, float* s_centers, float* s_norms) {
+  const int dp = PaddedFeatures(d), kp = PaddedCenters(k);
+  for (int i = tid; i < kp * dp; i += kBlockThreads) {
+    const int c = i / dp, j = i % dp;
+    s_centers[i] = (c < k && j < d) ? centers[static_cast<size_t>(c) * d + j] : 0.0f;
+  }
+  for (int c = tid; c < kp; c += kBlockThreads) {
+    float norm = 0;
+    if (c < k) {
+      for (int j = 0; j < d; ++j) norm += centers[static_cast<size_t>(c) * d + j] * centers[static_cast<size_t>(c) * d + j];
+    }
+    s_norms[c] = c < k ? norm : kFloatMax;
+  }
+}
+
+// Loads features [j0, j0 + 32) of a row into registers, zeros past d. Vector loads when rows are
+// whole 16-byte units (d % 4 == 0), so a thread's row arrives in 8 loads rather than 32.
+SM_HD SM_FORCEINLINE void LoadRowChunk(const float* row, int d, int j0, float (&xr)[kFeatureChunk]) {
+  if (d % 4 == 0 && j0 + kFeatureChunk <= d) {
+#if defined(__CUDA_ARCH__)
+    const float4* v = reinterpret_cast<const float4*>(row + j0);
+#pragma unroll
+    for (int q = 0; q < kFeatureChunk / 4; ++q) {
+      const float4 f = __ldg(v + q);
+      xr[4 * q] = f.x; xr[4 * q + 1] = f.y; xr[4 * q + 2] = f.z; xr[4 * q + 3] = f.w;
+    }
+#else
+    for (int j = 0; j < kFeatureChunk; ++j) xr[j] = row[j0 + j];
+#endif
+    return;
+  }
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int j = 0; j < kFeatureChunk; ++j) xr[j] = j0 + j < d ? row[j0 + j] : 0.0f;
+}
+
+// Phase 1: the nearest resident center of one row (and its squared distance, clamped at 0).
+SM_HD inline void AssignResidentRow(const float* row, int k, int d, const float* s_centers, const float* s_norms,
+                                    int* label, float* distance) {
+  const int dp = PaddedFeatures(d), kp = PaddedCenters(k);
+  float row_norm = 0, best = kFloatMax;
+  int best_center = 0;
+  for (int tile = 0; tile < kp; tile += kCenterTile) {
+    float dots[kCenterTile];
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int c = 0; c < kCenterTile; ++c) dots[c] = 0;
+    for (int j0 = 0; j0 < dp; j0 += kFeatureChunk) {
+      float xr[kFeatureChunk];
+      LoadRowChunk(row, d, j0, xr);
+      if (tile == 0) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+        for (int j = 0; j < kFeatureChunk; ++j) row_norm += xr[j] * xr[j];
+      }
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+      for (int c = 0; c < kCenterTile; ++c) {
+        const float* center = s_centers + (tile + c) * dp + j0;  // the same address in every lane: a broadcast
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+        for (int j = 0; j < kFeatureChunk; j += 8) {
+          float cv[8];
+          Read8(center + j, cv);
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+          for (int q = 0; q < 8; ++q) dots[c] += xr[j + q] * cv[q];
+        }
+      }
+    }
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int c = 0; c < kCenterTile; ++c) {
+      const float score = s_norms[tile + c] - 2.0f * dots[c];
+      if (score < best) {
+        best = score;
+        best_center = tile + c;
+      }
+    }
+  }
+  const float squared = row_norm + best;
+  *label = best_center;
+  *distance = squared > 0.0f ? squared : 0.0f;
+}
+
+// ---- the tiled kernel ----------------------------------------------------------------------
+
+constexpr int kTileRows = 128;        // rows per block
+constexpr int kTileCenters = 128;     // centers per sweep
+constexpr int kSlab = 16;             // features per shared-memory slab
+constexpr int kThreadRows = 8;        // each thread: 8 rows ...
+constexpr int kThreadCenters = 8;     // ... by 8 centers
+// The slabs' rows are padded by 4 floats: stores then hit at most 2 lanes per bank, and the
+// thread's 8 rows (or centers) stay 16-byte aligned for vector reads.
+constexpr int kSlabPad = 4;
+constexpr int kRowThreads = kTileRows / kThreadRows;         // 16
+constexpr int kCenterThreads = kTileCenters / kThreadCenters;  // 16
+static_assert(kRowThreads * kCenterThreads == kBlockThreads, "one thread per 8 x 8 block");
+
+// Shared memory of one tiled block, in floats.
+struct TiledShared {
+  float x[kSlab][kTileRows + kSlabPad];     // the slab of the block's rows, feature-major
+  float c[kSlab][kTileCenters + kSlabPad];  // the slab of the sweep's centers, feature-major
+  float best[kCenterThreads][kTileRows];
+  int best_center[kCenterThreads][kTileRows];
+  float row_norms[kTileRows];
+  int labels[kTileRows];
+};
+
+// Per-thread registers of the tiled kernel.
+struct TiledThread {
+  float dots[kThreadRows][kThreadCenters];
+  float best[kThreadRows];
+  int best_center[kThreadRows];
+};
+
+SM_HD SM_FORCEINLINE void StartTiledThread(TiledThread* t) {
+  for (int i = 0; i < kThreadRows; ++i) {
+    t->best[i] = kFloatMax;
+    t->best_center[i] = 0;
+    for (int c = 0; c < kThreadCenters; ++c) t->dots[i][c] = 0.0f;
+  }
+}
+
+// Phase 1 of a slab: thread `tid` copies its share of the slab of rows [row0, row0 + 128) and of
+// centers [c0, c0 + 128), features [j0, j0 + 16), transposed; zeros outside x and the centers.
+// Consecutive threads read consecutive features of a row, so the global reads are coalesced.
+SM_HD inline void LoadTiledSlab(int tid, const float* x, size_t n, const float* centers, int k, int d,
+                                size_t row0, int c0, int j0, TiledShared* s) {
+  for (int i = tid; i < kTileRows * kSlab; i += kBlockThreads) {
+    const int r = i / kSlab, j = i % kSlab;
+    const size_t row = row0 + r;
+    s->x[j][r] = (row < n && j0 + j < d) ? x[row * d + j0 + j] : 0.0f;
+  }
+  for (int i = tid; i < kTileCenters * kSlab; i += kBlockThreads) {
+    const int c = i / kSlab, j = i % kSlab;
+    s->c[j][c] = (c0 + c < k && j0 + j < d) ? centers[static_cast<size_t>(c0 + c) * d + j0 + j] : 0.0f;
+  }
+}
+
+// Phase 2 of a slab: the thread's 8 x 8 dot products advance by 16 features.
+SM_HD SM_FORCEINLINE void MultiplyTiledSlab(int tid, const TiledShared* s, TiledThread* t) {
+  const int ty = tid / kCenterThreads, tx = tid % kCenterThreads;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int j = 0; j < kSlab; ++j) {
+    float xs[kThreadRows], cs[kThreadCenters];
+    Read8(&s->x[j][ty * kThreadRows], xs);
+    Read8(&s->c[j][tx * kThreadCenters], cs);
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int i = 0; i < kThreadRows; ++i) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+      for (int c = 0; c < kThreadCenters; ++c) t->dots[i][c] += xs[i] * cs[c];
+    }
+  }
+}
+
+// After a sweep's last slab: scores ||c||^2 - 2 x.c for the thread's centers update its rows' best.
+// `center_norms` holds all k norms (global memory; computed once per launch).
+SM_HD SM_FORCEINLINE void FinishTiledSweep(int tid, int k, int c0, const float* center_norms, TiledThread* t) {
+  const int tx = tid % kCenterThreads;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int c = 0; c < kThreadCenters; ++c) {
+    const int center = c0 + tx * kThreadCenters + c;
+    const float norm = center < k ? center_norms[center] : kFloatMax;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int i = 0; i < kThreadRows; ++i) {
+      const float score = norm - 2.0f * t->dots[i][c];
+      if (score < t->best[i]) {
+        t->best[i] = score;
+        t->best_center[i] = center;
+      }
+      t->dots[i][c] = 0.0f;
+    }
+  }
+}
+
+// After all sweeps, phase A: each thread publishes its rows' best; phase B: thread r < 128 reduces
+// its row over the 16 center threads (lowest center index on ties, like the CPU kernel).
+SM_HD inline void PublishTiledBest(int tid, const TiledThread* t, TiledShared* s) {
+  const int ty = tid / kCenterThreads, tx = tid % kCenterThreads;
+  for (int i = 0; i < kThreadRows; ++i) {
+    s->best[tx][ty * kThreadRows + i] = t->best[i];
+    s->best_center[tx][ty * kThreadRows + i] = t->best_center[i];
+  }
+}
+
+SM_HD inline void ReduceTiledRow(int r, const float* x, size_t n, int d, size_t row0, TiledShared* s,
+                                 int* labels, float* distances, float* row_distance) {
+  *row_distance = 0;
+  const size_t row = row0 + r;
+  if (row >= n) return;
+  float best = s->best[0][r];
+  int best_center = s->best_center[0][r];
+  for (int tx = 1; tx < kCenterThreads; ++tx) {
+    const float score = s->best[tx][r];
+    const int center = s->best_center[tx][r];
+    if (score < best || (score == best && center < best_center)) {
+      best = score;
+      best_center = center;
+    }
+  }
+  float norm = 0;
+  for (int j = 0; j < d; ++j) norm += x[row * d + j] * x[row * d + j];
+  const float squared = norm + best;
+  labels[row] = best_center;
+  distances[row] = squared > 0.0f ? squared : 0.0f;
+  s->labels[r] = best_center;
+  *row_distance = distances[row];
 }
 
 }  // namespace sm

@@ -1,0 +1,115 @@
+// CUDA Linear Learner: one launch per mini-batch (linear_device.h), the host loop over the
+// batches, and the host entry point that copies the data and state in and out.
+#include <cuda_runtime.h>
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include "linear_cuda.h"
+#include "linear_device.h"
+#include "linear_step.h"
+
+namespace sm {
+namespace {
+
+void Check(cudaError_t status, const char* call) {
+  if (status != cudaSuccess) {
+    throw std::runtime_error(std::string("linear_epoch (CUDA): ") + call + " failed: " + cudaGetErrorString(status));
+  }
+}
+
+template <typename T>
+struct DeviceBuffer {
+  T* ptr = nullptr;
+  explicit DeviceBuffer(size_t count) { Check(cudaMalloc(&ptr, std::max<size_t>(count, 1) * sizeof(T)), "cudaMalloc"); }
+  ~DeviceBuffer() { if (ptr) cudaFree(ptr); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+};
+
+__global__ void __launch_bounds__(kLinearThreads) LinearStepKernel(const float* __restrict__ x, const float* __restrict__ y,
+    size_t batch_first, int batch_rows, LinearStepShape s, LinearUpdate u, float* weights, float* bias, float* m1, float* v1,
+    float* mb, float* vb, float* grad_w, float* grad_b, double* losses, unsigned* ticket) {
+  extern __shared__ float shared[];
+  __shared__ bool last;
+  const LinearSharedView v = LinearShared(shared, s);
+  const int tid = threadIdx.x;
+  const int valid = min(s.rows, batch_rows - static_cast<int>(blockIdx.x) * s.rows);
+  LoadLinearRows(tid, x, y, batch_first + static_cast<size_t>(blockIdx.x) * s.rows, valid, s, v);
+  __syncthreads();
+  ScoreLinearRows(tid, valid, s, weights, bias, v);
+  __syncthreads();
+  LinearResiduals(tid, valid, s, v);
+  __syncthreads();
+  AddLinearGradients(tid, valid, s, v, grad_w, grad_b, losses);
+  // The last block to finish sees every other block's gradients: each block's adds are made
+  // visible (fence) before it takes its ticket.
+  __threadfence();
+  __syncthreads();
+  if (tid == 0) last = atomicAdd(ticket, 1u) == gridDim.x - 1;
+  __syncthreads();
+  if (!last) return;
+  __threadfence();
+  ApplyLinearUpdate(tid, s, u, weights, bias, m1, v1, mb, vb, grad_w, grad_b);
+  if (tid == 0) *ticket = 0;
+}
+
+}  // namespace
+
+void LinearEpochCudaOnDevice(const DeviceLinear& a, const LinearState& state, const LinearConfig& config, double first_step) {
+  const LinearStepShape s = CheckLinearEpoch(nullptr, 0, state, config, "linearEpochCuda");
+  const size_t columns = state.models, d = state.d, batch = std::max<size_t>(1, config.batch_size);
+  float* grad_w = a.scratch;
+  float* grad_b = grad_w + columns * d;
+  unsigned* ticket = reinterpret_cast<unsigned*>(grad_b + columns);
+  Check(cudaMemsetAsync(a.scratch, 0, (columns * (d + 1) + 1) * sizeof(float)), "cudaMemsetAsync(scratch)");
+  Check(cudaMemsetAsync(a.losses, 0, columns / s.classes * sizeof(double)), "cudaMemsetAsync(losses)");
+  const size_t shared_bytes = static_cast<size_t>(s.rows) * ((s.d + 1) + 1 + s.columns + s.columns / s.classes) * sizeof(float);
+  size_t step = 0;
+  for (size_t start = 0; start < a.n; start += batch) {
+    const size_t rows = std::min(batch, a.n - start);
+    const LinearUpdate u = LinearUpdateFor(config, first_step + static_cast<double>(++step), rows, a.learning_rates);
+    const unsigned blocks = static_cast<unsigned>((rows + s.rows - 1) / s.rows);
+    LinearStepKernel<<<blocks, kLinearThreads, shared_bytes>>>(a.x, a.y, start, static_cast<int>(rows), s, u, a.weights, a.bias,
+                                                              a.m1, a.v1, a.mb, a.vb, grad_w, grad_b, a.losses, ticket);
+    Check(cudaGetLastError(), "LinearStepKernel launch");
+  }
+}
+
+std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, LinearState* state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEpoch(y, n, *state, config, "linearEpochCuda");
+  const size_t columns = state->models, d = state->d, models = columns / s.classes;
+  DeviceBuffer<float> dx(n * d), dy(n), dw(columns * d), db(columns), dm1(columns * d), dv1(columns * d), dmb(columns), dvb(columns),
+      drates(models), dscratch(columns * (d + 1) + 1);
+  DeviceBuffer<double> dlosses(models);
+  auto up = [](float* to, const std::vector<float>& from, const char* what) {
+    Check(cudaMemcpy(to, from.data(), from.size() * sizeof(float), cudaMemcpyHostToDevice), what);
+  };
+  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
+  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
+  up(dw.ptr, state->weights, "cudaMemcpy(weights)");
+  up(db.ptr, state->bias, "cudaMemcpy(bias)");
+  up(dm1.ptr, state->m1, "cudaMemcpy(m1)");
+  up(dv1.ptr, state->v1, "cudaMemcpy(v1)");
+  up(dmb.ptr, state->mb, "cudaMemcpy(mb)");
+  up(dvb.ptr, state->vb, "cudaMemcpy(vb)");
+  up(drates.ptr, config.learning_rates, "cudaMemcpy(learning rates)");
+  LinearEpochCudaOnDevice({dx.ptr, dy.ptr, n, dw.ptr, db.ptr, dm1.ptr, dv1.ptr, dmb.ptr, dvb.ptr, drates.ptr, dlosses.ptr, dscratch.ptr},
+                          *state, config, state->step);
+  Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
+  auto down = [](std::vector<float>* to, const float* from, const char* what) {
+    Check(cudaMemcpy(to->data(), from, to->size() * sizeof(float), cudaMemcpyDeviceToHost), what);
+  };
+  down(&state->weights, dw.ptr, "cudaMemcpy(weights back)");
+  down(&state->bias, db.ptr, "cudaMemcpy(bias back)");
+  down(&state->m1, dm1.ptr, "cudaMemcpy(m1 back)");
+  down(&state->v1, dv1.ptr, "cudaMemcpy(v1 back)");
+  down(&state->mb, dmb.ptr, "cudaMemcpy(mb back)");
+  down(&state->vb, dvb.ptr, "cudaMemcpy(vb back)");
+  std::vector<double> losses(models);
+  Check(cudaMemcpy(losses.data(), dlosses.ptr, models * sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(losses)");
+  for (double& loss : losses) loss /= static_cast<double>(std::max<size_t>(1, n));
+  state->step += static_cast<double>((n + std::max<size_t>(1, config.batch_size) - 1) / std::max<size_t>(1, config.batch_size));
+  return losses;
+}
+
+}  // namespace sm

@@ -1,0 +1,42 @@
+// Runs the CUDA Linear Learner step's per-thread functions (linear_device.h) on the CPU: every
+// phase for every thread of a block before the next (the GPU's __syncthreads), the blocks one
+// after another (their atomics become plain adds), and the last block's update after them all.
+#include <algorithm>
+#include <vector>
+#include "linear_cuda.h"
+#include "linear_device.h"
+#include "linear_step.h"
+
+namespace sm {
+
+std::vector<double> LinearEpochCudaHarness(const float* x, const float* y, size_t n, LinearState* state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEpoch(y, n, *state, config, "linearEpochCudaHarness");
+  const size_t columns = state->models, d = state->d, models = columns / s.classes, batch = std::max<size_t>(1, config.batch_size);
+  std::vector<float> grad_w(columns * d, 0.0f), grad_b(columns, 0.0f);
+  std::vector<double> losses(models, 0.0);
+  std::vector<float> shared(static_cast<size_t>(s.rows) * ((s.d + 1) + 1 + s.columns + static_cast<int>(models)));
+  const LinearSharedView v = LinearShared(shared.data(), s);
+  size_t step = 0;
+  for (size_t start = 0; start < n; start += batch) {
+    const size_t rows = std::min(batch, n - start);
+    const size_t blocks = (rows + s.rows - 1) / s.rows;
+    for (size_t block = 0; block < blocks; ++block) {
+      const int valid = static_cast<int>(std::min<size_t>(s.rows, rows - block * s.rows));
+      const size_t first = start + block * s.rows;
+      for (int tid = 0; tid < kLinearThreads; ++tid) LoadLinearRows(tid, x, y, first, valid, s, v);
+      for (int tid = 0; tid < kLinearThreads; ++tid) ScoreLinearRows(tid, valid, s, state->weights.data(), state->bias.data(), v);
+      for (int tid = 0; tid < kLinearThreads; ++tid) LinearResiduals(tid, valid, s, v);
+      for (int tid = 0; tid < kLinearThreads; ++tid) AddLinearGradients(tid, valid, s, v, grad_w.data(), grad_b.data(), losses.data());
+    }
+    const LinearUpdate u = LinearUpdateFor(config, state->step + static_cast<double>(++step), rows, config.learning_rates.data());
+    for (int tid = 0; tid < kLinearThreads; ++tid) {
+      ApplyLinearUpdate(tid, s, u, state->weights.data(), state->bias.data(), state->m1.data(), state->v1.data(), state->mb.data(),
+                        state->vb.data(), grad_w.data(), grad_b.data());
+    }
+  }
+  state->step += static_cast<double>(step);
+  for (double& loss : losses) loss /= static_cast<double>(std::max<size_t>(1, n));
+  return losses;
+}
+
+}  // namespace sm

@@ -1,0 +1,56 @@
+// What the CUDA Linear Learner step and its CPU harness share on the host: the checks of an
+// epoch's arguments (the CPU kernel's rules) and the per-batch optimiser constants.
+#pragma once
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include "linear_cpu.h"
+#include "linear_device.h"
+
+namespace sm {
+
+inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
+  const std::string name(kernel);
+  LinearStepShape shape{};
+  if (c.loss == "logistic") shape.loss = kLinearLogistic;
+  else if (c.loss == "hinge_loss") shape.loss = kLinearHinge;
+  else if (c.loss == "squared_loss") shape.loss = kLinearSquared;
+  else if (c.loss == "absolute_loss") shape.loss = kLinearAbsolute;
+  else if (c.loss == "softmax_loss") shape.loss = kLinearSoftmax;
+  else throw std::invalid_argument(name + ": unknown loss " + c.loss);
+  if (c.optimizer != "sgd" && c.optimizer != "adam") throw std::invalid_argument(name + ": unknown optimizer " + c.optimizer);
+  const size_t classes = c.classes < 1 ? 1 : c.classes;
+  if ((shape.loss == kLinearSoftmax) != (classes > 1)) throw std::invalid_argument(name + ": softmax_loss goes with 2 or more classes, the other losses with 1");
+  if (s.models % classes != 0) throw std::invalid_argument(name + ": the weight columns are not whole models of the classes");
+  if (c.learning_rates.size() != s.models / classes) throw std::invalid_argument(name + ": one learning rate per model");
+  if (shape.loss == kLinearSoftmax) {
+    for (size_t row = 0; row < n; ++row) {
+      if (!(y[row] >= 0 && y[row] < classes && y[row] == std::floor(y[row]))) throw std::invalid_argument(name + ": a label is not a class index");
+    }
+  }
+  shape.d = static_cast<int>(s.d);
+  shape.columns = static_cast<int>(s.models);
+  shape.classes = static_cast<int>(classes);
+  shape.use_bias = c.use_bias;
+  shape.rows = LinearRowsPerBlock(shape.d, shape.columns, static_cast<int>(s.models / classes));
+  if (shape.rows < 1) throw std::invalid_argument(name + ": d + the weight columns are too many for one block's shared memory (about 6,000 at most)");
+  return shape;
+}
+
+// The update after batch number `step` (counted from 1 over the whole training) of `rows` rows.
+inline LinearUpdate LinearUpdateFor(const LinearConfig& c, double step, size_t rows, const float* learning_rates) {
+  LinearUpdate u{};
+  u.batch_rows = static_cast<int>(rows);
+  u.adam = c.optimizer == "adam";
+  u.l1 = c.l1;
+  u.wd = c.wd;
+  u.beta1 = c.beta1;
+  u.beta2 = c.beta2;
+  u.epsilon = c.epsilon;
+  u.correction1 = 1 - std::pow(c.beta1, step);
+  u.correction2 = 1 - std::pow(c.beta2, step);
+  u.learning_rates = learning_rates;
+  return u;
+}
+
+}  // namespace sm
