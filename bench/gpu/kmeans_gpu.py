@@ -32,7 +32,7 @@ def load(lib_path):
     lib.sm_kmeans_assign.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,
                                      ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                      ctypes.c_void_p, ctypes.c_int]
-KERNELS = {"auto": 0, "resident": 1, "tiled": 2}
+KERNELS = {"auto": 0, "resident": 1, "tiled": 2, "tf32": 3}
 
 
 def timed(fn, warmups=3):
@@ -95,19 +95,22 @@ class Ours:
         return (self.sums / self.counts.clamp(min=1).unsqueeze(1)).to(torch.float32)
 
 
-def check(x, c, ours, peer_centers, peer_labels, sample=65536):
-    """Labels/distances on a sample against float64; new centers against the peer's."""
+def check(x, c, ours, peer_centers, peer_labels, tf32=False, sample=65536):
+    """Labels/distances on a sample against float64 (labels only where the best and second-best
+    differ by more than float32's, or TF32's, error); new centers against the peer's."""
     idx = torch.randperm(x.shape[0], device=device)[:sample]
     xs, cs = x[idx].double(), c.double()
     dist = torch.cdist(xs, cs) ** 2
     top2 = dist.topk(2, dim=1, largest=False) if c.shape[0] > 1 else None
     ref_labels = dist.argmin(1)
-    ref_best = dist.min(1).values
     tolerance = 1e-5 * float(x.abs().max()) ** 2 * x.shape[1] + 1e-6
-    decided = (top2.values[:, 1] - top2.values[:, 0] > 2 * tolerance) if top2 is not None else torch.ones_like(ref_labels, dtype=torch.bool)
+    label_tolerance = 4e-3 * float(x.abs().max()) ** 2 * x.shape[1] if tf32 else tolerance
+    decided = (top2.values[:, 1] - top2.values[:, 0] > 2 * label_tolerance) if top2 is not None else torch.ones_like(ref_labels, dtype=torch.bool)
     ours_labels = ours.labels[idx].long()
     label_mismatches = int(((ours_labels != ref_labels) & decided).sum())
-    distance_error = float((ours.distances[idx].double() - ref_best).abs().max())
+    # The distance of the center each row was given (TF32 may pick another one on a near-tie).
+    own_distance = dist.gather(1, ours_labels.unsqueeze(1)).squeeze(1)
+    distance_error = float((ours.distances[idx].double() - own_distance).abs().max())
     unwritten = int((ours.labels < 0).sum()) + int(torch.isnan(ours.distances).sum())
     counts_total = float(ours.counts.sum())
     agree_with_peer = float((ours.labels.long() == peer_labels).double().mean())
@@ -142,13 +145,13 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         case["peer_tf32_ms"] = timed(lambda: peer_iteration(x, c))
         torch.backends.cuda.matmul.allow_tf32 = False
-        for kernel in ["resident", "tiled"]:
+        for kernel in ["resident", "tiled", "tf32"]:
             if kernel == "resident" and k > 64:
                 continue
             ours = Ours(n, d, k, kernel)
             ours.iteration(x, c)
             torch.cuda.synchronize()
-            case[f"ours_{kernel}_check"] = check(x, c, ours, peer_centers, peer_labels)
+            case[f"ours_{kernel}_check"] = check(x, c, ours, peer_centers, peer_labels, tf32=kernel == "tf32")
             case[f"ours_{kernel}_ms"] = timed(lambda: ours.iteration(x, c))
             del ours
         cases.append(case)
@@ -159,11 +162,11 @@ def main():
     with open(out_path, "w") as f:
         json.dump(results, f, indent=1)
 
-    print("\n| n | d | k | floor ms | PyTorch fp32 ms | PyTorch tf32 ms | ours resident ms | ours tiled ms |")
+    print("\n| n | d | k | floor ms | PyTorch fp32 ms | PyTorch tf32 ms | ours resident ms | ours tiled ms | ours tf32 ms |")
     for case in cases:
         r = case.get("ours_resident_ms", (float("nan"),))[0]
         print(f"| {case['n']} | {case['d']} | {case['k']} | {case['floor_ms']:.3f} | {case['peer_float32_ms'][0]:.3f} | "
-              f"{case['peer_tf32_ms'][0]:.3f} | {r:.3f} | {case['ours_tiled_ms'][0]:.3f} |")
+              f"{case['peer_tf32_ms'][0]:.3f} | {r:.3f} | {case['ours_tiled_ms'][0]:.3f} | {case['ours_tf32_ms'][0]:.3f} |")
 
 
 if __name__ == "__main__":

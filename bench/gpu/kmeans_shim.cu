@@ -9,7 +9,8 @@ extern "C" const char* sm_kmeans_assign(const float* x, size_t n, size_t d, cons
                                         int* labels, float* distances, double* sums, double* counts, double* inertia, int kernel) {
   static thread_local std::string error;
   try {
-    const sm::AssignKernel chosen = kernel == 0 ? sm::ChooseAssignKernel(k, d) : kernel == 1 ? sm::AssignKernel::kResident : sm::AssignKernel::kTiled;
+    const sm::AssignKernel chosen = kernel == 0 ? sm::ChooseAssignKernel(k, d) : kernel == 1 ? sm::AssignKernel::kResident
+                                      : kernel == 2 ? sm::AssignKernel::kTiled : sm::AssignKernel::kTf32;
     sm::AssignCudaOnDevice({x, n, d, centers, k, center_norms, labels, distances, sums, counts, inertia, chosen});
     return nullptr;
   } catch (const std::exception& e) {

@@ -23,12 +23,12 @@ export interface KMeansAssignment {
 interface NativeBinding {
   kmeansAssignCpu(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
-  kmeansAssignCudaHarness(x: Float32Array, centers: Float32Array, d: number, kernel: 'resident' | 'tiled', gridBlocks: number): Promise<KMeansAssignment>;
+  kmeansAssignCudaHarness(x: Float32Array, centers: Float32Array, d: number, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks: number): Promise<KMeansAssignment>;
   readonly cpuFeatures: string;
   readonly cudaCompiled: boolean;
   cudaDeviceCount?(): number;
   /** The GPU kernel chosen by shape, or the one named. */
-  kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled'): Promise<KMeansAssignment>;
+  kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled' | 'tf32'): Promise<KMeansAssignment>;
   linearEpoch: LinearEpochKernel;
   /** The CUDA step's per-thread code run on the CPU, block by block. */
   linearEpochCudaHarness: LinearEpochKernel;

@@ -128,15 +128,23 @@ Napi::Value AssignCpu(const Napi::CallbackInfo& info) {
   return StartAssign(info, "kmeansAssignCpu", [](const float* x, size_t n, size_t d, const float* c, size_t k) { return sm::AssignCpu(x, n, d, c, k, 0); });
 }
 
-// kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled', gridBlocks): one of the
+bool KernelNamed(const std::string& name, sm::AssignKernel* kernel) {
+  if (name == "resident") *kernel = sm::AssignKernel::kResident;
+  else if (name == "tiled") *kernel = sm::AssignKernel::kTiled;
+  else if (name == "tf32") *kernel = sm::AssignKernel::kTf32;
+  else return false;
+  return true;
+}
+
+// kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks): one of the
 // CUDA kernels run on the CPU (kmeans_harness.cc).
 Napi::Value AssignCudaHarness(const Napi::CallbackInfo& info) {
   const std::string name = info.Length() == 5 && info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
-  if ((name != "resident" && name != "tiled") || !info[4].IsNumber() || info[4].As<Napi::Number>().Int64Value() < 1) {
-    Napi::TypeError::New(info.Env(), "kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled', gridBlocks >= 1)").ThrowAsJavaScriptException();
+  sm::AssignKernel kernel;
+  if (!KernelNamed(name, &kernel) || !info[4].IsNumber() || info[4].As<Napi::Number>().Int64Value() < 1) {
+    Napi::TypeError::New(info.Env(), "kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks >= 1)").ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
-  const sm::AssignKernel kernel = name == "resident" ? sm::AssignKernel::kResident : sm::AssignKernel::kTiled;
   const size_t grid = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
   return StartAssign(info, "kmeansAssignCudaHarness", [kernel, grid](const float* x, size_t n, size_t d, const float* c, size_t k) {
     return sm::AssignCudaHarness(x, n, d, c, k, kernel, grid);
@@ -144,16 +152,16 @@ Napi::Value AssignCudaHarness(const Napi::CallbackInfo& info) {
 }
 
 #ifdef HAVE_CUDA
-// kmeansAssignCuda(x, centers, d, kernel?: 'resident' | 'tiled'): the kernel is chosen by shape
+// kmeansAssignCuda(x, centers, d, kernel?: 'resident' | 'tiled' | 'tf32'): the kernel is chosen by shape
 // unless named (the tests run both on a GPU).
 Napi::Value AssignCuda(const Napi::CallbackInfo& info) {
   if (info.Length() == 4) {
     const std::string name = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
-    if (name != "resident" && name != "tiled") {
-      Napi::TypeError::New(info.Env(), "kmeansAssignCuda: kernel must be 'resident' or 'tiled'").ThrowAsJavaScriptException();
+    sm::AssignKernel kernel;
+    if (!KernelNamed(name, &kernel)) {
+      Napi::TypeError::New(info.Env(), "kmeansAssignCuda: kernel must be 'resident', 'tiled' or 'tf32'").ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
-    const sm::AssignKernel kernel = name == "resident" ? sm::AssignKernel::kResident : sm::AssignKernel::kTiled;
     return StartAssign(info, "kmeansAssignCuda", [kernel](const float* x, size_t n, size_t d, const float* c, size_t k) {
       return sm::AssignCuda(x, n, d, c, k, kernel);
     }, 4);

@@ -1,11 +1,13 @@
 // CUDA K-Means assignment: the two fused kernels of kmeans_device.h, their launch, and the host
 // entry point that copies x in and the results out.
 #include <cuda_runtime.h>
+#include <mma.h>
 #include <algorithm>
 #include <stdexcept>
 #include <string>
 #include "kmeans_cuda.h"
 #include "kmeans_device.h"
+#include "kmeans_tf32.h"
 
 namespace sm {
 namespace {
@@ -103,7 +105,7 @@ __global__ void CenterNormsKernel(const float* centers, int k, int d, float* nor
   norms[c] = norm;
 }
 
-__global__ void __launch_bounds__(kBlockThreads) TiledKernel(const float* __restrict__ x, size_t n, int d,
+__global__ void __launch_bounds__(kBlockThreads, 2) TiledKernel(const float* __restrict__ x, size_t n, int d,
     const float* __restrict__ centers, const float* __restrict__ center_norms, int k, int* labels, float* distances,
     double* sums, double* counts, double* inertia) {
   __shared__ __align__(16) TiledShared s;
@@ -122,14 +124,124 @@ __global__ void __launch_bounds__(kBlockThreads) TiledKernel(const float* __rest
   }
   PublishTiledBest(tid, &t, &s);
   __syncthreads();
-  float row_distance = 0;
-  if (tid < kTileRows) ReduceTiledRow(tid, x, n, d, row0, &s, labels, distances, &row_distance);
-  AddWarpTotal(row_distance, inertia);
+  if (tid < kTileRows) ReduceTiledRow(tid, n, row0, &s, labels);
+  __syncthreads();
+  // Each warp reads its 16 rows once, coalesced: their norms (a warp sum) for the distances, and
+  // their values into the sums.
+  constexpr int rows_per_warp = kTileRows / kWarps;
+  const size_t warp_first = row0 + static_cast<size_t>(warp) * rows_per_warp;
+  const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
+  double warp_distances = 0;
+  for (int r = 0; r < count; ++r) {
+    const float* row = x + (warp_first + r) * static_cast<size_t>(d);
+    float squares = 0;
+    for (int j = lane; j < d; j += kWarpLanes) squares += row[j] * row[j];
+    for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
+    const float distance = DistanceFromScore(squares, s.best_scores[warp * rows_per_warp + r]);
+    if (lane == 0) distances[warp_first + r] = distance;
+    warp_distances += distance;
+  }
+  if (lane == 0 && count > 0) atomicAdd(inertia, warp_distances);
+  AddRows(lane, x, warp_first, count, d, s.labels + warp * rows_per_warp, sums, counts, true);
+}
+
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+using Tf32A = nvcuda::wmma::fragment<nvcuda::wmma::matrix_a, 16, 16, 8, nvcuda::wmma::precision::tf32, nvcuda::wmma::row_major>;
+using Tf32B = nvcuda::wmma::fragment<nvcuda::wmma::matrix_b, 16, 16, 8, nvcuda::wmma::precision::tf32, nvcuda::wmma::col_major>;
+using Tf32Acc = nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 8, float>;
+
+// Phase 2 of kmeans_tf32.h: warp (wr, wc) multiplies its 32 rows by its 64 centers over the slab
+// at feature j0 (rows already TF32; centers rounded as they are loaded into fragments).
+__device__ __forceinline__ void MultiplyTf32Slab(int wr, int wc, int row_stride, int j0, const float* rows, const float* slab,
+                                                 Tf32Acc (&acc)[2][4]) {
+  using namespace nvcuda;
+#pragma unroll
+  for (int kk = 0; kk < kTf32Slab; kk += 8) {
+    Tf32A a[2];
+    Tf32B b[4];
+#pragma unroll
+    for (int i = 0; i < 2; ++i) wmma::load_matrix_sync(a[i], rows + (wr * kTf32WarpRows + i * 16) * row_stride + j0 + kk, row_stride);
+#pragma unroll
+    for (int jj = 0; jj < 4; ++jj) {
+      wmma::load_matrix_sync(b[jj], slab + (wc * kTf32WarpCenters + jj * 16) * kTf32SlabStride + kk, kTf32SlabStride);
+#pragma unroll
+      for (int e = 0; e < b[jj].num_elements; ++e) b[jj].x[e] = wmma::__float_to_tf32(b[jj].x[e]);
+    }
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+#pragma unroll
+      for (int jj = 0; jj < 4; ++jj) wmma::mma_sync(acc[i][jj], a[i], b[jj], acc[i][jj]);
+    }
+  }
+}
+#endif
+
+__global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __restrict__ x, size_t n, int d,
+    const float* __restrict__ centers, const float* __restrict__ center_norms, int k, int* labels, float* distances,
+    double* sums, double* counts, double* inertia) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  using namespace nvcuda;
+  extern __shared__ __align__(128) unsigned char tf32_shared[];
+  const Tf32Shared s = Tf32SharedAt(tf32_shared, d);
+  const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
+  const int wr = warp / 2, wc = warp % 2, row_stride = Tf32RowStride(d), slabs = RoundUp(d, kTf32Slab) / kTf32Slab;
+  const size_t row0 = static_cast<size_t>(blockIdx.x) * kTileRows;
+  float* warp_scores = s.scores + warp * kTf32Fragment * kTf32ScoreStride;
+  LoadTf32Rows(tid, x, n, d, row0, s);
+  __pipeline_commit();
+  __pipeline_wait_prior(0);
+  __syncthreads();
+  RoundTf32Rows(tid, d, s);
+  float best = kFloatMax;
+  int best_center = 0;
+  for (int c0 = 0; c0 < k; c0 += kTileCenters) {
+    Tf32Acc acc[2][4];
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+#pragma unroll
+      for (int jj = 0; jj < 4; ++jj) wmma::fill_fragment(acc[i][jj], 0.0f);
+    }
+    LoadTf32CenterSlab(tid, centers, k, d, c0, 0, 0, s);
+    __pipeline_commit();
+    for (int slab = 0; slab < slabs; ++slab) {
+      // The next slab is copied into the other buffer while this one is multiplied.
+      if (slab + 1 < slabs) LoadTf32CenterSlab(tid, centers, k, d, c0, (slab + 1) * kTf32Slab, (slab + 1) % 2, s);
+      __pipeline_commit();
+      __pipeline_wait_prior(1);
+      __syncthreads();
+      MultiplyTf32Slab(wr, wc, row_stride, slab * kTf32Slab, s.rows, s.centers + (slab % 2) * kTileCenters * kTf32SlabStride, acc);
+      __syncthreads();
+    }
+#pragma unroll
+    for (int jj = 0; jj < 4; ++jj) {
+#pragma unroll
+      for (int i = 0; i < 2; ++i) wmma::store_matrix_sync(warp_scores + i * 16, acc[i][jj], kTf32ScoreStride, wmma::mem_col_major);
+      __syncwarp();
+      ScanTf32Fragment(lane, warp_scores, c0 + wc * kTf32WarpCenters + jj * kTf32Fragment, k, center_norms, &best, &best_center);
+      __syncwarp();
+    }
+  }
+  s.best[wc * kTileRows + wr * kTf32WarpRows + lane] = best;
+  s.best_center[wc * kTileRows + wr * kTf32WarpRows + lane] = best_center;
+  __syncthreads();
+  if (tid < kTileRows) ChooseTf32Row(tid, n, row0, s, labels);
   __syncthreads();
   constexpr int rows_per_warp = kTileRows / kWarps;
   const size_t warp_first = row0 + static_cast<size_t>(warp) * rows_per_warp;
   const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
+  double warp_distances = 0;
+  for (int r = 0; r < count; ++r) {
+    const float* row = x + (warp_first + r) * static_cast<size_t>(d);
+    const float* center = centers + static_cast<size_t>(s.labels[warp * rows_per_warp + r]) * d;
+    float squares = 0;
+    for (int j = lane; j < d; j += kWarpLanes) squares += (row[j] - center[j]) * (row[j] - center[j]);
+    for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
+    if (lane == 0) distances[warp_first + r] = squares;
+    warp_distances += squares;
+  }
+  if (lane == 0 && count > 0) atomicAdd(inertia, warp_distances);
   AddRows(lane, x, warp_first, count, d, s.labels + warp * rows_per_warp, sums, counts, true);
+#endif
 }
 
 }  // namespace
@@ -164,6 +276,21 @@ void AssignCudaOnDevice(const DeviceAssign& a) {
     const unsigned blocks = static_cast<unsigned>(std::min<size_t>(chunks, static_cast<size_t>(std::max(per_sm, 1)) * sms));
     ResidentKernel<<<blocks, kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, k, a.labels, a.distances, a.sums, a.counts, a.inertia);
     Check(cudaGetLastError(), "ResidentKernel launch");
+  } else if (a.kernel == AssignKernel::kTf32) {
+    int device = 0, major = 0;
+    Check(cudaGetDevice(&device), "cudaGetDevice");
+    Check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), "cudaDeviceGetAttribute");
+    if (major < 8) throw std::runtime_error("kmeans_assign (CUDA): TF32 needs a GPU of compute capability 8.0 or newer");
+    const size_t shared_bytes = Tf32LayoutFor(d).total;
+    if (shared_bytes > kTf32MaxSharedBytes) throw std::invalid_argument(Tf32TooWide(a.d));
+    CenterNormsKernel<<<static_cast<unsigned>((k + 255) / 256), 256>>>(a.centers, k, d, a.center_norms);
+    Check(cudaGetLastError(), "CenterNormsKernel launch");
+    Check(cudaFuncSetAttribute(Tf32Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
+          "cudaFuncSetAttribute(Tf32Kernel)");
+    const size_t blocks = (a.n + kTileRows - 1) / kTileRows;
+    Tf32Kernel<<<static_cast<unsigned>(blocks), kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, a.center_norms, k, a.labels,
+                                                                              a.distances, a.sums, a.counts, a.inertia);
+    Check(cudaGetLastError(), "Tf32Kernel launch");
   } else {
     CenterNormsKernel<<<static_cast<unsigned>((k + 255) / 256), 256>>>(a.centers, k, d, a.center_norms);
     Check(cudaGetLastError(), "CenterNormsKernel launch");

@@ -7,8 +7,9 @@
 
 namespace sm {
 
-// Which fused kernel runs (kmeans_device.h): centers resident in shared memory, or tiled.
-enum class AssignKernel { kResident, kTiled };
+// Which fused kernel runs: centers resident in shared memory or tiled (kmeans_device.h), or tiled
+// on the tensor cores with TF32 products (kmeans_tf32.h; compute capability 8.0 and newer).
+enum class AssignKernel { kResident, kTiled, kTf32 };
 
 // The kernel chosen for k centers of d features: resident for up to 64 centers that fit.
 AssignKernel ChooseAssignKernel(size_t k, size_t d);

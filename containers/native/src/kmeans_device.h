@@ -15,8 +15,9 @@
 // * Tiled (everything else): a block owns kTileRows rows and sweeps the centers kTileCenters at a
 //   time through d in slabs of kSlab features, like a matrix product: each thread keeps an 8 x 8
 //   block of dot products in registers, so one shared-memory read feeds several FMAs. The argmin
-//   is kept per thread and reduced across the block at the end; the rows are then added into the
-//   global float64 sums with atomics (k is large here, so they rarely collide).
+//   is kept per thread and reduced across the block at the end; each warp then reads its rows once,
+//   coalesced, for their norms (a warp sum: GPU-only code) and to add them into the global float64
+//   sums with atomics (k is large here, so they rarely collide).
 #pragma once
 #include <cstddef>
 
@@ -42,6 +43,16 @@ SM_HD SM_FORCEINLINE void Read8(const float* p, float (&out)[8]) {
   out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w; out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
 #else
   for (int i = 0; i < 8; ++i) out[i] = p[i];
+#endif
+}
+
+// Four floats of global memory (16-byte aligned): one vector load on the GPU.
+SM_HD SM_FORCEINLINE void Load4(const float* p, float (&out)[4]) {
+#if defined(__CUDA_ARCH__)
+  const float4 v = __ldg(reinterpret_cast<const float4*>(p));
+  out[0] = v.x; out[1] = v.y; out[2] = v.z; out[3] = v.w;
+#else
+  for (int i = 0; i < 4; ++i) out[i] = p[i];
 #endif
 }
 
@@ -211,7 +222,7 @@ struct TiledShared {
   float c[kSlab][kTileCenters + kSlabPad];  // the slab of the sweep's centers, feature-major
   float best[kCenterThreads][kTileRows];
   int best_center[kCenterThreads][kTileRows];
-  float row_norms[kTileRows];
+  float best_scores[kTileRows];
   int labels[kTileRows];
 };
 
@@ -235,6 +246,21 @@ SM_HD SM_FORCEINLINE void StartTiledThread(TiledThread* t) {
 // Consecutive threads read consecutive features of a row, so the global reads are coalesced.
 SM_HD inline void LoadTiledSlab(int tid, const float* x, size_t n, const float* centers, int k, int d,
                                 size_t row0, int c0, int j0, TiledShared* s) {
+  if (d % 4 == 0) {  // whole 16-byte pieces (j0 and d are multiples of 4): a quarter of the loads
+    for (int i = tid; i < kTileRows * kSlab / 4; i += kBlockThreads) {
+      const int r = i / (kSlab / 4), j = (i % (kSlab / 4)) * 4;
+      float v[4] = {0, 0, 0, 0};
+      if (row0 + r < n && j0 + j < d) Load4(x + (row0 + r) * d + j0 + j, v);
+      for (int q = 0; q < 4; ++q) s->x[j + q][r] = v[q];
+    }
+    for (int i = tid; i < kTileCenters * kSlab / 4; i += kBlockThreads) {
+      const int c = i / (kSlab / 4), j = (i % (kSlab / 4)) * 4;
+      float v[4] = {0, 0, 0, 0};
+      if (c0 + c < k && j0 + j < d) Load4(centers + static_cast<size_t>(c0 + c) * d + j0 + j, v);
+      for (int q = 0; q < 4; ++q) s->c[j + q][c] = v[q];
+    }
+    return;
+  }
   for (int i = tid; i < kTileRows * kSlab; i += kBlockThreads) {
     const int r = i / kSlab, j = i % kSlab;
     const size_t row = row0 + r;
@@ -246,6 +272,26 @@ SM_HD inline void LoadTiledSlab(int tid, const float* x, size_t n, const float* 
   }
 }
 
+// The sweep's center that thread column tx holds in its c-th register: centers 4tx..4tx+3 and
+// 64+4tx..64+4tx+3, so the 16 thread columns of a warp read two runs of 256 contiguous bytes
+// (conflict-free) rather than 16 strided 32-byte pieces (4-way bank conflicts).
+SM_HD SM_FORCEINLINE int TiledCenterOffset(int tx, int c) {
+  return c < 4 ? tx * 4 + c : kTileCenters / 2 + tx * 4 + (c - 4);
+}
+
+// Two runs of four floats of shared memory (each 16-byte aligned).
+SM_HD SM_FORCEINLINE void Read4Pair(const float* first, const float* second, float (&out)[8]) {
+#if defined(__CUDA_ARCH__)
+  const float4 a = *reinterpret_cast<const float4*>(first), b = *reinterpret_cast<const float4*>(second);
+  out[0] = a.x; out[1] = a.y; out[2] = a.z; out[3] = a.w; out[4] = b.x; out[5] = b.y; out[6] = b.z; out[7] = b.w;
+#else
+  for (int i = 0; i < 4; ++i) {
+    out[i] = first[i];
+    out[4 + i] = second[i];
+  }
+#endif
+}
+
 // Phase 2 of a slab: the thread's 8 x 8 dot products advance by 16 features.
 SM_HD SM_FORCEINLINE void MultiplyTiledSlab(int tid, const TiledShared* s, TiledThread* t) {
   const int ty = tid / kCenterThreads, tx = tid % kCenterThreads;
@@ -255,7 +301,7 @@ SM_HD SM_FORCEINLINE void MultiplyTiledSlab(int tid, const TiledShared* s, Tiled
   for (int j = 0; j < kSlab; ++j) {
     float xs[kThreadRows], cs[kThreadCenters];
     Read8(&s->x[j][ty * kThreadRows], xs);
-    Read8(&s->c[j][tx * kThreadCenters], cs);
+    Read4Pair(&s->c[j][TiledCenterOffset(tx, 0)], &s->c[j][TiledCenterOffset(tx, 4)], cs);
 #if defined(__CUDA_ARCH__)
 #pragma unroll
 #endif
@@ -276,7 +322,7 @@ SM_HD SM_FORCEINLINE void FinishTiledSweep(int tid, int k, int c0, const float* 
 #pragma unroll
 #endif
   for (int c = 0; c < kThreadCenters; ++c) {
-    const int center = c0 + tx * kThreadCenters + c;
+    const int center = c0 + TiledCenterOffset(tx, c);
     const float norm = center < k ? center_norms[center] : kFloatMax;
 #if defined(__CUDA_ARCH__)
 #pragma unroll
@@ -292,8 +338,7 @@ SM_HD SM_FORCEINLINE void FinishTiledSweep(int tid, int k, int c0, const float* 
   }
 }
 
-// After all sweeps, phase A: each thread publishes its rows' best; phase B: thread r < 128 reduces
-// its row over the 16 center threads (lowest center index on ties, like the CPU kernel).
+// After all sweeps, phase A: each thread publishes its rows' best.
 SM_HD inline void PublishTiledBest(int tid, const TiledThread* t, TiledShared* s) {
   const int ty = tid / kCenterThreads, tx = tid % kCenterThreads;
   for (int i = 0; i < kThreadRows; ++i) {
@@ -302,11 +347,10 @@ SM_HD inline void PublishTiledBest(int tid, const TiledThread* t, TiledShared* s
   }
 }
 
-SM_HD inline void ReduceTiledRow(int r, const float* x, size_t n, int d, size_t row0, TiledShared* s,
-                                 int* labels, float* distances, float* row_distance) {
-  *row_distance = 0;
+// Phase B: row r's nearest center (lowest index on ties, like the CPU kernel) over the 16 center
+// threads; its score ||c||^2 - 2 x.c waits in shared memory for the row's norm.
+SM_HD inline void ReduceTiledRow(int r, size_t n, size_t row0, TiledShared* s, int* labels) {
   const size_t row = row0 + r;
-  if (row >= n) return;
   float best = s->best[0][r];
   int best_center = s->best_center[0][r];
   for (int tx = 1; tx < kCenterThreads; ++tx) {
@@ -317,13 +361,15 @@ SM_HD inline void ReduceTiledRow(int r, const float* x, size_t n, int d, size_t 
       best_center = center;
     }
   }
-  float norm = 0;
-  for (int j = 0; j < d; ++j) norm += x[row * d + j] * x[row * d + j];
-  const float squared = norm + best;
-  labels[row] = best_center;
-  distances[row] = squared > 0.0f ? squared : 0.0f;
   s->labels[r] = best_center;
-  *row_distance = distances[row];
+  s->best_scores[r] = best;
+  if (row < n) labels[row] = best_center;
+}
+
+// The squared distance from a row's norm and its best score, clamped at 0 (float32 cancellation).
+SM_HD inline float DistanceFromScore(float row_norm, float best_score) {
+  const float squared = row_norm + best_score;
+  return squared > 0.0f ? squared : 0.0f;
 }
 
 }  // namespace sm
