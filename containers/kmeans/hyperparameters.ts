@@ -19,5 +19,5 @@ export const KMEANS_HYPERPARAMETERS = {
   local_lloyd_num_trials: { type: 'string', default: 'auto' },
   local_lloyd_tol: { type: 'float', min: 0, default: 0.0001 },
   mini_batch_size: { type: 'int', min: 1, default: 5000 },
-  _compute_backend: { type: 'choice', values: ['auto', 'cpu', 'cuda'], default: 'auto' },
+  _compute_backend: { type: 'choice', values: ['auto', 'cpu', 'cuda', 'cuda-tf32'], default: 'auto' },
 } as const satisfies Spec;

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
 import { localLloyd } from './local-lloyd';
-import { Kernels, loadKernels } from '../native';
+import { BackendChoice, Kernels, loadKernels } from '../native';
 import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
@@ -37,7 +37,7 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   const evalMetrics = parseEvalMetrics(hp.eval_metrics);
   const factor = autoOrWhole('extra_center_factor', hp.extra_center_factor, 2);
   const trials = autoOrWhole('local_lloyd_num_trials', hp.local_lloyd_num_trials, 5);
-  const kernels = loadKernels({ backend: hp._compute_backend as 'auto' | 'cpu' | 'cuda' });
+  const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const d = hp.feature_dim, k = hp.k;
   const train = asMatrix(readChannel(layout, 'train', d));
   if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);

@@ -38,5 +38,5 @@ export const LINEAR_LEARNER_HYPERPARAMETERS = {
   momentum: accepted, num_calibration_samples: accepted, num_point_for_scaler: accepted, positive_example_weight_mult: accepted,
   quantile: accepted, unbias_data: accepted, unbias_label: accepted,
   use_lr_scheduler: accepted,
-  _compute_backend: { type: 'choice', values: ['auto', 'cpu', 'cuda'], default: 'auto' },
+  _compute_backend: { type: 'choice', values: ['auto', 'cpu', 'cuda', 'cuda-tf32'], default: 'auto' },
 } as const satisfies Spec;

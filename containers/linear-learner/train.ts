@@ -17,7 +17,7 @@
 import * as fs from 'node:fs';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { evaluate, isLossMetric, Predictor, Selection, selectionMerit } from './metrics';
-import { LinearEpochConfig, LinearModels, LinearModelsState, loadKernels } from '../native';
+import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, loadKernels } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
@@ -94,7 +94,7 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
     loss: loss as LinearEpochConfig['loss'], classes, optimizer, batchSize: hp.mini_batch_size, useBias: hp.use_bias, learningRates,
     l1: hp.l1 === 'auto' ? 0 : parseNonNegative('l1', hp.l1), wd: hp.wd === 'auto' ? 0 : parseNonNegative('wd', hp.wd),
   };
-  const kernels = loadKernels({ backend: hp._compute_backend as 'auto' | 'cpu' | 'cuda' });
+  const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const models = new LinearModels(numModels, d, classes, kernels);
   const scoresOf = (model: number, set: Labelled) => (multiclass ? models.classScores(set.x, model) : models.scores(set.x, model));
   const objective = (model: number, set: Labelled) => evaluate(scoresOf(model, set), set.y, predictor, loss, labelScale).objective_loss;

@@ -136,8 +136,16 @@ const CANDIDATES = [
   path.join(__dirname, 'build', 'Release', 'sagemaker_native.node'),
 ];
 
-/** `cpu`, `cuda`, or `auto` (CUDA when a device is usable). */
-export type BackendChoice = 'auto' | 'cpu' | 'cuda';
+/**
+ * `cpu`, `cuda`, `auto` (CUDA when a device is usable), or `cuda-tf32`: CUDA with K-Means' nearest
+ * center searched with TF32 tensor-core products where centers are many (more than 64; rows of at
+ * most 368 features). Distances, sums and counts stay float32/float64; only near-ties may pick
+ * another center. Compute capability 8.0 or newer.
+ */
+export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'cuda-tf32';
+
+/** The widest rows the TF32 kernel keeps in shared memory (kmeans_tf32.h). */
+const TF32_MAX_FEATURES = 368;
 
 export interface LoadOptions {
   /**
@@ -184,20 +192,24 @@ export function nativeBinding(): NativeBinding {
 export function loadKernels(options: LoadOptions = {}): Kernels {
   const native = nativeBinding();
   const choice = (options.backend ?? process.env.SAGEMAKER_COMPUTE_BACKEND ?? 'auto') as BackendChoice;
-  if (!['auto', 'cpu', 'cuda'].includes(choice)) {
-    throw new Error(`Unknown compute backend ${JSON.stringify(choice)}: use auto, cpu or cuda`);
+  if (!['auto', 'cpu', 'cuda', 'cuda-tf32'].includes(choice)) {
+    throw new Error(`Unknown compute backend ${JSON.stringify(choice)}: use auto, cpu, cuda or cuda-tf32`);
   }
   const devices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
-  if (choice === 'cuda' && devices === 0) {
+  const forcedCuda = choice === 'cuda' || choice === 'cuda-tf32';
+  if (forcedCuda && devices === 0) {
     throw new Error(native.cudaCompiled
-      ? 'The CUDA backend was asked for, but no CUDA device is usable here'
-      : 'The CUDA backend was asked for, but the addon was built without CUDA (no nvcc at build time)');
+      ? `The ${choice} backend was asked for, but no CUDA device is usable here`
+      : `The ${choice} backend was asked for, but the addon was built without CUDA (no nvcc at build time)`);
   }
-  const useCuda = choice === 'cuda' || (choice === 'auto' && devices > 0);
+  const useCuda = forcedCuda || (choice === 'auto' && devices > 0);
+  const tf32 = choice === 'cuda-tf32';
+  const assignCuda = (x: Float32Array, centers: Float32Array, d: number) =>
+    tf32 && centers.length / d > 64 && d <= TF32_MAX_FEATURES ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d);
   const kernels: Kernels = useCuda
     ? {
-      backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'})`,
-      kmeansAssign: wrap('kmeansAssign (CUDA)', native.kmeansAssignCuda!), linearEpoch: wrap('linearEpoch (CUDA)', native.linearEpochCuda!),
+      backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'}${tf32 ? ', TF32 products' : ''})`,
+      kmeansAssign: wrap('kmeansAssign (CUDA)', assignCuda), linearEpoch: wrap('linearEpoch (CUDA)', native.linearEpochCuda!),
     }
     : {
       backend: 'cpu', description: `CPU (${native.cpuFeatures})`,

@@ -177,7 +177,10 @@ describe('the loader', () => {
   test('forcing CUDA without a usable device, or an unknown backend, is a clear error', () => {
     const native = nativeBinding();
     const devices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
-    if (devices === 0) expect(() => loadKernels({ backend: 'cuda', log: () => undefined })).toThrow(/CUDA backend was asked for/);
+    if (devices === 0) {
+      expect(() => loadKernels({ backend: 'cuda', log: () => undefined })).toThrow(/The cuda backend was asked for/);
+      expect(() => loadKernels({ backend: 'cuda-tf32', log: () => undefined })).toThrow(/The cuda-tf32 backend was asked for/);
+    }
     expect(() => loadKernels({ backend: 'tpu' as any, log: () => undefined })).toThrow(/Unknown compute backend "tpu"/);
   });
 });
@@ -205,6 +208,16 @@ onGpu(`native K-Means assignment on the GPU (${cudaDevices > 0 ? `${cudaDevices}
       const { x, centers } = randomProblem(n, d, k);
       expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d, kernel === 'tf32');
     });
+
+  test('the loader\'s cuda-tf32 backend uses the TF32 kernel for many centers and says so', async () => {
+    const messages: string[] = [];
+    const kernels = loadKernels({ backend: 'cuda-tf32', log: (m) => messages.push(m) });
+    expect(messages[0]).toMatch(/CUDA \(\d+ devices?, TF32 products\) \(forced: cuda-tf32\)/);
+    const { x, centers } = randomProblem(5_003, 40, 200);
+    const [tf32, exact] = await Promise.all([kernels.kmeansAssign(x, centers, 40), nativeBinding().kmeansAssignCuda!(x, centers, 40, 'tf32')]);
+    expect(Array.from(tf32.labels)).toEqual(Array.from(exact.labels));
+    expectMatchesReference(tf32, x, centers, 40, true);
+  });
 
   test('CPU and GPU give the same assignments on well-separated data', async () => {
     const { x, centers } = randomProblem(50_000, 24, 40);
