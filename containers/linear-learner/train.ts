@@ -64,7 +64,7 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const multiclass = predictor === 'multiclass_classifier';
   if (multiclass && hp.num_classes === undefined) throw new Error('num_classes is required when predictor_type is multiclass_classifier (3 or more)');
   const classes = multiclass ? hp.num_classes : 1;
-  const optimizer = hp.optimizer === 'auto' ? 'adam' : hp.optimizer as 'sgd' | 'adam';
+  const optimizer = hp.optimizer === 'auto' ? 'adam' : hp.optimizer as 'sgd' | 'adam' | 'rmsprop';
   const loss = hp.loss === 'auto' ? DEFAULT_LOSS[predictor] : hp.loss;
   if (!LOSSES[predictor].includes(loss)) {
     const elsewhere = Object.values(LOSSES).some((losses) => losses.includes(loss));
@@ -88,11 +88,12 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const [tr, va, te] = [prepare(train), validation && prepare(validation), test && prepare(test)];
 
   const numModels = hp.num_models === 'auto' ? 8 : parsePositive('num_models', hp.num_models, true);
-  const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'adam' ? 0.01 : 0.1) : parsePositive('learning_rate', hp.learning_rate);
+  const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'sgd' ? 0.1 : 0.01) : parsePositive('learning_rate', hp.learning_rate);
   const learningRates = Array.from({ length: numModels }, (_, i) => baseRate * 10 ** (numModels === 1 ? 0 : -1 + (2 * i) / (numModels - 1)));
   const config: LinearEpochConfig = {
     loss: loss as LinearEpochConfig['loss'], classes, optimizer, batchSize: hp.mini_batch_size, useBias: hp.use_bias, learningRates,
     l1: hp.l1 === 'auto' ? 0 : parseNonNegative('l1', hp.l1), wd: hp.wd === 'auto' ? 0 : parseNonNegative('wd', hp.wd),
+    beta1: parseDecay('beta_1', hp.beta_1), beta2: parseDecay('beta_2', hp.beta_2),
   };
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const models = new LinearModels(numModels, d, classes, kernels);
@@ -188,6 +189,14 @@ const average = (values: Float32Array) => values.reduce((total, v) => total + v,
 function parsePositive(name: string, text: string, integer = false): number {
   const value = Number(text);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new Error(`${name}: ${JSON.stringify(text)} is not ${integer ? 'a whole number' : 'a number'} above 0 or auto`);
+  return value;
+}
+
+/** Adam's decay rates: auto (the kernel's 0.9 / 0.999), or a number from 0 up to, not including, 1. */
+function parseDecay(name: string, text: string): number | undefined {
+  if (text === 'auto') return undefined;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value < 0 || value >= 1) throw new Error(`${name}: ${JSON.stringify(text)} is not auto or a number from 0 up to (not including) 1`);
   return value;
 }
 

@@ -46,7 +46,12 @@ export interface LinearEpochConfig {
   readonly loss: 'logistic' | 'hinge_loss' | 'squared_loss' | 'absolute_loss' | 'softmax_loss';
   /** Outputs per model: 1 (default), or the number of classes for softmax_loss. */
   readonly classes?: number;
-  readonly optimizer: 'sgd' | 'adam';
+  /** RMSProp keeps a decaying mean of squared gradients (decay 0.9, MXNet's default). */
+  readonly optimizer: 'sgd' | 'adam' | 'rmsprop';
+  /** Adam's decay of the mean gradient (default 0.9). */
+  readonly beta1?: number;
+  /** Adam's decay of the mean squared gradient (default 0.999). */
+  readonly beta2?: number;
   readonly batchSize: number;
   readonly l1: number;
   readonly wd: number;

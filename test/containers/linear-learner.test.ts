@@ -140,6 +140,56 @@ describe('Linear Learner container', () => {
     expect(metricsOf(lines)['validation:binary_classification_accuracy']).toBeGreaterThanOrEqual(0.95);
   });
 
+  test('RMSProp (optimizer=rmsprop) trains a binary classifier to at least 0.95 accuracy; Adam\'s beta_1 / beta_2 are checked', async () => {
+    const layout = optMl({ predictor_type: 'binary_classifier', optimizer: 'rmsprop', feature_dim: String(FEATURES), epochs: '10', mini_batch_size: '100' },
+      separableRow, { train: 2000, validation: 500 });
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+    expect(metricsOf(lines)['validation:binary_classification_accuracy']).toBeGreaterThanOrEqual(0.95);
+    expect(lines.some((l) => /Linear Learner: .* rmsprop, logistic$/.test(l))).toBe(true);
+    const bad = optMl({ predictor_type: 'binary_classifier', beta_2: '1', feature_dim: String(FEATURES) }, separableRow, { train: 50 });
+    expect(await runTraining(trainLinearLearner, bad)).not.toBe(0);
+    expect(fs.readFileSync(bad.failureFile, 'utf8')).toMatch(/beta_2: "1" is not auto or a number from 0 up to \(not including\) 1/);
+  });
+
+  test('the native RMSProp and Adam (given betas) steps match a float64 reference over two mini-batches', async () => {
+    // GIVEN one model, squared loss, two mini-batches of two rows
+    const d = 2, x = Float32Array.from([1, 2, -1, 0.5, 0.3, -2, 2, 1]), y = Float32Array.from([1, -2, 0.5, 3]);
+    const reference = (optimizer: 'rmsprop' | 'adam', beta1: number, beta2: number) => {
+      const w = [0.2, -0.1], b = [0], m = [0, 0, 0], v = [0, 0, 0], lr = 0.05, eps = 1e-8;
+      for (let step = 1; step <= 2; step++) {
+        const grad = [0, 0, 0];
+        for (const r of [2 * step - 2, 2 * step - 1]) {
+          const residual = w[0] * x[r * d] + w[1] * x[r * d + 1] + b[0] - y[r];
+          grad[0] += residual * x[r * d] / 2; grad[1] += residual * x[r * d + 1] / 2; grad[2] += residual / 2;
+        }
+        for (let i = 0; i < 3; i++) {
+          let update: number;
+          if (optimizer === 'rmsprop') {
+            v[i] = 0.9 * v[i] + 0.1 * grad[i] ** 2;
+            update = grad[i] / (Math.sqrt(v[i]) + eps);
+          } else {
+            m[i] = beta1 * m[i] + (1 - beta1) * grad[i];
+            v[i] = beta2 * v[i] + (1 - beta2) * grad[i] ** 2;
+            update = (m[i] / (1 - beta1 ** step)) / (Math.sqrt(v[i] / (1 - beta2 ** step)) + eps);
+          }
+          if (i < 2) w[i] -= lr * update; else b[0] -= lr * update;
+        }
+      }
+      return [...w, b[0]];
+    };
+    for (const [optimizer, beta1, beta2] of [['rmsprop', 0.9, 0.999], ['adam', 0.5, 0.8]] as const) {
+      // WHEN
+      const models = new LinearModels(1, d);
+      models.weights.set([0.2, -0.1]);
+      await models.epoch(x, y, { loss: 'squared_loss', optimizer, beta1, beta2, batchSize: 2, l1: 0, wd: 0, useBias: true, learningRates: [0.05] });
+      // THEN
+      const expected = reference(optimizer, beta1, beta2);
+      expect(models.weights[0]).toBeCloseTo(expected[0], 6);
+      expect(models.weights[1]).toBeCloseTo(expected[1], 6);
+      expect(models.bias[0]).toBeCloseTo(expected[2], 6);
+    }
+  });
+
   test('binary models are ranked by binary_classifier_model_selection_criteria', () => {
     // GIVEN scores of six rows, three positive: descending thresholds admit rows 0, 1, 2, ...
     const scores = Float32Array.from([3, 2, 1, 0.5, -1, -2]), y = Float32Array.from([1, 0, 1, 0, 1, 0]);

@@ -256,6 +256,8 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
   config.l1 = c.Get("l1").ToNumber().DoubleValue();
   config.wd = c.Get("wd").ToNumber().DoubleValue();
   config.use_bias = c.Get("useBias").ToBoolean().Value();
+  if (c.Has("beta1") && !c.Get("beta1").IsUndefined()) config.beta1 = c.Get("beta1").ToNumber().DoubleValue();
+  if (c.Has("beta2") && !c.Get("beta2").IsUndefined()) config.beta2 = c.Get("beta2").ToNumber().DoubleValue();
   config.classes = c.Has("classes") && !c.Get("classes").IsUndefined() ? c.Get("classes").ToNumber().Uint32Value() : 1;
   Napi::Array rates = c.Get("learningRates").As<Napi::Array>();
   for (uint32_t i = 0; i < rates.Length(); ++i) config.learning_rates.push_back(rates.Get(i).ToNumber().FloatValue());

@@ -224,7 +224,7 @@ const SoftmaxGradientsFn kSoftmaxGradients = SoftmaxGradientsBaseline;
 
 std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, LinearState* s, const LinearConfig& c) {
   const LossKind loss = ParseLoss(c.loss);
-  if (c.optimizer != "sgd" && c.optimizer != "adam") throw std::invalid_argument("linear.epoch: unknown optimizer " + c.optimizer);
+  if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "rmsprop") throw std::invalid_argument("linear.epoch: unknown optimizer " + c.optimizer);
   const size_t classes = std::max<size_t>(1, c.classes);
   if ((loss == LossKind::kSoftmax) != (classes > 1)) throw std::invalid_argument("linear.epoch: softmax_loss goes with 2 or more classes, the other losses with 1");
   if (s->models % classes != 0) throw std::invalid_argument("linear.epoch: the weight columns are not whole models of the classes");
@@ -235,7 +235,7 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
       if (!(y[row] >= 0 && y[row] < classes && y[row] == std::floor(y[row]))) throw std::invalid_argument("linear.epoch: a label is not a class index");
     }
   }
-  const bool adam = c.optimizer == "adam";
+  const bool adam = c.optimizer == "adam", rmsprop = c.optimizer == "rmsprop";
   const size_t d = s->d, batch = std::max<size_t>(1, c.batch_size);
   // Where each column lives in the vector blocks: single-output models are packed eight to a block;
   // a multiclass model has `units` blocks of its own, its classes in the first lanes.
@@ -273,6 +273,10 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
         m1 = static_cast<float>(c.beta1 * m1 + (1 - c.beta1) * grad);
         v1 = static_cast<float>(c.beta2 * v1 + (1 - c.beta2) * grad * grad);
         update = (m1 / correction1) / (std::sqrt(v1 / correction2) + c.epsilon);
+      } else if (rmsprop) {
+        float& v1 = is_bias ? s->vb[column] : s->v1[column * d + j];
+        v1 = static_cast<float>(c.rmsprop_decay * v1 + (1 - c.rmsprop_decay) * grad * grad);
+        update = grad / (std::sqrt(static_cast<double>(v1)) + c.epsilon);
       }
       double next = param - lr * update;
       if (!is_bias && c.l1 > 0) {  // L1 by proximal soft-thresholding

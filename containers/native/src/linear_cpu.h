@@ -9,11 +9,13 @@ namespace sm {
 
 struct LinearConfig {
   std::string loss;        // logistic | hinge_loss | squared_loss | absolute_loss | softmax_loss (classes >= 2)
-  std::string optimizer;   // sgd | adam
+  std::string optimizer;   // sgd | adam | rmsprop
   size_t batch_size = 1000;
   double l1 = 0, wd = 0;
   std::vector<float> learning_rates;  // one per model
   double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  // RMSProp's decay of the mean squared gradient (MXNet's default, which the built-in trains with).
+  double rmsprop_decay = 0.9;
   bool use_bias = true;
   // Outputs per model: 1, or the number of classes for softmax_loss. Model k owns the columns
   // k * classes ... k * classes + classes - 1 of the weights.
@@ -25,7 +27,7 @@ struct LinearConfig {
 struct LinearState {
   size_t models = 0, d = 0;
   std::vector<float> weights, bias;
-  std::vector<float> m1, v1, mb, vb;  // Adam moments
+  std::vector<float> m1, v1, mb, vb;  // Adam moments (RMSProp keeps its mean square in v1, vb)
   double step = 0;
 };
 

@@ -8,8 +8,8 @@
 // rows' share of the weights' and biases' gradients into global memory (phase 4). The block that
 // finishes last (a ticket taken after a memory fence) applies the optimiser's update to every
 // parameter and clears the gradients for the next launch (phase 5). Semantics are those of the
-// CPU kernel (linear_cpu.cc): mean gradient over the batch's rows, L2 on the weights, Adam or
-// SGD, then L1 by proximal soft-thresholding.
+// CPU kernel (linear_cpu.cc): mean gradient over the batch's rows, L2 on the weights, SGD, Adam or
+// RMSProp, then L1 by proximal soft-thresholding.
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -163,9 +163,12 @@ SM_HD inline void AddLinearGradients(int tid, int valid, const LinearStepShape& 
 }
 
 // What the last block needs to update the parameters after one batch.
+enum LinearOptimizer : int { kLinearSgd = 0, kLinearAdam, kLinearRmsProp };
+
 struct LinearUpdate {
   int batch_rows;
-  bool adam;
+  int optimizer;  // LinearOptimizer
+  double rmsprop_decay;
   double l1, wd, beta1, beta2, epsilon;
   double correction1, correction2;  // 1 - beta^step
   const float* learning_rates;      // one per model
@@ -199,12 +202,16 @@ SM_HD inline void ApplyLinearUpdate(int tid, const LinearStepShape& s, const Lin
     if (!is_bias) grad += static_cast<double>(u.wd) * *param;
     double update = grad;
     const double lr = u.learning_rates[column / s.classes];
-    if (u.adam) {
+    if (u.optimizer == kLinearAdam) {
       float* m = is_bias ? mb + column : m1 + i;
       float* vv = is_bias ? vb + column : v1 + i;
       *m = static_cast<float>(u.beta1 * *m + (1 - u.beta1) * grad);
       *vv = static_cast<float>(u.beta2 * *vv + (1 - u.beta2) * grad * grad);
       update = (*m / u.correction1) / (sqrt(*vv / u.correction2) + u.epsilon);
+    } else if (u.optimizer == kLinearRmsProp) {
+      float* vv = is_bias ? vb + column : v1 + i;
+      *vv = static_cast<float>(u.rmsprop_decay * *vv + (1 - u.rmsprop_decay) * grad * grad);
+      update = grad / (sqrt(static_cast<double>(*vv)) + u.epsilon);
     }
     double next = *param - lr * update;
     if (!is_bias && u.l1 > 0) {

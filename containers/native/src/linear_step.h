@@ -18,7 +18,7 @@ inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearSt
   else if (c.loss == "absolute_loss") shape.loss = kLinearAbsolute;
   else if (c.loss == "softmax_loss") shape.loss = kLinearSoftmax;
   else throw std::invalid_argument(name + ": unknown loss " + c.loss);
-  if (c.optimizer != "sgd" && c.optimizer != "adam") throw std::invalid_argument(name + ": unknown optimizer " + c.optimizer);
+  if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "rmsprop") throw std::invalid_argument(name + ": unknown optimizer " + c.optimizer);
   const size_t classes = c.classes < 1 ? 1 : c.classes;
   if ((shape.loss == kLinearSoftmax) != (classes > 1)) throw std::invalid_argument(name + ": softmax_loss goes with 2 or more classes, the other losses with 1");
   if (s.models % classes != 0) throw std::invalid_argument(name + ": the weight columns are not whole models of the classes");
@@ -41,7 +41,8 @@ inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearSt
 inline LinearUpdate LinearUpdateFor(const LinearConfig& c, double step, size_t rows, const float* learning_rates) {
   LinearUpdate u{};
   u.batch_rows = static_cast<int>(rows);
-  u.adam = c.optimizer == "adam";
+  u.optimizer = c.optimizer == "adam" ? kLinearAdam : c.optimizer == "rmsprop" ? kLinearRmsProp : kLinearSgd;
+  u.rmsprop_decay = c.rmsprop_decay;
   u.l1 = c.l1;
   u.wd = c.wd;
   u.beta1 = c.beta1;
