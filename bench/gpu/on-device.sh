@@ -15,7 +15,12 @@ export PYTHONUNBUFFERED=1
 for bench in ${BENCHES:-kmeans linear_learner}; do
   python3 "bench/gpu/${bench}_gpu.py" .device/libsm_gpu.so "$OUT/$bench.json" 2>&1 | tee "$OUT/$bench.log"
 done
-if [ "${PROFILE:-}" = deep ]; then
+if [ "${PROFILE:-}" = linear ]; then
+  python3 bench/gpu/profile_linear.py .device/libsm_gpu.so
+  ncu --kernel-name LinearStepKernel --launch-skip 10 --launch-count 2 --section SpeedOfLight --section LaunchStats --section Occupancy \
+    --section WarpStateStats python3 bench/gpu/profile_linear.py .device/libsm_gpu.so > "$OUT/ncu-linear.txt" 2>&1
+  grep -E "Duration|Throughput|Registers|Achieved Occupancy|Warp Cycles|Grid Size|Block Size|stall|Stall" "$OUT/ncu-linear.txt" | head -40
+elif [ "${PROFILE:-}" = deep ]; then
   # Where the time goes in the large-k kernels: stall reasons and pipe use.
   ncu --kernel-name regex:'Tiled|Tf32' --section WarpStateStats --section ComputeWorkloadAnalysis --section InstructionStats \
     --section SourceCounters python3 bench/gpu/profile_kmeans.py .device/libsm_gpu.so 1 > "$OUT/ncu-deep.txt" 2>&1

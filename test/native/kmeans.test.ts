@@ -121,11 +121,13 @@ describe('native K-Means assignment (CPU)', () => {
 });
 
 // Shapes that reach each branch of the GPU kernels: the resident kernel's warp-private sums
-// (k x d <= 1,024) and its global atomics, its vector row loads (d a multiple of 4, whole chunks of
-// 32) and scalar tails; the tiled kernel's partial slabs, partial row blocks and second sweep.
+// (k x d <= 1,024) and its global atomics, its vector row loads (whole chunks of 32) and scalar
+// tails; the tiled kernels' partial slabs, partial row blocks and second sweep.
 const GPU_SHAPES: Array<[string, number, number, number]> = [
   ...SHAPES,
   ['whole vector chunks (d = 64)', 777, 64, 5],
+  ['one whole vector chunk (d = 32)', 1500, 32, 10],
+  ['a partial vector chunk (d = 8)', 3001, 8, 3],
   ['k x d above the warp-private sums', 700, 40, 30],
   ['more centers than a tiled sweep', 300, 37, 130],
 ];

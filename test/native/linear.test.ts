@@ -18,6 +18,7 @@ const CASES: Case[] = [
   { name: 'softmax, 3 classes, Adam', n: 400, d: 6, models: 4, config: { loss: 'softmax_loss', classes: 3, optimizer: 'adam', batchSize: 100, l1: 0, wd: 0, useBias: true } },
   { name: 'logistic, RMSProp', n: 611, d: 21, models: 3, config: { loss: 'logistic', optimizer: 'rmsprop', batchSize: 70, l1: 0, wd: 0.001, useBias: true } },
   { name: 'squared loss, Adam with given betas', n: 333, d: 11, models: 2, config: { loss: 'squared_loss', optimizer: 'adam', beta1: 0.5, beta2: 0.9, batchSize: 40, l1: 0, wd: 0, useBias: true } },
+  { name: 'weights too many to stage in shared memory (30 x 301)', n: 200, d: 300, models: 30, config: { loss: 'logistic', optimizer: 'sgd', batchSize: 64, l1: 0, wd: 0, useBias: true } },
   { name: 'softmax, 11 classes, SGD', n: 250, d: 17, models: 2, config: { loss: 'softmax_loss', classes: 11, optimizer: 'sgd', batchSize: 33, l1: 0, wd: 0, useBias: true } },
 ];
 

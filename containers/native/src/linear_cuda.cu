@@ -35,8 +35,9 @@ __global__ void __launch_bounds__(kLinearThreads) LinearStepKernel(const float* 
   const int tid = threadIdx.x;
   const int valid = min(s.rows, batch_rows - static_cast<int>(blockIdx.x) * s.rows);
   LoadLinearRows(tid, x, y, batch_first + static_cast<size_t>(blockIdx.x) * s.rows, valid, s, v);
+  if (s.staged_weights) LoadLinearWeights(tid, s, weights, bias, v);
   __syncthreads();
-  ScoreLinearRows(tid, valid, s, weights, bias, v);
+  ScoreLinearRows(tid, valid, s, s.staged_weights ? v.weights : weights, s.staged_weights ? v.weights + s.columns * s.d : bias, v);
   __syncthreads();
   LinearResiduals(tid, valid, s, v);
   __syncthreads();
@@ -63,7 +64,7 @@ void LinearEpochCudaOnDevice(const DeviceLinear& a, const LinearState& state, co
   unsigned* ticket = reinterpret_cast<unsigned*>(grad_b + columns);
   Check(cudaMemsetAsync(a.scratch, 0, (columns * (d + 1) + 1) * sizeof(float)), "cudaMemsetAsync(scratch)");
   Check(cudaMemsetAsync(a.losses, 0, columns / s.classes * sizeof(double)), "cudaMemsetAsync(losses)");
-  const size_t shared_bytes = static_cast<size_t>(s.rows) * ((s.d + 1) + 1 + s.columns + s.columns / s.classes) * sizeof(float);
+  const size_t shared_bytes = static_cast<size_t>(LinearSharedFloats(s)) * sizeof(float);
   size_t step = 0;
   for (size_t start = 0; start < a.n; start += batch) {
     const size_t rows = std::min(batch, a.n - start);

@@ -14,7 +14,7 @@ std::vector<double> LinearEpochCudaHarness(const float* x, const float* y, size_
   const size_t columns = state->models, d = state->d, models = columns / s.classes, batch = std::max<size_t>(1, config.batch_size);
   std::vector<float> grad_w(columns * d, 0.0f), grad_b(columns, 0.0f);
   std::vector<double> losses(models, 0.0);
-  std::vector<float> shared(static_cast<size_t>(s.rows) * ((s.d + 1) + 1 + s.columns + static_cast<int>(models)));
+  std::vector<float> shared(LinearSharedFloats(s));
   const LinearSharedView v = LinearShared(shared.data(), s);
   size_t step = 0;
   for (size_t start = 0; start < n; start += batch) {
@@ -23,8 +23,13 @@ std::vector<double> LinearEpochCudaHarness(const float* x, const float* y, size_
     for (size_t block = 0; block < blocks; ++block) {
       const int valid = static_cast<int>(std::min<size_t>(s.rows, rows - block * s.rows));
       const size_t first = start + block * s.rows;
-      for (int tid = 0; tid < kLinearThreads; ++tid) LoadLinearRows(tid, x, y, first, valid, s, v);
-      for (int tid = 0; tid < kLinearThreads; ++tid) ScoreLinearRows(tid, valid, s, state->weights.data(), state->bias.data(), v);
+      for (int tid = 0; tid < kLinearThreads; ++tid) {
+        LoadLinearRows(tid, x, y, first, valid, s, v);
+        if (s.staged_weights) LoadLinearWeights(tid, s, state->weights.data(), state->bias.data(), v);
+      }
+      const float* weights = s.staged_weights ? v.weights : state->weights.data();
+      const float* bias = s.staged_weights ? v.weights + s.columns * s.d : state->bias.data();
+      for (int tid = 0; tid < kLinearThreads; ++tid) ScoreLinearRows(tid, valid, s, weights, bias, v);
       for (int tid = 0; tid < kLinearThreads; ++tid) LinearResiduals(tid, valid, s, v);
       for (int tid = 0; tid < kLinearThreads; ++tid) AddLinearGradients(tid, valid, s, v, grad_w.data(), grad_b.data(), losses.data());
     }

@@ -32,6 +32,7 @@ inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearSt
   shape.columns = static_cast<int>(s.models);
   shape.classes = static_cast<int>(classes);
   shape.use_bias = c.use_bias;
+  shape.staged_weights = StagesWeights(shape.d, shape.columns);
   shape.rows = LinearRowsPerBlock(shape.d, shape.columns, static_cast<int>(s.models / classes));
   if (shape.rows < 1) throw std::invalid_argument(name + ": d + the weight columns are too many for one block's shared memory (about 6,000 at most)");
   return shape;
