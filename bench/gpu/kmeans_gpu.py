@@ -15,10 +15,11 @@ Usage: python3 kmeans_gpu.py LIB OUT_JSON [repeats]
 """
 import ctypes
 import json
-import statistics
 import sys
 
 import torch
+
+import gpu_timing
 
 device = torch.device("cuda")
 repeats = 20
@@ -35,19 +36,8 @@ def load(lib_path):
 KERNELS = {"auto": 0, "resident": 1, "tiled": 2, "tf32": 3}
 
 
-def timed(fn, warmups=3):
-    for _ in range(warmups):
-        fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times), min(times), max(times)
+def timed(fn):
+    return gpu_timing.timed(fn, repeats)
 
 
 def bandwidth():

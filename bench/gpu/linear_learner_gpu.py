@@ -12,10 +12,11 @@ Usage: python3 linear_learner_gpu.py LIB OUT_JSON [repeats]
 """
 import ctypes
 import json
-import statistics
 import sys
 
 import torch
+
+import gpu_timing
 
 lib_path, out_path = sys.argv[1], sys.argv[2]
 repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 10
@@ -51,17 +52,7 @@ def peer_epoch():
 
 
 def timed(fn):
-    fn()
-    torch.cuda.synchronize()
-    times = []
-    for _ in range(repeats):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end))
-    return statistics.median(times), min(times), max(times)
+    return gpu_timing.timed(fn, repeats, warmups=1)
 
 
 torch.backends.cuda.matmul.allow_tf32 = False

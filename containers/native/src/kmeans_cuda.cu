@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include "cuda_calls.h"
 #include "kmeans_cuda.h"
 #include "kmeans_device.h"
 #include "kmeans_tf32.h"
@@ -12,27 +13,29 @@
 namespace sm {
 namespace {
 
-void Check(cudaError_t status, const char* call) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string("kmeans_assign (CUDA): ") + call + " failed: " + cudaGetErrorString(status));
-  }
-}
-
-// Device memory that is freed on every path, exceptions included.
+constexpr char kKernelName[] = "kmeans_assign (CUDA)";
+using Cuda = CudaCalls<kKernelName>;
+constexpr auto Check = Cuda::Check;
 template <typename T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  explicit DeviceBuffer(size_t count) { Check(cudaMalloc(&ptr, std::max<size_t>(count, 1) * sizeof(T)), "cudaMalloc"); }
-  ~DeviceBuffer() { if (ptr) cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
+using DeviceBuffer = Cuda::Buffer<T>;
 
 // The bytes of the resident kernel's dynamic shared memory, laid out as ResidentKernel reads them.
 size_t ResidentSharedBytes(int k, int d) {
   const size_t warp_sums = UsesWarpSums(k, d) ? static_cast<size_t>(kWarps) * (static_cast<size_t>(k) * d + k) * sizeof(double) : 0;
   return warp_sums + (static_cast<size_t>(PaddedCenters(k)) * PaddedFeatures(d) + PaddedCenters(k)) * sizeof(float) +
          kBlockThreads * sizeof(int);
+}
+
+// A warp's sum of (row[j] - minus[j])^2 (minus may be null: the row's squared norm), the lanes
+// reading consecutive features; every lane gets the total.
+__device__ float WarpSumOfSquares(const float* row, const float* minus, int d, int lane) {
+  float squares = 0;
+  for (int j = lane; j < d; j += kWarpLanes) {
+    const float value = minus ? row[j] - minus[j] : row[j];
+    squares += value * value;
+  }
+  for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
+  return squares;
 }
 
 // Sums a value over the block's threads and adds it to *target once per warp.
@@ -133,10 +136,7 @@ __global__ void __launch_bounds__(kBlockThreads, 2) TiledKernel(const float* __r
   const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
   double warp_distances = 0;
   for (int r = 0; r < count; ++r) {
-    const float* row = x + (warp_first + r) * static_cast<size_t>(d);
-    float squares = 0;
-    for (int j = lane; j < d; j += kWarpLanes) squares += row[j] * row[j];
-    for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
+    const float squares = WarpSumOfSquares(x + (warp_first + r) * static_cast<size_t>(d), nullptr, d, lane);
     const float distance = DistanceFromScore(squares, s.best_scores[warp * rows_per_warp + r]);
     if (lane == 0) distances[warp_first + r] = distance;
     warp_distances += distance;
@@ -231,11 +231,8 @@ __global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __re
   const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
   double warp_distances = 0;
   for (int r = 0; r < count; ++r) {
-    const float* row = x + (warp_first + r) * static_cast<size_t>(d);
     const float* center = centers + static_cast<size_t>(s.labels[warp * rows_per_warp + r]) * d;
-    float squares = 0;
-    for (int j = lane; j < d; j += kWarpLanes) squares += (row[j] - center[j]) * (row[j] - center[j]);
-    for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) squares += __shfl_xor_sync(0xffffffffu, squares, offset);
+    const float squares = WarpSumOfSquares(x + (warp_first + r) * static_cast<size_t>(d), center, d, lane);
     if (lane == 0) distances[warp_first + r] = squares;
     warp_distances += squares;
   }

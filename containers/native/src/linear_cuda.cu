@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 #include <string>
+#include "cuda_calls.h"
 #include "linear_cuda.h"
 #include "linear_device.h"
 #include "linear_step.h"
@@ -11,20 +12,11 @@
 namespace sm {
 namespace {
 
-void Check(cudaError_t status, const char* call) {
-  if (status != cudaSuccess) {
-    throw std::runtime_error(std::string("linear_epoch (CUDA): ") + call + " failed: " + cudaGetErrorString(status));
-  }
-}
-
+constexpr char kKernelName[] = "linear_epoch (CUDA)";
+using Cuda = CudaCalls<kKernelName>;
+constexpr auto Check = Cuda::Check;
 template <typename T>
-struct DeviceBuffer {
-  T* ptr = nullptr;
-  explicit DeviceBuffer(size_t count) { Check(cudaMalloc(&ptr, std::max<size_t>(count, 1) * sizeof(T)), "cudaMalloc"); }
-  ~DeviceBuffer() { if (ptr) cudaFree(ptr); }
-  DeviceBuffer(const DeviceBuffer&) = delete;
-  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
-};
+using DeviceBuffer = Cuda::Buffer<T>;
 
 __global__ void __launch_bounds__(kLinearThreads) LinearStepKernel(const float* __restrict__ x, const float* __restrict__ y,
     size_t batch_first, int batch_rows, LinearStepShape s, LinearUpdate u, float* weights, float* bias, float* m1, float* v1,
