@@ -32,6 +32,8 @@ interface NativeBinding {
   linearEpoch: LinearEpochKernel;
   /** The CUDA step's per-thread code run on the CPU, block by block. */
   linearEpochCudaHarness: LinearEpochKernel;
+  /** Whether the CUDA step takes d features and `columns` weight columns of `models` models. */
+  linearEpochCudaFits(d: number, columns: number, models: number): boolean;
   linearEpochCuda?: LinearEpochKernel;
   linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, column: number): Float32Array;
 }
@@ -211,10 +213,15 @@ export function loadKernels(options: LoadOptions = {}): Kernels {
   const tf32 = choice === 'cuda-tf32';
   const assignCuda = (x: Float32Array, centers: Float32Array, d: number) =>
     tf32 && centers.length / d > 64 && d <= TF32_MAX_FEATURES ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d);
+  // Shapes too wide for a CUDA block's shared memory (d + weight columns beyond about 12,000)
+  // train on the CPU kernel rather than fail.
+  const linearCuda: LinearEpochKernel = (x, y, d, weights, bias, moments, step, config) =>
+    (native.linearEpochCudaFits(d, bias.length, config.learningRates.length) ? native.linearEpochCuda! : native.linearEpoch)(
+      x, y, d, weights, bias, moments, step, config);
   const kernels: Kernels = useCuda
     ? {
       backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'}${tf32 ? ', TF32 products' : ''})`,
-      kmeansAssign: wrap('kmeansAssign (CUDA)', assignCuda), linearEpoch: wrap('linearEpoch (CUDA)', native.linearEpochCuda!),
+      kmeansAssign: wrap('kmeansAssign (CUDA)', assignCuda), linearEpoch: wrap('linearEpoch (CUDA)', linearCuda),
     }
     : {
       backend: 'cpu', description: `CPU (${native.cpuFeatures})`,

@@ -85,6 +85,13 @@ describe('the CUDA Linear Learner step\'s code, run block by block on the CPU', 
     await expectSameAsCpu(nativeBinding().linearEpochCudaHarness, c);
   });
 
+  test('the loader can ask whether a shape fits the CUDA step (else it trains on the CPU)', () => {
+    expect(nativeBinding().linearEpochCudaFits(128, 32, 32)).toBe(true);
+    expect(nativeBinding().linearEpochCudaFits(13_000, 1, 1)).toBe(false);
+    expect(nativeBinding().linearEpochCudaFits(6_000, 3_000, 3_000)).toBe(true);
+    expect(nativeBinding().linearEpochCudaFits(6_000, 3_200, 3_200)).toBe(false);
+  });
+
   test('shapes too large for a block\'s shared memory, and unknown losses, are refused with a reason', async () => {
     const d = 13_000, config = { loss: 'logistic' as const, optimizer: 'sgd' as const, batchSize: 10, l1: 0, wd: 0, useBias: true, learningRates: [0.1] };
     await expect(nativeBinding().linearEpochCudaHarness(new Float32Array(d), new Float32Array(1), d, new Float32Array(d), new Float32Array(1), new Float32Array(2 * d + 2), 0, config))
@@ -120,9 +127,12 @@ onGpu(`the Linear Learner epoch on the GPU (${cudaDevices > 0 ? `${cudaDevices} 
     });
   });
 
-  test('the loader picks CUDA for Linear Learner when a device is usable', async () => {
+  test('the loader picks CUDA for Linear Learner when a device is usable, and the CPU for shapes too wide for it', async () => {
     const kernels = loadKernels({ log: () => undefined });
     expect(kernels.backend).toBe('cuda');
     await expectSameAsCpu(kernels.linearEpoch, CASES[0]);
+    await expectSameAsCpu(kernels.linearEpoch, {
+      name: 'wide', n: 40, d: 13_000, models: 1, config: { loss: 'squared_loss', optimizer: 'sgd', batchSize: 16, l1: 0, wd: 0, useBias: true },
+    });
   });
 });

@@ -1,5 +1,5 @@
-// CUDA K-Means assignment: the two fused kernels of kmeans_device.h, their launch, and the host
-// entry point that copies x in and the results out.
+// CUDA K-Means assignment: the fused kernels of kmeans_device.h (resident, tiled) and
+// kmeans_tf32.h (TF32), their launch, and the host entry point that copies x in and the results out.
 #include <cuda_runtime.h>
 #include <mma.h>
 #include <algorithm>
@@ -241,6 +241,12 @@ __global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __re
 #endif
 }
 
+// The tiled kernels read each center's squared norm from global memory.
+void LaunchCenterNorms(const DeviceAssign& a) {
+  CenterNormsKernel<<<static_cast<unsigned>((a.k + 255) / 256), 256>>>(a.centers, static_cast<int>(a.k), static_cast<int>(a.d), a.center_norms);
+  Check(cudaGetLastError(), "CenterNormsKernel launch");
+}
+
 }  // namespace
 
 int CudaDeviceCount() {
@@ -280,8 +286,7 @@ void AssignCudaOnDevice(const DeviceAssign& a) {
     if (major < 8) throw std::runtime_error("kmeans_assign (CUDA): TF32 needs a GPU of compute capability 8.0 or newer");
     const size_t shared_bytes = Tf32LayoutFor(d).total;
     if (shared_bytes > kTf32MaxSharedBytes) throw std::invalid_argument(Tf32TooWide(a.d));
-    CenterNormsKernel<<<static_cast<unsigned>((k + 255) / 256), 256>>>(a.centers, k, d, a.center_norms);
-    Check(cudaGetLastError(), "CenterNormsKernel launch");
+    LaunchCenterNorms(a);
     Check(cudaFuncSetAttribute(Tf32Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
           "cudaFuncSetAttribute(Tf32Kernel)");
     const size_t blocks = (a.n + kTileRows - 1) / kTileRows;
@@ -289,8 +294,7 @@ void AssignCudaOnDevice(const DeviceAssign& a) {
                                                                               a.distances, a.sums, a.counts, a.inertia);
     Check(cudaGetLastError(), "Tf32Kernel launch");
   } else {
-    CenterNormsKernel<<<static_cast<unsigned>((k + 255) / 256), 256>>>(a.centers, k, d, a.center_norms);
-    Check(cudaGetLastError(), "CenterNormsKernel launch");
+    LaunchCenterNorms(a);
     const size_t blocks = (a.n + kTileRows - 1) / kTileRows;
     TiledKernel<<<static_cast<unsigned>(blocks), kBlockThreads>>>(a.x, a.n, d, a.centers, a.center_norms, k, a.labels, a.distances,
                                                                    a.sums, a.counts, a.inertia);
