@@ -132,7 +132,7 @@ onGpu(`the Linear Learner epoch on the GPU (${cudaDevices > 0 ? `${cudaDevices} 
     expect(kernels.backend).toBe('cuda');
     await expectSameAsCpu(kernels.linearEpoch, CASES[0]);
     await expectSameAsCpu(kernels.linearEpoch, {
-      name: 'wide', n: 40, d: 13_000, models: 1, config: { loss: 'squared_loss', optimizer: 'sgd', batchSize: 16, l1: 0, wd: 0, useBias: true },
+      name: 'wide', n: 40, d: 13_000, models: 1, config: { loss: 'logistic', optimizer: 'sgd', batchSize: 16, l1: 0, wd: 0, useBias: true },
     });
   });
 });
