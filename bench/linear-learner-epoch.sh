@@ -28,7 +28,7 @@ const ms = (s) => (s * 1000).toFixed(1);
 const runs = rows.map((row) => JSON.parse(row));
 console.log(`\n### Linear Learner: one epoch, logistic loss, Adam, n=${n}, d=${d}, mini-batch ${batch} (${new Date().toISOString().slice(0, 10)})\n`);
 console.log(`Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB. Median of ${repeats} timed epochs after a warm-up.`);
-console.log(`Peer: ${runs[0].peer.peer} (${runs[0].peer.threads.join(', ')}); ours: the native CPU kernel, one thread per block of eight models up to the core count.\n`);
+console.log(`Peer: ${runs[0].peer.peer} (${runs[0].peer.threads.join(', ')}); ours: the native CPU kernel, a thread per block of eight models up to the core count (with fewer blocks than cores, the threads split each mini-batch's rows).\n`);
 console.log('| models | peer ms (median) | ours ms (median) | speed vs peer | largest weight difference |');
 console.log('| --- | --- | --- | --- | --- |');
 for (const run of runs) {

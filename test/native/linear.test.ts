@@ -19,6 +19,9 @@ const CASES: Case[] = [
   { name: 'logistic, RMSProp', n: 611, d: 21, models: 3, config: { loss: 'logistic', optimizer: 'rmsprop', batchSize: 70, l1: 0, wd: 0.001, useBias: true } },
   { name: 'squared loss, Adam with given betas', n: 333, d: 11, models: 2, config: { loss: 'squared_loss', optimizer: 'adam', beta1: 0.5, beta2: 0.9, batchSize: 40, l1: 0, wd: 0, useBias: true } },
   { name: 'weights too many to stage in shared memory (30 x 301)', n: 200, d: 300, models: 30, config: { loss: 'logistic', optimizer: 'sgd', batchSize: 64, l1: 0, wd: 0, useBias: true } },
+  // One group on a machine of two or more cores: the CPU kernel splits each mini-batch's rows.
+  { name: 'one block of eight models, mini-batches of 1,000 rows', n: 5003, d: 19, models: 8, config: { loss: 'logistic', optimizer: 'adam', batchSize: 1000, l1: 0.0005, wd: 0.001, useBias: true } },
+  { name: 'softmax, one model of 4 classes, mini-batches of 600 rows', n: 1201, d: 7, models: 1, config: { loss: 'softmax_loss', classes: 4, optimizer: 'sgd', batchSize: 600, l1: 0, wd: 0, useBias: true } },
   { name: 'softmax, 11 classes, SGD', n: 250, d: 17, models: 2, config: { loss: 'softmax_loss', classes: 11, optimizer: 'sgd', batchSize: 33, l1: 0, wd: 0, useBias: true } },
 ];
 

@@ -2,6 +2,7 @@
 #include "vector8.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -220,6 +221,32 @@ const BlockGradientsFn kBlockGradients = BlockGradientsBaseline;
 const SoftmaxGradientsFn kSoftmaxGradients = SoftmaxGradientsBaseline;
 #endif
 
+// A mini-batch's rows are split between threads only when each gets at least this many: below
+// that, the two barriers a mini-batch cost more than the split saves.
+constexpr size_t kRowsPerThread = 256;
+
+// Threads wait here for each other once per phase of a mini-batch. A short spin (a mini-batch
+// phase lasts tens of microseconds), then yielding, so an oversubscribed machine is not starved.
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(size_t parties) : parties_(parties) {}
+  void Wait() {
+    const size_t generation = generation_.load(std::memory_order_acquire);
+    if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == parties_) {
+      arrived_.store(0, std::memory_order_relaxed);
+      generation_.fetch_add(1, std::memory_order_release);
+      return;
+    }
+    for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+      if (spins > 2000) std::this_thread::yield();
+    }
+  }
+
+ private:
+  const size_t parties_;
+  std::atomic<size_t> arrived_{0}, generation_{0};
+};
+
 }  // namespace
 
 std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, LinearState* s, const LinearConfig& c) {
@@ -288,38 +315,92 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
     }
   };
 
-  // Models never share parameters, so each thread trains its own groups of blocks (eight
-  // single-output models, or one multiclass model) through the whole epoch with no
-  // synchronisation between mini-batches; each group's memory is its own.
   const size_t groups = classes == 1 ? blocks : models, group_blocks = classes == 1 ? 1 : units;
-  auto train_groups = [&](size_t first, size_t last) {
-    size_t batches = 0;
-    for (size_t start = 0; start < n; start += batch, ++batches) {
-      const size_t rows = std::min(n, start + batch) - start;
-      const Batch current{x + start * d, y + start, rows};
-      for (size_t group = first; group < last; ++group) {
-        const size_t block = group * group_blocks;
-        float* group_gw = gw.data() + block * d * 8;
-        float* group_gb = gb.data() + block * 8;
-        std::fill(group_gw, group_gw + group_blocks * d * 8, 0.0f);
-        std::fill(group_gb, group_gb + group_blocks * 8, 0.0f);
-        if (classes == 1) {
-          kBlockGradients(current, d, wt.data() + block * d * 8, bias8.data() + block * 8, loss, group_gw, group_gb, losses.data() + block * 8);
-          for (size_t column = block * 8; column < std::min(columns, block * 8 + 8); ++column) update_column(column, rows, first_step + batches + 1);
-        } else {
-          kSoftmaxGradients(current, d, units, classes, wt.data() + block * d * 8, bias8.data() + block * 8, group_gw, group_gb, losses.data() + block * 8);
-          for (size_t column = group * classes; column < (group + 1) * classes; ++column) update_column(column, rows, first_step + batches + 1);
-        }
-      }
+  // One group's gradients over `rows`, added into the given buffers (and its losses).
+  auto group_gradients = [&](size_t group, const Batch& rows, float* into_gw, float* into_gb, double* into_losses) {
+    const size_t block = group * group_blocks;
+    if (classes == 1) {
+      kBlockGradients(rows, d, wt.data() + block * d * 8, bias8.data() + block * 8, loss, into_gw + block * d * 8, into_gb + block * 8,
+                      into_losses + block * 8);
+    } else {
+      kSoftmaxGradients(rows, d, units, classes, wt.data() + block * d * 8, bias8.data() + block * 8, into_gw + block * d * 8,
+                        into_gb + block * 8, into_losses + block * 8);
     }
   };
-  const size_t threads = std::min<size_t>(groups, std::max(1u, std::thread::hardware_concurrency()));
-  std::vector<std::thread> workers;
-  for (size_t t = 0; t < threads; ++t) {
-    const size_t first = groups * t / threads, last = groups * (t + 1) / threads;
-    if (t + 1 == threads) train_groups(first, last); else workers.emplace_back(train_groups, first, last);
+  auto update_group = [&](size_t group, size_t rows, double step) {
+    const size_t first = classes == 1 ? group * 8 : group * classes;
+    const size_t last = classes == 1 ? std::min(columns, first + 8) : first + classes;
+    for (size_t column = first; column < last; ++column) update_column(column, rows, step);
+  };
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const size_t row_threads = groups < cores ? std::min<size_t>(cores, batch / kRowsPerThread) : 1;
+  if (row_threads > 1) {
+    // Fewer groups than cores (one block of eight models on two cores, say): the threads split
+    // each mini-batch's rows, each adding into its own gradient buffers; after a barrier the first
+    // thread adds the buffers up and updates every model, and a second barrier lets the others
+    // read the new parameters.
+    std::vector<std::vector<float>> part_gw(row_threads, std::vector<float>(gw.size())), part_gb(row_threads, std::vector<float>(gb.size()));
+    std::vector<std::vector<double>> part_losses(row_threads, std::vector<double>(losses.size(), 0.0));
+    SpinBarrier barrier(row_threads);
+    auto train_rows = [&](size_t t) {
+      size_t batches = 0;
+      for (size_t start = 0; start < n; start += batch, ++batches) {
+        const size_t rows = std::min(n, start + batch) - start;
+        const size_t lo = start + rows * t / row_threads, hi = start + rows * (t + 1) / row_threads;
+        std::fill(part_gw[t].begin(), part_gw[t].end(), 0.0f);
+        std::fill(part_gb[t].begin(), part_gb[t].end(), 0.0f);
+        const Batch mine{x + lo * d, y + lo, hi - lo};
+        for (size_t group = 0; group < groups && hi > lo; ++group) group_gradients(group, mine, part_gw[t].data(), part_gb[t].data(), part_losses[t].data());
+        barrier.Wait();
+        if (t == 0) {
+          for (size_t i = 0; i < gw.size(); ++i) {
+            float sum = 0;
+            for (size_t u = 0; u < row_threads; ++u) sum += part_gw[u][i];
+            gw[i] = sum;
+          }
+          for (size_t i = 0; i < gb.size(); ++i) {
+            float sum = 0;
+            for (size_t u = 0; u < row_threads; ++u) sum += part_gb[u][i];
+            gb[i] = sum;
+          }
+          for (size_t group = 0; group < groups; ++group) update_group(group, rows, first_step + batches + 1);
+        }
+        barrier.Wait();
+      }
+    };
+    std::vector<std::thread> workers;
+    for (size_t t = 1; t < row_threads; ++t) workers.emplace_back(train_rows, t);
+    train_rows(0);
+    for (std::thread& worker : workers) worker.join();
+    for (size_t i = 0; i < losses.size(); ++i) {
+      for (size_t t = 0; t < row_threads; ++t) losses[i] += part_losses[t][i];
+    }
+  } else {
+    // Models never share parameters, so each thread trains its own groups of blocks (eight
+    // single-output models, or one multiclass model) through the whole epoch with no
+    // synchronisation between mini-batches; each group's memory is its own.
+    auto train_groups = [&](size_t first, size_t last) {
+      size_t batches = 0;
+      for (size_t start = 0; start < n; start += batch, ++batches) {
+        const size_t rows = std::min(n, start + batch) - start;
+        const Batch current{x + start * d, y + start, rows};
+        for (size_t group = first; group < last; ++group) {
+          const size_t block = group * group_blocks;
+          std::fill(gw.data() + block * d * 8, gw.data() + (block + group_blocks) * d * 8, 0.0f);
+          std::fill(gb.data() + block * 8, gb.data() + (block + group_blocks) * 8, 0.0f);
+          group_gradients(group, current, gw.data(), gb.data(), losses.data());
+          update_group(group, rows, first_step + batches + 1);
+        }
+      }
+    };
+    const size_t threads = std::min<size_t>(groups, cores);
+    std::vector<std::thread> workers;
+    for (size_t t = 0; t < threads; ++t) {
+      const size_t first = groups * t / threads, last = groups * (t + 1) / threads;
+      if (t + 1 == threads) train_groups(first, last); else workers.emplace_back(train_groups, first, last);
+    }
+    for (std::thread& worker : workers) worker.join();
   }
-  for (std::thread& worker : workers) worker.join();
   s->step = first_step + static_cast<double>((n + batch - 1) / batch);
 
   // Each model's loss: its column's lane, or the first lane of a multiclass model's blocks.
