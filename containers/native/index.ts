@@ -32,6 +32,8 @@ interface NativeBinding {
   linearEpoch: LinearEpochKernel;
   /** The CUDA step's per-thread code run on the CPU, block by block. */
   linearEpochCudaHarness: LinearEpochKernel;
+  /** The widest rows the TF32 K-Means kernel keeps in shared memory. */
+  readonly kmeansTf32MaxFeatures: number;
   /** Whether the CUDA step takes d features and `columns` weight columns of `models` models. */
   linearEpochCudaFits(d: number, columns: number, models: number): boolean;
   linearEpochCuda?: LinearEpochKernel;
@@ -151,9 +153,6 @@ const CANDIDATES = [
  */
 export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'cuda-tf32';
 
-/** The widest rows the TF32 kernel keeps in shared memory (kmeans_tf32.h). */
-const TF32_MAX_FEATURES = 368;
-
 export interface LoadOptions {
   /**
    * Which kernels to use; the `_compute_backend` hyperparameter and the
@@ -212,7 +211,7 @@ export function loadKernels(options: LoadOptions = {}): Kernels {
   const useCuda = forcedCuda || (choice === 'auto' && devices > 0);
   const tf32 = choice === 'cuda-tf32';
   const assignCuda = (x: Float32Array, centers: Float32Array, d: number) =>
-    tf32 && centers.length / d > 64 && d <= TF32_MAX_FEATURES ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d);
+    tf32 && centers.length / d > 64 && d <= native.kmeansTf32MaxFeatures ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d);
   // Shapes too wide for a CUDA block's shared memory (d + weight columns beyond about 12,000)
   // train on the CPU kernel rather than fail.
   const linearCuda: LinearEpochKernel = (x, y, d, weights, bias, moments, step, config) =>

@@ -152,6 +152,7 @@ describe('the CUDA kernels\' code, run block by block on the CPU', () => {
   });
 
   test('rows too wide for the TF32 kernel\'s resident tile are refused by it, with a reason', async () => {
+    expect(native.kmeansTf32MaxFeatures).toBe(368);
     await expect(native.kmeansAssignCudaHarness(new Float32Array(369), new Float32Array(369), 369, 'tf32', 1))
       .rejects.toThrow(/d = 369 is too wide for the rows to stay in shared memory \(at most 368 features\)/);
   });

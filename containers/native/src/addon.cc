@@ -13,6 +13,7 @@
 #include "linear_cuda.h"
 #include "linear_device.h"
 #include "kmeans_cuda.h"  // the CPU harness is always built; the CUDA path only with HAVE_CUDA
+#include "kmeans_tf32.h"
 
 namespace {
 
@@ -312,6 +313,7 @@ Napi::Value LinearScores(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("linearEpoch", Napi::Function::New(env, LinearEpoch));
   exports.Set("linearEpochCudaHarness", Napi::Function::New(env, LinearEpochCudaHarness));
+  exports.Set("kmeansTf32MaxFeatures", Napi::Number::New(env, sm::Tf32MaxFeatures()));
   // linearEpochCudaFits(d, columns, models): whether a block of the CUDA step holds at least a row.
   exports.Set("linearEpochCudaFits", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
     return Napi::Boolean::New(i.Env(), sm::LinearRowsPerBlock(i[0].ToNumber().Int32Value(), i[1].ToNumber().Int32Value(), i[2].ToNumber().Int32Value()) >= 1);

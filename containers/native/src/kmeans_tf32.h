@@ -64,9 +64,17 @@ SM_HD inline Tf32Shared Tf32SharedAt(unsigned char* base, int d) {
           reinterpret_cast<float*>(base + l.best), reinterpret_cast<int*>(base + l.best_center), reinterpret_cast<int*>(base + l.labels)};
 }
 
+// The widest rows whose tile fits in shared memory (368 features).
+inline int Tf32MaxFeatures() {
+  int d = 1;
+  while (Tf32LayoutFor(d + 1).total <= kTf32MaxSharedBytes) ++d;
+  return d;
+}
+
 // The refusal of rows too wide for the resident tile.
 inline std::string Tf32TooWide(size_t d) {
-  return "kmeans.assign (CUDA, TF32): d = " + std::to_string(d) + " is too wide for the rows to stay in shared memory (at most 368 features)";
+  return "kmeans.assign (CUDA, TF32): d = " + std::to_string(d) + " is too wide for the rows to stay in shared memory (at most " +
+         std::to_string(Tf32MaxFeatures()) + " features)";
 }
 
 // The value the tensor core multiplies: float rounded to TF32 (nearest, ties away from zero, as
