@@ -38,6 +38,29 @@ __device__ float WarpSumOfSquares(const float* row, const float* minus, int d, i
   return squares;
 }
 
+// The tiled kernels' end: each warp reads its 16 of the block's rows once, coalesced, for their
+// distances (a warp sum: with `best_scores`, the row's norm plus its best score ||c||^2 - 2x.c;
+// without, ||x - c||^2 to its center in float32) and to add them into the global sums.
+__device__ void FinishWarpRows(const float* x, size_t n, int d, size_t row0, const int* block_labels, const float* best_scores,
+                               const float* centers, float* distances, double* sums, double* counts, double* inertia) {
+  constexpr int rows_per_warp = kTileRows / kWarps;
+  const int warp = threadIdx.x / kWarpLanes, lane = threadIdx.x % kWarpLanes;
+  const size_t warp_first = row0 + static_cast<size_t>(warp) * rows_per_warp;
+  const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
+  const int* labels = block_labels + warp * rows_per_warp;
+  double warp_distances = 0;
+  for (int r = 0; r < count; ++r) {
+    const float* row = x + (warp_first + r) * static_cast<size_t>(d);
+    const float distance = best_scores
+        ? DistanceFromScore(WarpSumOfSquares(row, nullptr, d, lane), best_scores[warp * rows_per_warp + r])
+        : WarpSumOfSquares(row, centers + static_cast<size_t>(labels[r]) * d, d, lane);
+    if (lane == 0) distances[warp_first + r] = distance;
+    warp_distances += distance;
+  }
+  if (lane == 0 && count > 0) atomicAdd(inertia, warp_distances);
+  AddRows(lane, x, warp_first, count, d, labels, sums, counts, true);
+}
+
 // Sums a value over the block's threads and adds it to *target once per warp.
 __device__ void AddWarpTotal(double value, double* target) {
   for (int offset = kWarpLanes / 2; offset > 0; offset /= 2) value += __shfl_down_sync(0xffffffffu, value, offset);
@@ -112,7 +135,7 @@ __global__ void __launch_bounds__(kBlockThreads, 2) TiledKernel(const float* __r
     const float* __restrict__ centers, const float* __restrict__ center_norms, int k, int* labels, float* distances,
     double* sums, double* counts, double* inertia) {
   __shared__ __align__(16) TiledShared s;
-  const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
+  const int tid = threadIdx.x;
   const size_t row0 = static_cast<size_t>(blockIdx.x) * kTileRows;
   TiledThread t;
   StartTiledThread(&t);
@@ -129,20 +152,7 @@ __global__ void __launch_bounds__(kBlockThreads, 2) TiledKernel(const float* __r
   __syncthreads();
   if (tid < kTileRows) ReduceTiledRow(tid, n, row0, &s, labels);
   __syncthreads();
-  // Each warp reads its 16 rows once, coalesced: their norms (a warp sum) for the distances, and
-  // their values into the sums.
-  constexpr int rows_per_warp = kTileRows / kWarps;
-  const size_t warp_first = row0 + static_cast<size_t>(warp) * rows_per_warp;
-  const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
-  double warp_distances = 0;
-  for (int r = 0; r < count; ++r) {
-    const float squares = WarpSumOfSquares(x + (warp_first + r) * static_cast<size_t>(d), nullptr, d, lane);
-    const float distance = DistanceFromScore(squares, s.best_scores[warp * rows_per_warp + r]);
-    if (lane == 0) distances[warp_first + r] = distance;
-    warp_distances += distance;
-  }
-  if (lane == 0 && count > 0) atomicAdd(inertia, warp_distances);
-  AddRows(lane, x, warp_first, count, d, s.labels + warp * rows_per_warp, sums, counts, true);
+  FinishWarpRows(x, n, d, row0, s.labels, s.best_scores, centers, distances, sums, counts, inertia);
 }
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
@@ -226,18 +236,7 @@ __global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __re
   __syncthreads();
   if (tid < kTileRows) ChooseTf32Row(tid, n, row0, s, labels);
   __syncthreads();
-  constexpr int rows_per_warp = kTileRows / kWarps;
-  const size_t warp_first = row0 + static_cast<size_t>(warp) * rows_per_warp;
-  const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(rows_per_warp), n - warp_first));
-  double warp_distances = 0;
-  for (int r = 0; r < count; ++r) {
-    const float* center = centers + static_cast<size_t>(s.labels[warp * rows_per_warp + r]) * d;
-    const float squares = WarpSumOfSquares(x + (warp_first + r) * static_cast<size_t>(d), center, d, lane);
-    if (lane == 0) distances[warp_first + r] = squares;
-    warp_distances += squares;
-  }
-  if (lane == 0 && count > 0) atomicAdd(inertia, warp_distances);
-  AddRows(lane, x, warp_first, count, d, s.labels + warp * rows_per_warp, sums, counts, true);
+  FinishWarpRows(x, n, d, row0, s.labels, nullptr, centers, distances, sums, counts, inertia);
 #endif
 }
 
