@@ -7,6 +7,7 @@ import { Selection, selectionMerit } from '../../containers/linear-learner/metri
 import { trainLinearLearner } from '../../containers/linear-learner/train';
 import { LinearModels } from '../../containers/native';
 import { OptMl } from '../../containers/runtime/layout';
+import { seededRandom } from '../../containers/runtime/random';
 import { runTraining } from '../../containers/runtime/training';
 import { Algorithm } from '../../lib/core/algorithm';
 
@@ -24,7 +25,9 @@ function optMl(hyperparameters: Record<string, string>, row: () => number[], cou
 
 const FEATURES = 10;
 const TRUE_WEIGHTS = Array.from({ length: FEATURES }, (_, j) => (j % 2 ? 1 : -1) * (1 + j / 5));
-const gaussian = () => Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+/** Each test draws its data from the same seeded sequence, so a failure replays exactly. */
+let random = seededRandom(20261122);
+const gaussian = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 
 /** Linearly separable classes with a margin. */
 function separableRow(): number[] {
@@ -53,6 +56,7 @@ function metricsOf(lines: string[]): Record<string, number> {
 describe('Linear Learner container', () => {
   let lines: string[];
   beforeEach(() => {
+    random = seededRandom(20261122);
     lines = [];
     jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(String(line)); });
   });
@@ -109,7 +113,7 @@ describe('Linear Learner container', () => {
   test('multiclass classification of four separable classes reaches at least 0.95 accuracy, and serving answers a probability per class', async () => {
     const centers = [[4, 0], [-4, 0], [0, 4], [0, -4]];
     const classRow = () => {
-      const label = Math.floor(Math.random() * 4);
+      const label = Math.floor(random() * 4);
       return [label, ...centers[label].map((c) => c + gaussian()), gaussian()];
     };
     const layout = optMl({ predictor_type: 'multiclass_classifier', num_classes: '4', feature_dim: '3', epochs: '10', mini_batch_size: '100' },
