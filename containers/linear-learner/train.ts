@@ -16,8 +16,8 @@
  */
 import * as fs from 'node:fs';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
-import { evaluate, isLossMetric, Predictor, Selection, selectionMerit } from './metrics';
-import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, loadKernels } from '../native';
+import { isLossMetric, metricsFromSums, needsScores, Predictor, Selection, selectionMerit } from './metrics';
+import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
@@ -97,11 +97,15 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   };
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const models = new LinearModels(numModels, d, classes, kernels);
-  const scoresOf = (model: number, set: Labelled) => (multiclass ? models.classScores(set.x, model) : models.scores(set.x, model));
-  const objective = (model: number, set: Labelled) => evaluate(scoresOf(model, set), set.y, predictor, loss, labelScale).objective_loss;
+  // Every model's metrics on a channel, from one pass of the kernels over its rows.
+  const width = linearSumsWidth(config.loss, classes);
+  const metricsOf = async (set: Labelled, beta = 1) => {
+    const sums = await models.evaluate(set.x, set.y, config);
+    return Array.from({ length: numModels }, (_, m) => metricsFromSums(sums.subarray(m * width, (m + 1) * width), set.rows, predictor, loss, labelScale, beta));
+  };
   // Early stopping and model selection watch the validation channel, else the training data.
   const watched = va ?? tr;
-  const bestObjective = () => Math.min(...Array.from({ length: numModels }, (_, m) => objective(m, watched)));
+  const bestObjective = async () => Math.min(...(await metricsOf(watched)).map((metrics) => metrics.objective_loss));
 
   console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}${multiclass ? ` (${classes} classes)` : ''}, ${numModels} models, ${optimizer}, ${loss}`);
   const checkpoints = new Checkpoints<Checkpoint>(layout, 'linear-learner', { hyperparameters: raw, rows: train.rows, d });
@@ -116,7 +120,7 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
       const started = performance.now();
       await models.epoch(tr.x, tr.y, config);
       throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
-      const current = bestObjective();
+      const current = await bestObjective();
       console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, best ${va ? 'validation' : 'train'} objective_loss ${current}`);
       if (current < best * (1 - hp.early_stopping_tolerance)) {
         best = current;
@@ -137,17 +141,19 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
 
   // Binary classifiers are ranked by binary_classifier_model_selection_criteria, the others by loss.
   const selection: Selection = { criterion: hp.binary_classifier_model_selection_criteria, beta: hp.f_beta, targetPrecision: hp.target_precision, targetRecall: hp.target_recall };
-  const merit = (model: number) => (predictor === 'binary_classifier'
-    ? selectionMerit(models.scores(watched.x, model), watched.y, loss, selection) : -objective(model, watched));
-  const merits = Array.from({ length: numModels }, (_, m) => merit(m));
+  const watchedMetrics = await metricsOf(watched, hp.f_beta);
+  const merits = watchedMetrics.map((metrics, m) => {
+    if (predictor !== 'binary_classifier') return -metrics.objective_loss;
+    return needsScores(selection) ? selectionMerit(metrics, selection, models.scores(watched.x, m), watched.y) : selectionMerit(metrics, selection);
+  });
   const chosen = merits.indexOf(Math.max(...merits));
   const by = predictor === 'binary_classifier' ? hp.binary_classifier_model_selection_criteria : 'objective_loss';
   console.log(`selected model ${chosen + 1} of ${numModels} (learning rate ${learningRates[chosen]}) by ${by} on the ${va ? 'validation' : 'train'} channel`);
 
-  qualityMetric('train', 'objective_loss', objective(chosen, tr));
+  qualityMetric('train', 'objective_loss', (va ? (await metricsOf(tr))[chosen] : watchedMetrics[chosen]).objective_loss);
   for (const [channel, set] of [['validation', va], ['test', te]] as const) {
     if (!set) continue;
-    for (const [name, value] of Object.entries(evaluate(scoresOf(chosen, set), set.y, predictor, loss, labelScale, hp.f_beta))) {
+    for (const [name, value] of Object.entries((await metricsOf(set, hp.f_beta))[chosen])) {
       qualityMetric(channel, name, value, isLossMetric(name) ? 'loss' : 'score');
     }
   }

@@ -38,6 +38,11 @@ interface NativeBinding {
   linearEpochCudaFits(d: number, columns: number, models: number): boolean;
   linearEpochCuda?: LinearEpochKernel;
   linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, column: number): Float32Array;
+  linearEvaluate: LinearEvaluateKernel;
+  /** The CUDA evaluation's per-thread code run on the CPU, block by block, over a grid of `gridBlocks`. */
+  linearEvaluateCudaHarness(x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array,
+    config: LinearEvaluateConfig, gridBlocks: number): Promise<Float64Array>;
+  linearEvaluateCuda?: LinearEvaluateKernel;
 }
 
 /** One Linear Learner epoch over the rows, updating the parameters and optimiser state in place. */
@@ -62,6 +67,35 @@ export interface LinearEpochConfig {
   readonly useBias: boolean;
   /** One per model: the models differ by learning rate. */
   readonly learningRates: number[];
+}
+
+/** What evaluating models needs to know of their training. */
+export type LinearEvaluateConfig = Pick<LinearEpochConfig, 'loss' | 'classes' | 'useBias'>;
+
+/**
+ * Every model's sums over labelled rows, from which its metrics follow: models × width doubles,
+ * laid out as `LINEAR_SUMS` says (src/linear_eval.h).
+ */
+export type LinearEvaluateKernel = (x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array,
+  config: LinearEvaluateConfig) => Promise<Float64Array>;
+
+/**
+ * Where a model's sums are, `linearSumsWidth` of them: the training loss of every row, the
+ * squared and absolute errors (regression), the rows predicted right (classifiers), then for each
+ * counted class c (2 for a binary classifier, the classes for softmax_loss, none for regression)
+ * the rows predicted c that are c (at `counts + c`), the rows predicted c (`counts + C + c`) and
+ * the rows that are c (`counts + 2C + c`).
+ */
+export const LINEAR_SUMS = { loss: 0, squared: 1, absolute: 2, correct: 3, counts: 4 } as const;
+
+/** Classes counted in the sums: 2 for a binary classifier, the classes of softmax_loss, 0 for regression. */
+export function linearCountedClasses(loss: LinearEpochConfig['loss'], classes = 1): number {
+  return loss === 'softmax_loss' ? classes : loss === 'logistic' || loss === 'hinge_loss' ? 2 : 0;
+}
+
+/** Doubles per model in the sums. */
+export function linearSumsWidth(loss: LinearEpochConfig['loss'], classes = 1): number {
+  return LINEAR_SUMS.counts + 3 * linearCountedClasses(loss, classes);
 }
 
 /** Everything `LinearModels` learns, as JSON-safe numbers (float32 values are exact as doubles). */
@@ -100,6 +134,17 @@ export class LinearModels {
       return result.losses;
     } catch (error) {
       throw new Error(`linearEpoch failed: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Every model's metric sums over labelled rows (`LINEAR_SUMS`), in one pass on the kernels given. */
+  public async evaluate(x: Float32Array, y: Float32Array, config: LinearEvaluateConfig): Promise<Float64Array> {
+    try {
+      if ((config.classes ?? 1) !== this.classes) throw new Error(`config.classes is ${config.classes ?? 1} but these models have ${this.classes}`);
+      const evaluate = this.kernels?.linearEvaluate ?? nativeBinding().linearEvaluate;
+      return await evaluate(x, y, this.d, this.weights, this.bias, config);
+    } catch (error) {
+      throw new Error(`linearEvaluate failed: ${(error as Error).message}`, { cause: error });
     }
   }
 
@@ -170,6 +215,7 @@ export interface Kernels {
   readonly description: string;
   kmeansAssign(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   linearEpoch: LinearEpochKernel;
+  linearEvaluate: LinearEvaluateKernel;
 }
 
 let binding: NativeBinding | undefined;
@@ -221,10 +267,12 @@ export function loadKernels(options: LoadOptions = {}): Kernels {
     ? {
       backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'}${tf32 ? ', TF32 products' : ''})`,
       kmeansAssign: wrap('kmeansAssign (CUDA)', assignCuda), linearEpoch: wrap('linearEpoch (CUDA)', linearCuda),
+      linearEvaluate: wrap('linearEvaluate (CUDA)', native.linearEvaluateCuda!),
     }
     : {
       backend: 'cpu', description: `CPU (${native.cpuFeatures})`,
       kmeansAssign: wrap('kmeansAssign (CPU)', native.kmeansAssignCpu), linearEpoch: wrap('linearEpoch (CPU)', native.linearEpoch),
+      linearEvaluate: wrap('linearEvaluate (CPU)', native.linearEvaluate),
     };
   (options.log ?? ((message: string) => console.log(message)))(`native kernels: ${kernels.description}${choice === 'auto' ? '' : ` (forced: ${choice})`}`);
   return kernels;

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from '../../containers/linear-learner/hyperparameters';
 import { loadLinearLearnerPredictor } from '../../containers/linear-learner/serve';
-import { Selection, selectionMerit } from '../../containers/linear-learner/metrics';
+import { evaluate, Selection, selectionMerit } from '../../containers/linear-learner/metrics';
 import { trainLinearLearner } from '../../containers/linear-learner/train';
 import { LinearModels } from '../../containers/native';
 import { OptMl } from '../../containers/runtime/layout';
@@ -198,7 +198,7 @@ describe('Linear Learner container', () => {
     // GIVEN scores of six rows, three positive: descending thresholds admit rows 0, 1, 2, ...
     const scores = Float32Array.from([3, 2, 1, 0.5, -1, -2]), y = Float32Array.from([1, 0, 1, 0, 1, 0]);
     const select = (criterion: string, extra: Partial<Selection> = {}) =>
-      selectionMerit(scores, y, 'logistic', { criterion, beta: 1, targetPrecision: 0.8, targetRecall: 0.8, ...extra });
+      selectionMerit(evaluate(scores, y, 'binary_classifier', 'logistic'), { criterion, beta: 1, targetPrecision: 0.8, targetRecall: 0.8, ...extra }, scores, y);
     // THEN accuracy and F1 at threshold 0 (4 predicted positive: 2 right), the negated loss, and
     // the best precision once recall reaches 0.8 (all 5 rows down to -1: 3/5), the best recall at
     // precision >= 0.6 (3 rows: 2/3 precision, recall 2/3; 5 rows: 3/5, recall 1)

@@ -12,6 +12,8 @@
 #include "linear_cpu.h"
 #include "linear_cuda.h"
 #include "linear_device.h"
+#include "linear_eval.h"
+#include "linear_step.h"
 #include "kmeans_cuda.h"  // the CPU harness is always built; the CUDA path only with HAVE_CUDA
 #include "kmeans_tf32.h"
 
@@ -235,6 +237,24 @@ Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, cons
   return info[index].As<Napi::Float32Array>();
 }
 
+// The config object of linearEpoch and linearEvaluate (the latter reads loss, classes and useBias).
+sm::LinearConfig LinearConfigArg(const Napi::Object& c) {
+  sm::LinearConfig config;
+  config.loss = c.Get("loss").ToString().Utf8Value();
+  config.use_bias = c.Get("useBias").ToBoolean().Value();
+  config.classes = c.Has("classes") && !c.Get("classes").IsUndefined() ? c.Get("classes").ToNumber().Uint32Value() : 1;
+  if (!c.Has("optimizer")) return config;
+  config.optimizer = c.Get("optimizer").ToString().Utf8Value();
+  config.batch_size = c.Get("batchSize").ToNumber().Uint32Value();
+  config.l1 = c.Get("l1").ToNumber().DoubleValue();
+  config.wd = c.Get("wd").ToNumber().DoubleValue();
+  if (c.Has("beta1") && !c.Get("beta1").IsUndefined()) config.beta1 = c.Get("beta1").ToNumber().DoubleValue();
+  if (c.Has("beta2") && !c.Get("beta2").IsUndefined()) config.beta2 = c.Get("beta2").ToNumber().DoubleValue();
+  Napi::Array rates = c.Get("learningRates").As<Napi::Array>();
+  for (uint32_t i = 0; i < rates.Length(); ++i) config.learning_rates.push_back(rates.Get(i).ToNumber().FloatValue());
+  return config;
+}
+
 // linearEpoch(x, y, d, weights, bias, moments, step, config) -> Promise<{ losses, step }>; the
 // same for linearEpochCuda and linearEpochCudaHarness.
 Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel) {
@@ -250,19 +270,7 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
       moments.ElementLength() != 2 * m * d + 2 * m || m == 0) {
     throw Napi::RangeError::New(env, "linearEpoch: shapes do not fit: x n*d, y n, weights m*d, bias m, moments 2*m*d + 2*m, with m >= 1 and d >= 1");
   }
-  Napi::Object c = info[7].As<Napi::Object>();
-  sm::LinearConfig config;
-  config.loss = c.Get("loss").ToString().Utf8Value();
-  config.optimizer = c.Get("optimizer").ToString().Utf8Value();
-  config.batch_size = c.Get("batchSize").ToNumber().Uint32Value();
-  config.l1 = c.Get("l1").ToNumber().DoubleValue();
-  config.wd = c.Get("wd").ToNumber().DoubleValue();
-  config.use_bias = c.Get("useBias").ToBoolean().Value();
-  if (c.Has("beta1") && !c.Get("beta1").IsUndefined()) config.beta1 = c.Get("beta1").ToNumber().DoubleValue();
-  if (c.Has("beta2") && !c.Get("beta2").IsUndefined()) config.beta2 = c.Get("beta2").ToNumber().DoubleValue();
-  config.classes = c.Has("classes") && !c.Get("classes").IsUndefined() ? c.Get("classes").ToNumber().Uint32Value() : 1;
-  Napi::Array rates = c.Get("learningRates").As<Napi::Array>();
-  for (uint32_t i = 0; i < rates.Length(); ++i) config.learning_rates.push_back(rates.Get(i).ToNumber().FloatValue());
+  sm::LinearConfig config = LinearConfigArg(info[7].As<Napi::Object>());
   sm::LinearState state;
   state.models = m;
   state.d = d;
@@ -284,6 +292,88 @@ Napi::Value LinearEpoch(const Napi::CallbackInfo& info) { return StartLinearEpoc
 Napi::Value LinearEpochCudaHarness(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCudaHarness); }
 #ifdef HAVE_CUDA
 Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCuda); }
+#endif
+
+// Every model's metric sums over labelled rows (linear_eval.h), off the event loop.
+using EvaluateKernel = std::function<std::vector<double>(const float*, const float*, size_t, const sm::LinearState&, const sm::LinearConfig&)>;
+
+class LinearEvaluateWorker : public Napi::AsyncWorker {
+ public:
+  LinearEvaluateWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, sm::LinearState state, sm::LinearConfig config,
+                       EvaluateKernel kernel)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
+        x_(x.Data()), y_(y.Data()), n_(y.ElementLength()), state_(std::move(state)), config_(std::move(config)), kernel_(std::move(kernel)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      sums_ = kernel_(x_, y_, n_, state_, config_);
+    } catch (const std::exception& error) {
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    auto sums = Napi::Float64Array::New(Env(), sums_.size());
+    std::copy(sums_.begin(), sums_.end(), sums.Data());
+    deferred_.Resolve(sums);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Float32Array> x_ref_, y_ref_;
+  const float* x_;
+  const float* y_;
+  size_t n_;
+  sm::LinearState state_;
+  sm::LinearConfig config_;
+  EvaluateKernel kernel_;
+  std::vector<double> sums_;
+};
+
+// linearEvaluate(x, y, d, weights, bias, config) -> Promise<Float64Array> (models x width); the
+// same for linearEvaluateCuda, and linearEvaluateCudaHarness with a last argument, gridBlocks.
+Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name, EvaluateKernel kernel, size_t arity = 6) {
+  Napi::Env env = info.Env();
+  if (info.Length() != arity || !info[2].IsNumber() || !info[5].IsObject()) {
+    throw Napi::TypeError::New(env, std::string(name) + "(x, y, d, weights, bias, config" + (arity == 7 ? ", gridBlocks)" : ")"));
+  }
+  auto x = Float32Arg(info, 0, "x"), y = Float32Arg(info, 1, "y"), weights = Float32Arg(info, 3, "weights"), bias = Float32Arg(info, 4, "bias");
+  const size_t d = info[2].As<Napi::Number>().Uint32Value(), m = bias.ElementLength();
+  if (d == 0 || m == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d) {
+    throw Napi::RangeError::New(env, std::string(name) + ": shapes do not fit: x n*d, y n, weights m*d, bias m, with m >= 1 and d >= 1");
+  }
+  sm::LinearState state;
+  state.models = m;
+  state.d = d;
+  state.weights.assign(weights.Data(), weights.Data() + m * d);
+  state.bias.assign(bias.Data(), bias.Data() + m);
+  auto* worker = new LinearEvaluateWorker(env, x, y, std::move(state), LinearConfigArg(info[5].As<Napi::Object>()), std::move(kernel));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value LinearEvaluate(const Napi::CallbackInfo& info) { return StartLinearEvaluate(info, "linearEvaluate", sm::LinearEvaluate); }
+Napi::Value LinearEvaluateCudaHarness(const Napi::CallbackInfo& info) {
+  const double grid = info.Length() == 7 && info[6].IsNumber() ? info[6].As<Napi::Number>().DoubleValue() : 0;
+  if (!(grid >= 1) || grid != std::floor(grid)) throw Napi::TypeError::New(info.Env(), "linearEvaluateCudaHarness: gridBlocks must be a whole number of at least 1");
+  return StartLinearEvaluate(info, "linearEvaluateCudaHarness", [grid](const float* x, const float* y, size_t n, const sm::LinearState& s, const sm::LinearConfig& c) {
+    return sm::LinearEvaluateCudaHarness(x, y, n, s, c, static_cast<size_t>(grid));
+  }, 7);
+}
+#ifdef HAVE_CUDA
+// Shapes whose rows and sums do not fit a block's shared memory are evaluated on the CPU.
+Napi::Value LinearEvaluateCuda(const Napi::CallbackInfo& info) {
+  return StartLinearEvaluate(info, "linearEvaluateCuda", [](const float* x, const float* y, size_t n, const sm::LinearState& s, const sm::LinearConfig& c) {
+    const sm::LinearStepShape shape = sm::CheckLinearModels(y, n, s, c, "linearEvaluateCuda");
+    const bool fits = sm::LinearEvalFitsBlock(shape.d, shape.columns, shape.columns / shape.classes, shape.loss, shape.classes);
+    return fits ? sm::LinearEvaluateCuda(x, y, n, s, c) : sm::LinearEvaluate(x, y, n, s, c);
+  });
+}
 #endif
 
 // linearScores(x, d, weights, bias, column) -> Float32Array of w.x + b (a fast, synchronous pass).
@@ -319,6 +409,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     return Napi::Boolean::New(i.Env(), sm::LinearRowsPerBlock(i[0].ToNumber().Int32Value(), i[1].ToNumber().Int32Value(), i[2].ToNumber().Int32Value()) >= 1);
   }));
   exports.Set("linearScores", Napi::Function::New(env, LinearScores));
+  exports.Set("linearEvaluate", Napi::Function::New(env, LinearEvaluate));
+  exports.Set("linearEvaluateCudaHarness", Napi::Function::New(env, LinearEvaluateCudaHarness));
   exports.Set("kmeansAssignCpu", Napi::Function::New(env, AssignCpu));
   exports.Set("kmeansAssignCudaHarness", Napi::Function::New(env, AssignCudaHarness));
   exports.Set("cpuFeatures", Napi::String::New(env, sm::UsesAvx2() ? "avx2+fma" : "x86-64 baseline"));
@@ -327,6 +419,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("cudaDeviceCount", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Napi::Number::New(i.Env(), sm::CudaDeviceCount()); }));
   exports.Set("kmeansAssignCuda", Napi::Function::New(env, AssignCuda));
   exports.Set("linearEpochCuda", Napi::Function::New(env, LinearEpochCuda));
+  exports.Set("linearEvaluateCuda", Napi::Function::New(env, LinearEvaluateCuda));
 #else
   exports.Set("cudaCompiled", Napi::Boolean::New(env, false));
 #endif

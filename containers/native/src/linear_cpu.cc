@@ -1,4 +1,6 @@
 #include "linear_cpu.h"
+#include "linear_blocks.h"
+#include "logistic8.h"
 #include "vector8.h"
 
 #include <algorithm>
@@ -59,44 +61,6 @@ struct Batch {
   const float* y;
   size_t rows;
 };
-
-// e^x of eight lanes at once for x <= 0 (below -87, 2^-126). Hand-written because the standard
-// library has no vector exp: x = k ln2 + r with |r| <= ln2 / 2, Cephes' expf polynomial for e^r
-// (about 1 ulp), and 2^k put straight into the exponent bits.
-__attribute__((always_inline)) inline V8 ExpNonPositive8(V8 x) {
-  const V8 floor_value = x * 0.0f - 87.0f;
-  x = x < floor_value ? floor_value : x;
-  // Truncating x log2(e) - 1/2 rounds x log2(e) to nearest, x being <= 0.
-  const V8i k = __builtin_convertvector(x * 1.44269504088896341f - 0.5f, V8i);
-  const V8 kf = __builtin_convertvector(k, V8);
-  const V8 r = (x - kf * 0.693359375f) + kf * 2.12194440e-4f;
-  V8 p = r * 1.9875691500e-4f + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + r + 1.0f;
-  const V8i exponent = (k + 127) << 23;
-  V8 scale;
-  std::memcpy(&scale, &exponent, sizeof(scale));
-  return p * scale;
-}
-
-// Logistic loss and its gradient for eight scores and one 0/1 label, all lanes at once: the
-// epoch's scalar exp and log1p per score were its second-largest cost (perf). log1p(e) for e in
-// (0, 1] is 2 atanh(e / (2 + e)), whose odd series to t^13 is float-accurate for t <= 1/3.
-__attribute__((always_inline)) inline V8 LogisticGradient8(V8 score, float label, double* loss_sums) {
-  const V8 zero = score * 0.0f, one = zero + 1.0f;
-  const V8 e = ExpNonPositive8((score < zero ? score : -score));  // e^-|score|
-  const V8 inverse = one / (one + e);
-  const V8 sigmoid = score >= zero ? inverse : e * inverse;
-  const V8 z = label > 0.5f ? score : -score;
-  const V8 t = e / (e + 2.0f), t2 = t * t;
-  const V8 log1p_e = t * (2.0f + t2 * (0.6666667f + t2 * (0.4f + t2 * (0.2857143f + t2 * (0.2222222f + t2 * (0.1818182f + t2 * 0.1538462f))))));
-  const V8 loss = (-z > zero ? -z : zero) + log1p_e;
-  for (int lane = 0; lane < 8; ++lane) loss_sums[lane] += loss[lane];
-  return sigmoid - label;
-}
 
 // dloss/dscore of eight models' scores for one row's label; adds their losses to `loss_sums`.
 // Always inlined (as is everything taking a V8 by value here): a call between code built for the
@@ -264,20 +228,13 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   }
   const bool adam = c.optimizer == "adam", rmsprop = c.optimizer == "rmsprop";
   const size_t d = s->d, batch = std::max<size_t>(1, c.batch_size);
-  // Where each column lives in the vector blocks: single-output models are packed eight to a block;
-  // a multiclass model has `units` blocks of its own, its classes in the first lanes.
-  const size_t units = (classes + 7) / 8;
-  const size_t blocks = classes == 1 ? (columns + 7) / 8 : models * units;
-  auto position = [&](size_t column) { return classes == 1 ? column : (column / classes) * units * 8 + column % classes; };
+  const LinearBlocks layout(d, columns, classes);
+  const size_t units = layout.units, blocks = layout.blocks;
+  auto position = [&](size_t column) { return layout.Position(column); };
   const double first_step = s->step;
-  // Transposed parameters and gradients, [block][feature][8]; lanes of no column stay zero.
-  std::vector<float> wt(blocks * d * 8, 0.0f), bias8(blocks * 8, 0.0f), gw(blocks * d * 8), gb(blocks * 8);
+  std::vector<float> wt, bias8, gw(blocks * d * 8), gb(blocks * 8);
+  layout.Transpose(*s, c.use_bias, &wt, &bias8);
   std::vector<double> losses(blocks * 8, 0.0);
-  for (size_t column = 0; column < columns; ++column) {
-    const size_t p = position(column);
-    for (size_t j = 0; j < d; ++j) wt[(p / 8) * d * 8 + j * 8 + p % 8] = s->weights[column * d + j];
-    bias8[p] = c.use_bias ? s->bias[column] : 0.0f;
-  }
 
   // One column's step from its mean gradient over a mini-batch, written to both layouts.
   auto update_column = [&](size_t column, size_t rows, double step) {

@@ -1,5 +1,6 @@
 // CUDA Linear Learner: one launch per mini-batch (linear_device.h), the host loop over the
-// batches, and the host entry point that copies the data and state in and out.
+// batches, and the host entry point that copies the data and state in and out; and evaluation
+// of every model in one launch (linear_eval.h).
 #include <cuda_runtime.h>
 #include <algorithm>
 #include <stdexcept>
@@ -7,6 +8,7 @@
 #include "cuda_calls.h"
 #include "linear_cuda.h"
 #include "linear_device.h"
+#include "linear_eval.h"
 #include "linear_step.h"
 
 namespace sm {
@@ -44,6 +46,30 @@ __global__ void __launch_bounds__(kLinearThreads) LinearStepKernel(const float* 
   __threadfence();
   ApplyLinearUpdate(tid, s, u, weights, bias, m1, v1, mb, vb, grad_w, grad_b);
   if (tid == 0) *ticket = 0;
+}
+
+// Evaluation (linear_eval.h): each block walks chunks of rows grid-stride, keeps its sums in
+// shared memory, and adds them to the global sums once at the end.
+__global__ void __launch_bounds__(kLinearThreads) LinearEvaluateKernel(const float* __restrict__ x, const float* __restrict__ y, size_t n,
+    LinearStepShape s, const float* weights, const float* bias, double* sums) {
+  extern __shared__ float shared[];
+  const LinearSharedView v = LinearShared(shared, s);
+  double* block_sums = LinearEvalSums(shared, s);
+  const int tid = threadIdx.x, entries = s.columns / s.classes * LinearStatWidth(s.loss, s.classes);
+  for (int i = tid; i < entries; i += kLinearThreads) block_sums[i] = 0;
+  if (s.staged_weights) LoadLinearWeights(tid, s, weights, bias, v);
+  for (size_t first = static_cast<size_t>(blockIdx.x) * s.rows; first < n; first += static_cast<size_t>(gridDim.x) * s.rows) {
+    const int valid = static_cast<int>(min(static_cast<size_t>(s.rows), n - first));
+    __syncthreads();  // the previous chunk's rows are no longer read
+    LoadLinearRows(tid, x, y, first, valid, s, v);
+    __syncthreads();
+    ScoreLinearRows(tid, valid, s, s.staged_weights ? v.weights : weights, s.staged_weights ? v.weights + s.columns * s.d : bias, v);
+    __syncthreads();
+    EvaluateLinearRows(tid, valid, s, v);
+    __syncthreads();
+    AddLinearStatistics(tid, valid, s, v, block_sums);
+  }
+  for (int i = tid; i < entries; i += kLinearThreads) AtomicAddDouble(sums + i, block_sums[i]);
 }
 
 }  // namespace
@@ -103,6 +129,33 @@ std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, Li
   for (double& loss : losses) loss /= static_cast<double>(std::max<size_t>(1, n));
   state->step += static_cast<double>((n + std::max<size_t>(1, config.batch_size) - 1) / std::max<size_t>(1, config.batch_size));
   return losses;
+}
+
+std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEvaluate(y, n, state, config, "linearEvaluateCuda");
+  const size_t d = state.d, entries = state.models / s.classes * LinearStatWidth(s.loss, s.classes);
+  std::vector<double> sums(entries, 0.0);
+  if (n == 0) return sums;
+  DeviceBuffer<float> dx(n * d), dy(n), dw(state.models * d), db(state.models);
+  DeviceBuffer<double> dsums(entries);
+  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
+  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
+  Check(cudaMemcpy(dw.ptr, state.weights.data(), state.models * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(weights)");
+  Check(cudaMemcpy(db.ptr, state.bias.data(), state.models * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(bias)");
+  Check(cudaMemset(dsums.ptr, 0, entries * sizeof(double)), "cudaMemset(sums)");
+  // As many blocks as are resident at once (each walks its share of the rows), at most one per chunk.
+  const size_t shared_bytes = static_cast<size_t>(LinearEvalSharedFloats(s)) * sizeof(float);
+  int device = 0, sms = 0, per_sm = 0;
+  Check(cudaGetDevice(&device), "cudaGetDevice");
+  Check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute(SM count)");
+  Check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, LinearEvaluateKernel, kLinearThreads, shared_bytes), "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
+  const size_t chunks = (n + s.rows - 1) / s.rows;
+  const unsigned blocks = static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(chunks, static_cast<size_t>(sms) * std::max(per_sm, 1))));
+  LinearEvaluateKernel<<<blocks, kLinearThreads, shared_bytes>>>(dx.ptr, dy.ptr, n, s, dw.ptr, db.ptr, dsums.ptr);
+  Check(cudaGetLastError(), "LinearEvaluateKernel launch");
+  Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
+  Check(cudaMemcpy(sums.data(), dsums.ptr, entries * sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(sums)");
+  return sums;
 }
 
 }  // namespace sm

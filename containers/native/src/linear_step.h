@@ -1,15 +1,18 @@
-// What the CUDA Linear Learner step and its CPU harness share on the host: the checks of an
-// epoch's arguments (the CPU kernel's rules) and the per-batch optimiser constants.
+// What the CUDA Linear Learner kernels and their CPU harness share on the host: the checks of
+// their arguments (the CPU kernel's rules) and the per-batch optimiser constants.
 #pragma once
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include "linear_cpu.h"
 #include "linear_device.h"
+#include "linear_eval.h"
 
 namespace sm {
 
-inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
+// The checks both CUDA Linear Learner kernels share (the CPU kernel's rules): the loss, the
+// classes, the weight columns and (softmax_loss) the labels. Rows per block are left to the caller.
+inline LinearStepShape CheckLinearModels(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
   const std::string name(kernel);
   LinearStepShape shape{};
   if (c.loss == "logistic") shape.loss = kLinearLogistic;
@@ -18,11 +21,9 @@ inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearSt
   else if (c.loss == "absolute_loss") shape.loss = kLinearAbsolute;
   else if (c.loss == "softmax_loss") shape.loss = kLinearSoftmax;
   else throw std::invalid_argument(name + ": unknown loss " + c.loss);
-  if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "rmsprop") throw std::invalid_argument(name + ": unknown optimizer " + c.optimizer);
   const size_t classes = c.classes < 1 ? 1 : c.classes;
   if ((shape.loss == kLinearSoftmax) != (classes > 1)) throw std::invalid_argument(name + ": softmax_loss goes with 2 or more classes, the other losses with 1");
-  if (s.models % classes != 0) throw std::invalid_argument(name + ": the weight columns are not whole models of the classes");
-  if (c.learning_rates.size() != s.models / classes) throw std::invalid_argument(name + ": one learning rate per model");
+  if (s.models == 0 || s.models % classes != 0) throw std::invalid_argument(name + ": the weight columns are not whole models of the classes");
   if (shape.loss == kLinearSoftmax) {
     for (size_t row = 0; row < n; ++row) {
       if (!(y[row] >= 0 && y[row] < classes && y[row] == std::floor(y[row]))) throw std::invalid_argument(name + ": a label is not a class index");
@@ -33,8 +34,24 @@ inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearSt
   shape.classes = static_cast<int>(classes);
   shape.use_bias = c.use_bias;
   shape.staged_weights = StagesWeights(shape.d, shape.columns);
-  shape.rows = LinearRowsPerBlock(shape.d, shape.columns, static_cast<int>(s.models / classes));
+  return shape;
+}
+
+inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
+  const std::string name(kernel);
+  LinearStepShape shape = CheckLinearModels(y, n, s, c, kernel);
+  if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "rmsprop") throw std::invalid_argument(name + ": unknown optimizer " + c.optimizer);
+  if (c.learning_rates.size() != s.models / shape.classes) throw std::invalid_argument(name + ": one learning rate per model");
+  shape.rows = LinearRowsPerBlock(shape.d, shape.columns, shape.columns / shape.classes);
   if (shape.rows < 1) throw std::invalid_argument(name + ": d + the weight columns are too many for one block's shared memory (about 6,000 at most)");
+  return shape;
+}
+
+inline LinearStepShape CheckLinearEvaluate(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
+  LinearStepShape shape = CheckLinearModels(y, n, s, c, kernel);
+  const int models = shape.columns / shape.classes;
+  shape.rows = LinearEvalRowsPerBlock(shape.d, shape.columns, models, LinearStatWidth(shape.loss, shape.classes));
+  if (shape.rows < 1) throw std::invalid_argument(std::string(kernel) + ": d, the weight columns and the classes are too many for one block's shared memory");
   return shape;
 }
 
