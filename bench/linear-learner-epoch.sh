@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Linear Learner: one training epoch of several models in parallel (logistic loss, Adam, L2), ours
-# (native CPU kernel) against the same algorithm in NumPy, same data, same machine, in one command.
+# (native CPU kernel) against the same algorithm in NumPy, same data, same machine, in one command;
+# then evaluating every model's metrics over all rows, both sides.
 # Appends a table to bench/RESULTS.md.
 # Usage: bash bench/linear-learner-epoch.sh [n] [d] [batch] [repeats] [models...]   (defaults: 200000 64 1000 7 8 32)
 set -euo pipefail
@@ -33,5 +34,11 @@ console.log('| models | peer ms (median) | ours ms (median) | speed vs peer | la
 console.log('| --- | --- | --- | --- | --- |');
 for (const run of runs) {
   console.log(`| ${run.models} | ${ms(run.peer.seconds_per_epoch)} | ${ms(run.ours.seconds_per_epoch)} | ${(run.peer.seconds_per_epoch / run.ours.seconds_per_epoch).toFixed(2)}× | ${run.ours.max_weight_difference.toExponential(1)} |`);
+}
+console.log(`\nEvaluating every model (objective loss, accuracy, precision, recall) over all ${n} rows after the epoch, as training does each epoch: the peer with one BLAS product and NumPy reductions; ours with the native kernel's one pass (linearEvaluate); "before" is what training did until then (each model's scores by linearScores, the metrics summed in JavaScript; median of up to 3).\n`);
+console.log('| models | peer ms (median) | ours ms (median) | speed vs peer | before ms | objective loss vs float64 scores |');
+console.log('| --- | --- | --- | --- | --- | --- |');
+for (const run of runs) {
+  console.log(`| ${run.models} | ${ms(run.peer.seconds_per_evaluation)} | ${ms(run.ours.seconds_per_evaluation)} | ${(run.peer.seconds_per_evaluation / run.ours.seconds_per_evaluation).toFixed(2)}× | ${ms(run.ours.seconds_per_evaluation_before)} | ${run.ours.objective_difference_from_float64.toExponential(1)} |`);
 }
 JS

@@ -1,9 +1,11 @@
 /**
  * Our side of the Linear Learner benchmark: one epoch of several models (logistic loss, Adam, L2)
- * with the native kernel, on the data the peer wrote, and the largest weight difference from it.
+ * with the native kernel, on the data the peer wrote, and the largest weight difference from it;
+ * then every model's metrics over all rows.
  */
 import { readFloat32, readFloat64 } from './float-files';
-import { LinearModels } from '../containers/native';
+import { evaluate as evaluateScores, metricsFromSums } from '../containers/linear-learner/metrics';
+import { LinearModels, linearSumsWidth } from '../containers/native';
 
 async function main(): Promise<void> {
   const [dir, dText, modelsText, batchText, repeatsText] = process.argv.slice(2);
@@ -31,9 +33,35 @@ async function main(): Promise<void> {
   const peer = readFloat64(`${dir}/numpy_weights.f64`);
   let maxDiff = 0;
   for (let i = 0; i < peer.length; i++) maxDiff = Math.max(maxDiff, Math.abs(peer[i] - last.trained.weights[i]));
-  times.sort((a, b) => a - b);
-  console.log(JSON.stringify({ seconds_per_epoch: times[Math.floor(times.length / 2)], max_weight_difference: maxDiff, mean_loss_model0: last.losses[0] }));
+  // Every model's metrics over all rows after the epoch: the native kernel's one pass, and (for the
+  // record) what training did before it, each model's scores from linearScores summed in JavaScript.
+  const width = linearSumsWidth(config.loss);
+  const evaluate = async () => {
+    const sums = await last.trained.evaluate(x, y, config);
+    return Array.from({ length: models }, (_, m) => metricsFromSums(sums.subarray(m * width, (m + 1) * width), y.length, 'binary_classifier', 'logistic'));
+  };
+  const perModelScores = async () => Array.from({ length: models }, (_, m) => evaluateScores(last.trained.scores(x, m), y, 'binary_classifier', 'logistic'));
+  const evaluated = await evaluate();
+  const before = await perModelScores();
+  const evaluationTimes = await timed(evaluate, repeats), beforeTimes = await timed(perModelScores, Math.min(repeats, 3));
+  console.log(JSON.stringify({
+    seconds_per_epoch: median(times), max_weight_difference: maxDiff, mean_loss_model0: last.losses[0],
+    seconds_per_evaluation: median(evaluationTimes), seconds_per_evaluation_before: median(beforeTimes),
+    objective_loss_model0: evaluated[0].objective_loss, objective_difference_from_float64: Math.abs(evaluated[0].objective_loss - before[0].objective_loss),
+  }));
 }
+
+async function timed(run: () => Promise<unknown>, repeats: number): Promise<number[]> {
+  const times: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const began = process.hrtime.bigint();
+    await run();
+    times.push(Number(process.hrtime.bigint() - began) / 1e9);
+  }
+  return times;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 main().catch((error) => {
   console.error(error);

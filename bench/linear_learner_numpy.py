@@ -3,7 +3,8 @@
 Linear Learner trains many models in parallel on each mini-batch; NumPy does it the way a Python
 user would, one BLAS matrix product per mini-batch for all models' scores and one for their
 gradients. Writes the data for our side, times one epoch (median of repeats) and writes the
-weights after one epoch to compare with ours.
+weights after one epoch to compare with ours; then times evaluating every model's metrics
+(objective loss, accuracy, precision, recall) over all rows, as training does after each epoch.
 """
 import json
 import statistics
@@ -58,9 +59,29 @@ for _ in range(repeats):
     w, b, losses = epoch()
     times.append(time.perf_counter() - began)
 w.T.astype(np.float64).tofile(f"{out}/numpy_weights.f64")
+
+
+def evaluate(w, b):
+    """Every model's objective loss, accuracy, precision and recall over all rows."""
+    scores = x @ w + b
+    yb = y[:, None] > 0.5
+    loss = np.logaddexp(0, -np.where(yb, scores, -scores)).mean(axis=0)
+    predicted = scores > 0
+    tp = (predicted & yb).sum(axis=0)
+    return loss, (predicted == yb).mean(axis=0), tp / np.maximum(predicted.sum(axis=0), 1), tp / np.maximum(yb.sum(axis=0), 1)
+
+
+evaluate(w, b)  # warm-up
+evaluation_times = []
+for _ in range(repeats):
+    began = time.perf_counter()
+    eval_loss, _, _, _ = evaluate(w, b)
+    evaluation_times.append(time.perf_counter() - began)
 json.dump({
     "peer": f"NumPy {np.__version__}",
     "threads": [f"{pool['internal_api']} {pool['num_threads']} threads" for pool in threadpool_info()],
     "seconds_per_epoch": statistics.median(times),
     "mean_loss_model0": float(losses[0]),
+    "seconds_per_evaluation": statistics.median(evaluation_times),
+    "objective_loss_model0": float(eval_loss[0]),
 }, sys.stdout)

@@ -3,6 +3,7 @@
 // (linear_blocks.h), four rows at a time; logistic loss from the same vector formula.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <thread>
 #include "linear_blocks.h"
 #include "linear_eval.h"
@@ -23,38 +24,80 @@ struct EvalJob {
   int width;  // LinearStatWidth
 };
 
-// Adds one (row, model)'s outcome to the model's sums: `predicted` is a class for classifiers,
-// the error for regression; `loss` is not added for logistic loss (summed by lanes instead).
-inline void AddOutcome(const EvalJob& job, double* sums, double loss, float predicted_or_error, float label) {
-  const int counted = LinearCountedClasses(job.loss, static_cast<int>(job.layout->classes));
-  sums[kLinearStatLoss] += loss;
-  if (!counted) {
-    sums[kLinearStatSquared] += static_cast<double>(predicted_or_error) * predicted_or_error;
-    sums[kLinearStatAbsolute] += std::fabs(static_cast<double>(predicted_or_error));
-    return;
-  }
-  const int predicted = static_cast<int>(predicted_or_error);
-  const int actual = job.loss == kLinearSoftmax ? static_cast<int>(label) : (label > 0.5f ? 1 : 0);
+// A multiclass model's outcome on one row: its loss, its predicted class and the row's class.
+inline void AddClassOutcome(double* sums, int classes, double loss, int predicted, int actual) {
   double* counts = sums + kLinearStatCounts;
+  sums[kLinearStatLoss] += loss;
   if (predicted == actual) {
     sums[kLinearStatCorrect] += 1;
     counts[predicted] += 1;
   }
-  counts[counted + predicted] += 1;
-  counts[2 * counted + actual] += 1;
+  counts[classes + predicted] += 1;
+  counts[2 * classes + actual] += 1;
 }
 
-// One row's scores of a block of eight models into their sums (`lanes` of them are models).
-// Logistic losses are summed by lane into `logistic_sums`, with the training's vector formula.
-__attribute__((always_inline)) inline void BlockOutcome(const EvalJob& job, V8 score, size_t row, size_t lanes, double* logistic_sums,
-                                                        double* block_sums) {
-  const float label = job.y[row];
-  if (job.loss == kLinearLogistic) LogisticGradient8(score, label, logistic_sums);
+// A block of eight single-output models' running sums over some rows: losses and errors per lane
+// in float64; a binary classifier's outcomes as integer lanes (exact below 2^31 rows, which the
+// caller keeps to), from which its counts of both classes follow.
+struct BlockSums {
+  double loss[8], squared[8], absolute[8];
+  V8i predicted_one, right, right_one;
+  int64_t rows, actual_one;
+};
+
+// One row's eight scores into the block's sums, every lane at once where it can be.
+__attribute__((always_inline)) inline void AddBlockRow(int loss, V8 score, float label, BlockSums* b) {
+  const V8 zero = score * 0.0f;
+  b->rows++;
+  if (loss == kLinearLogistic || loss == kLinearHinge) {
+    if (loss == kLinearLogistic) {
+      LogisticGradient8(score, label, b->loss);
+    } else {
+      const V8 margin = 1.0f - (label > 0.5f ? score : -score);
+      const V8 hinge = margin > zero ? margin : zero;
+      for (int lane = 0; lane < 8; ++lane) b->loss[lane] += hinge[lane];
+    }
+    const V8i predicted = score > zero;  // -1 where the model predicts 1
+    b->predicted_one -= predicted;
+    if (label > 0.5f) {
+      b->right -= predicted;
+      b->right_one -= predicted;
+      b->actual_one++;
+    } else {
+      b->right -= ~predicted;
+    }
+    return;
+  }
+  const V8 error = score - label;
+  const V8 absolute = error < zero ? -error : error;
+  for (int lane = 0; lane < 8; ++lane) {
+    const double e = error[lane], a = absolute[lane];
+    b->squared[lane] += e * e;
+    b->absolute[lane] += a;
+    b->loss[lane] += loss == kLinearSquared ? 0.5 * e * e : a;
+  }
+}
+
+// The block's running sums into its models' sums (`lanes` of the eight are models).
+inline void FinishBlock(const BlockSums& b, const EvalJob& job, size_t lanes, double* block_sums) {
   for (size_t lane = 0; lane < lanes; ++lane) {
-    float unused;
-    const double loss = job.loss == kLinearLogistic ? 0.0 : ScalarLoss(job.loss, score[lane], label, &unused);
-    const float value = job.loss == kLinearLogistic || job.loss == kLinearHinge ? (score[lane] > 0 ? 1.0f : 0.0f) : score[lane] - label;
-    AddOutcome(job, block_sums + lane * job.width, loss, value, label);
+    double* sums = block_sums + lane * job.width;
+    sums[kLinearStatLoss] += b.loss[lane];
+    if (job.loss != kLinearLogistic && job.loss != kLinearHinge) {
+      sums[kLinearStatSquared] += b.squared[lane];
+      sums[kLinearStatAbsolute] += b.absolute[lane];
+      continue;
+    }
+    const double right = b.right[lane], right_one = b.right_one[lane], predicted_one = b.predicted_one[lane];
+    const double rows = static_cast<double>(b.rows), actual_one = static_cast<double>(b.actual_one);
+    double* counts = sums + kLinearStatCounts;
+    sums[kLinearStatCorrect] += right;
+    counts[0] += right - right_one;
+    counts[1] += right_one;
+    counts[2] += rows - predicted_one;
+    counts[3] += predicted_one;
+    counts[4] += rows - actual_one;
+    counts[5] += actual_one;
   }
 }
 
@@ -65,9 +108,7 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
   for (size_t block = 0; block < b.blocks; ++block) {
     const float* wt = job.wt + block * d * 8;
     const V8 bias = Load8(job.bias8 + block * 8);
-    const size_t lanes = std::min<size_t>(8, b.columns - block * 8);
-    double logistic_sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    double* block_sums = sums + block * 8 * job.width;
+    BlockSums running{};
     size_t row = first;
     for (; row + 4 <= last; row += 4) {
       const float* x0 = job.x + row * d;
@@ -80,17 +121,17 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
         s2 += x2[j] * w;
         s3 += x3[j] * w;
       }
-      BlockOutcome(job, s0, row, lanes, logistic_sums, block_sums);
-      BlockOutcome(job, s1, row + 1, lanes, logistic_sums, block_sums);
-      BlockOutcome(job, s2, row + 2, lanes, logistic_sums, block_sums);
-      BlockOutcome(job, s3, row + 3, lanes, logistic_sums, block_sums);
+      AddBlockRow(job.loss, s0, job.y[row], &running);
+      AddBlockRow(job.loss, s1, job.y[row + 1], &running);
+      AddBlockRow(job.loss, s2, job.y[row + 2], &running);
+      AddBlockRow(job.loss, s3, job.y[row + 3], &running);
     }
     for (; row < last; ++row) {
       V8 score = bias;
       for (size_t j = 0; j < d; ++j) score += job.x[row * d + j] * Load8(wt + j * 8);
-      BlockOutcome(job, score, row, lanes, logistic_sums, block_sums);
+      AddBlockRow(job.loss, score, job.y[row], &running);
     }
-    for (size_t lane = 0; lane < lanes; ++lane) sums[(block * 8 + lane) * job.width + kLinearStatLoss] += logistic_sums[lane];
+    FinishBlock(running, job, std::min<size_t>(8, b.columns - block * 8), sums + block * 8 * job.width);
   }
 }
 
@@ -113,7 +154,7 @@ __attribute__((always_inline)) inline void EvaluateSoftmax(const EvalJob& job, s
       double total = 0;
       for (size_t c = 0; c < b.classes; ++c) total += std::exp(static_cast<double>(score[c] - score[top]));
       const double loss = std::log(total) - static_cast<double>(score[static_cast<size_t>(job.y[row])] - score[top]);
-      AddOutcome(job, sums + model * job.width, loss, static_cast<float>(top), job.y[row]);
+      AddClassOutcome(sums + model * job.width, static_cast<int>(b.classes), loss, static_cast<int>(top), static_cast<int>(job.y[row]));
     }
   }
 }
@@ -135,6 +176,7 @@ const EvaluateFn kEvaluate = EvaluateBaseline;
 
 // A thread takes at least this many rows: fewer are not worth starting one for.
 constexpr size_t kEvalRowsPerThread = 4096;
+constexpr size_t kEvalRowsPerCall = size_t{1} << 20;
 
 }  // namespace
 
@@ -151,8 +193,14 @@ std::vector<double> LinearEvaluate(const float* x, const float* y, size_t n, con
   const size_t threads = std::max<size_t>(1, std::min<size_t>(cores, n / kEvalRowsPerThread));
   std::vector<std::vector<double>> parts(threads, std::vector<double>(lanes * width, 0.0));
   std::vector<std::thread> workers;
-  for (size_t t = 1; t < threads; ++t) workers.emplace_back([&, t] { kEvaluate(job, n * t / threads, n * (t + 1) / threads, parts[t].data()); });
-  kEvaluate(job, 0, n / threads, parts[0].data());
+  // A thread's rows go a million at a time: the binary counts are kept in 32-bit lanes.
+  auto evaluate_rows = [&](size_t t) {
+    for (size_t first = n * t / threads, last = n * (t + 1) / threads; first < last; first += kEvalRowsPerCall) {
+      kEvaluate(job, first, std::min(last, first + kEvalRowsPerCall), parts[t].data());
+    }
+  };
+  for (size_t t = 1; t < threads; ++t) workers.emplace_back(evaluate_rows, t);
+  evaluate_rows(0);
   for (std::thread& worker : workers) worker.join();
   std::vector<double> sums(layout.models * width, 0.0);
   for (size_t model = 0; model < layout.models; ++model) {
