@@ -46,7 +46,7 @@ export function metricsFromSums(sums: Float64Array, rows: number, predictor: Pre
 /**
  * The sums `linearEvaluate` returns, computed here in float64 from one model's raw scores (one
  * per row, or rows × classes for multiclass): the reference the native kernels are tested
- * against, and what the selection criteria that walk thresholds start from.
+ * against.
  * @param y labels in the training scale (0/1, class indices, or standardised targets)
  */
 export function sumsOf(scores: Float32Array, y: Float32Array, predictor: Predictor, loss: string): Float64Array {

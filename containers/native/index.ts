@@ -168,16 +168,6 @@ export class LinearModels {
   public scores(x: Float32Array, model: number, cls = 0): Float32Array {
     return nativeBinding().linearScores(x, this.d, this.weights, this.bias, model * this.classes + cls);
   }
-
-  /** Each class's raw scores of one model: rows × classes, row-major. */
-  public classScores(x: Float32Array, model: number): Float32Array {
-    const rows = x.length / this.d, out = new Float32Array(rows * this.classes);
-    for (let c = 0; c < this.classes; c++) {
-      const scores = this.scores(x, model, c);
-      for (let row = 0; row < rows; row++) out[row * this.classes + c] = scores[row];
-    }
-    return out;
-  }
 }
 
 /**
