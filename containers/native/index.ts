@@ -19,7 +19,7 @@ export interface KMeansAssignment {
   readonly inertia: number;
 }
 
-/** Exactly what the addon exports (src/addon.cc). */
+/** Exactly what the addon exports (src/addon.cc, addon_kmeans.cc, addon_linear.cc). */
 interface NativeBinding {
   kmeansAssignCpu(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */

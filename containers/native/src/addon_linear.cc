@@ -1,0 +1,257 @@
+// The Node-API surface of the Linear Learner kernels (see addon.cc): an epoch of training and the
+// evaluation of every model, on the CPU, on CUDA and in the CUDA kernels' CPU harness; and scores.
+#include <cmath>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "addon.h"
+#include "linear_cpu.h"
+#include "linear_cuda.h"
+#include "linear_device.h"
+#include "linear_eval.h"
+#include "linear_step.h"
+
+namespace {
+
+// One Linear Learner epoch. The parameters and optimiser state are copied in on the main
+// thread, trained on the worker, and copied back into the caller's arrays when it finishes.
+using LinearKernel = std::vector<double> (*)(const float*, const float*, size_t, sm::LinearState*, const sm::LinearConfig&);
+
+class LinearEpochWorker : public Napi::AsyncWorker {
+ public:
+  LinearEpochWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, size_t n, sm::LinearState state, sm::LinearConfig config,
+                    Napi::Float32Array weights, Napi::Float32Array bias, Napi::Float32Array moments, LinearKernel kernel)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
+        weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)), moments_ref_(Napi::Persistent(moments)),
+        x_(x.Data()), y_(y.Data()), n_(n), state_(std::move(state)), config_(std::move(config)), kernel_(kernel) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      losses_ = kernel_(x_, y_, n_, &state_, config_);
+    } catch (const std::exception& error) {
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    std::copy(state_.weights.begin(), state_.weights.end(), weights_ref_.Value().Data());
+    std::copy(state_.bias.begin(), state_.bias.end(), bias_ref_.Value().Data());
+    float* moments = moments_ref_.Value().Data();
+    const size_t md = state_.models * state_.d, m = state_.models;
+    std::copy(state_.m1.begin(), state_.m1.end(), moments);
+    std::copy(state_.v1.begin(), state_.v1.end(), moments + md);
+    std::copy(state_.mb.begin(), state_.mb.end(), moments + 2 * md);
+    std::copy(state_.vb.begin(), state_.vb.end(), moments + 2 * md + m);
+    Napi::Object out = Napi::Object::New(env);
+    auto losses = Napi::Float64Array::New(env, losses_.size());
+    std::copy(losses_.begin(), losses_.end(), losses.Data());
+    out.Set("losses", losses);
+    out.Set("step", Napi::Number::New(env, state_.step));
+    deferred_.Resolve(out);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Float32Array> x_ref_, y_ref_, weights_ref_, bias_ref_, moments_ref_;
+  const float* x_;
+  const float* y_;
+  size_t n_;
+  sm::LinearState state_;
+  sm::LinearConfig config_;
+  LinearKernel kernel_;
+  std::vector<double> losses_;
+};
+
+Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+  if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string("linearEpoch: ") + name + " must be a Float32Array");
+  }
+  return info[index].As<Napi::Float32Array>();
+}
+
+// The config object of linearEpoch and linearEvaluate (the latter reads loss, classes and useBias).
+sm::LinearConfig LinearConfigArg(const Napi::Object& c) {
+  sm::LinearConfig config;
+  config.loss = c.Get("loss").ToString().Utf8Value();
+  config.use_bias = c.Get("useBias").ToBoolean().Value();
+  config.classes = c.Has("classes") && !c.Get("classes").IsUndefined() ? c.Get("classes").ToNumber().Uint32Value() : 1;
+  if (!c.Has("optimizer")) return config;
+  config.optimizer = c.Get("optimizer").ToString().Utf8Value();
+  config.batch_size = c.Get("batchSize").ToNumber().Uint32Value();
+  config.l1 = c.Get("l1").ToNumber().DoubleValue();
+  config.wd = c.Get("wd").ToNumber().DoubleValue();
+  if (c.Has("beta1") && !c.Get("beta1").IsUndefined()) config.beta1 = c.Get("beta1").ToNumber().DoubleValue();
+  if (c.Has("beta2") && !c.Get("beta2").IsUndefined()) config.beta2 = c.Get("beta2").ToNumber().DoubleValue();
+  Napi::Array rates = c.Get("learningRates").As<Napi::Array>();
+  for (uint32_t i = 0; i < rates.Length(); ++i) config.learning_rates.push_back(rates.Get(i).ToNumber().FloatValue());
+  return config;
+}
+
+// linearEpoch(x, y, d, weights, bias, moments, step, config) -> Promise<{ losses, step }>; the
+// same for linearEpochCuda and linearEpochCudaHarness.
+Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 8 || !info[2].IsNumber() || !info[6].IsNumber() || !info[7].IsObject()) {
+    throw Napi::TypeError::New(env, "linearEpoch(x, y, d, weights, bias, moments, step, config)");
+  }
+  auto x = Float32Arg(info, 0, "x"), y = Float32Arg(info, 1, "y"), weights = Float32Arg(info, 3, "weights");
+  auto bias = Float32Arg(info, 4, "bias"), moments = Float32Arg(info, 5, "moments");
+  const size_t d = info[2].As<Napi::Number>().Uint32Value();
+  const size_t m = bias.ElementLength();
+  if (d == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d ||
+      moments.ElementLength() != 2 * m * d + 2 * m || m == 0) {
+    throw Napi::RangeError::New(env, "linearEpoch: shapes do not fit: x n*d, y n, weights m*d, bias m, moments 2*m*d + 2*m, with m >= 1 and d >= 1");
+  }
+  sm::LinearConfig config = LinearConfigArg(info[7].As<Napi::Object>());
+  sm::LinearState state;
+  state.models = m;
+  state.d = d;
+  state.step = info[6].As<Napi::Number>().DoubleValue();
+  state.weights.assign(weights.Data(), weights.Data() + m * d);
+  state.bias.assign(bias.Data(), bias.Data() + m);
+  const float* mo = moments.Data();
+  state.m1.assign(mo, mo + m * d);
+  state.v1.assign(mo + m * d, mo + 2 * m * d);
+  state.mb.assign(mo + 2 * m * d, mo + 2 * m * d + m);
+  state.vb.assign(mo + 2 * m * d + m, mo + 2 * m * d + 2 * m);
+  auto* worker = new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments, kernel);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value LinearEpoch(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpoch); }
+Napi::Value LinearEpochCudaHarness(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCudaHarness); }
+#ifdef HAVE_CUDA
+Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCuda); }
+#endif
+
+// Every model's metric sums over labelled rows (linear_eval.h), off the event loop.
+using EvaluateKernel = std::function<std::vector<double>(const float*, const float*, size_t, const sm::LinearState&, const sm::LinearConfig&)>;
+
+class LinearEvaluateWorker : public Napi::AsyncWorker {
+ public:
+  LinearEvaluateWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, sm::LinearState state, sm::LinearConfig config,
+                       EvaluateKernel kernel)
+      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
+        x_(x.Data()), y_(y.Data()), n_(y.ElementLength()), state_(std::move(state)), config_(std::move(config)), kernel_(std::move(kernel)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    try {
+      sums_ = kernel_(x_, y_, n_, state_, config_);
+    } catch (const std::exception& error) {
+      SetError(error.what());
+    }
+  }
+
+  void OnOK() override {
+    auto sums = Napi::Float64Array::New(Env(), sums_.size());
+    std::copy(sums_.begin(), sums_.end(), sums.Data());
+    deferred_.Resolve(sums);
+  }
+
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::Reference<Napi::Float32Array> x_ref_, y_ref_;
+  const float* x_;
+  const float* y_;
+  size_t n_;
+  sm::LinearState state_;
+  sm::LinearConfig config_;
+  EvaluateKernel kernel_;
+  std::vector<double> sums_;
+};
+
+// linearEvaluate(x, y, d, weights, bias, config) -> Promise<Float64Array> (models x width); the
+// same for linearEvaluateCuda, and linearEvaluateCudaHarness with a last argument, gridBlocks.
+Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name, EvaluateKernel kernel, size_t arity = 6) {
+  Napi::Env env = info.Env();
+  if (info.Length() != arity || !info[2].IsNumber() || !info[5].IsObject()) {
+    throw Napi::TypeError::New(env, std::string(name) + "(x, y, d, weights, bias, config" + (arity == 7 ? ", gridBlocks)" : ")"));
+  }
+  auto x = Float32Arg(info, 0, "x"), y = Float32Arg(info, 1, "y"), weights = Float32Arg(info, 3, "weights"), bias = Float32Arg(info, 4, "bias");
+  const size_t d = info[2].As<Napi::Number>().Uint32Value(), m = bias.ElementLength();
+  if (d == 0 || m == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d) {
+    throw Napi::RangeError::New(env, std::string(name) + ": shapes do not fit: x n*d, y n, weights m*d, bias m, with m >= 1 and d >= 1");
+  }
+  sm::LinearState state;
+  state.models = m;
+  state.d = d;
+  state.weights.assign(weights.Data(), weights.Data() + m * d);
+  state.bias.assign(bias.Data(), bias.Data() + m);
+  auto* worker = new LinearEvaluateWorker(env, x, y, std::move(state), LinearConfigArg(info[5].As<Napi::Object>()), std::move(kernel));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value LinearEvaluate(const Napi::CallbackInfo& info) { return StartLinearEvaluate(info, "linearEvaluate", sm::LinearEvaluate); }
+Napi::Value LinearEvaluateCudaHarness(const Napi::CallbackInfo& info) {
+  const double grid = info.Length() == 7 && info[6].IsNumber() ? info[6].As<Napi::Number>().DoubleValue() : 0;
+  if (!(grid >= 1) || grid != std::floor(grid)) throw Napi::TypeError::New(info.Env(), "linearEvaluateCudaHarness: gridBlocks must be a whole number of at least 1");
+  return StartLinearEvaluate(info, "linearEvaluateCudaHarness", [grid](const float* x, const float* y, size_t n, const sm::LinearState& s, const sm::LinearConfig& c) {
+    return sm::LinearEvaluateCudaHarness(x, y, n, s, c, static_cast<size_t>(grid));
+  }, 7);
+}
+#ifdef HAVE_CUDA
+// Shapes whose rows and sums do not fit a block's shared memory are evaluated on the CPU.
+Napi::Value LinearEvaluateCuda(const Napi::CallbackInfo& info) {
+  return StartLinearEvaluate(info, "linearEvaluateCuda", [](const float* x, const float* y, size_t n, const sm::LinearState& s, const sm::LinearConfig& c) {
+    const sm::LinearStepShape shape = sm::CheckLinearModels(y, n, s, c, "linearEvaluateCuda");
+    const bool fits = sm::LinearEvalFitsBlock(shape.d, shape.columns, shape.columns / shape.classes, shape.loss, shape.classes);
+    return fits ? sm::LinearEvaluateCuda(x, y, n, s, c) : sm::LinearEvaluate(x, y, n, s, c);
+  });
+}
+#endif
+
+// linearScores(x, d, weights, bias, column) -> Float32Array of w.x + b (a fast, synchronous pass).
+Napi::Value LinearScores(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto x = Float32Arg(info, 0, "x"), weights = Float32Arg(info, 2, "weights"), bias = Float32Arg(info, 3, "bias");
+  const size_t d = info[1].As<Napi::Number>().Uint32Value(), model = info[4].As<Napi::Number>().Uint32Value();
+  if (d == 0 || x.ElementLength() % d != 0 || weights.ElementLength() != bias.ElementLength() * d) {
+    throw Napi::RangeError::New(env, "linearScores: x must be whole rows of d features and weights m*d");
+  }
+  sm::LinearState state;
+  state.models = bias.ElementLength();
+  state.d = d;
+  state.weights.assign(weights.Data(), weights.Data() + weights.ElementLength());
+  state.bias.assign(bias.Data(), bias.Data() + bias.ElementLength());
+  std::vector<float> scores;
+  try {
+    scores = sm::LinearScores(x.Data(), x.ElementLength() / d, state, model);
+  } catch (const std::exception& error) {
+    throw Napi::RangeError::New(env, error.what());
+  }
+  auto out = Napi::Float32Array::New(env, scores.size());
+  std::copy(scores.begin(), scores.end(), out.Data());
+  return out;
+}
+
+}  // namespace
+
+void ExportLinear(Napi::Env env, Napi::Object exports) {
+  exports.Set("linearEpoch", Napi::Function::New(env, LinearEpoch));
+  exports.Set("linearEpochCudaHarness", Napi::Function::New(env, LinearEpochCudaHarness));
+  // linearEpochCudaFits(d, columns, models): whether a block of the CUDA step holds at least a row.
+  exports.Set("linearEpochCudaFits", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+    return Napi::Boolean::New(i.Env(), sm::LinearRowsPerBlock(i[0].ToNumber().Int32Value(), i[1].ToNumber().Int32Value(), i[2].ToNumber().Int32Value()) >= 1);
+  }));
+  exports.Set("linearScores", Napi::Function::New(env, LinearScores));
+  exports.Set("linearEvaluate", Napi::Function::New(env, LinearEvaluate));
+  exports.Set("linearEvaluateCudaHarness", Napi::Function::New(env, LinearEvaluateCudaHarness));
+#ifdef HAVE_CUDA
+  exports.Set("linearEpochCuda", Napi::Function::New(env, LinearEpochCuda));
+  exports.Set("linearEvaluateCuda", Napi::Function::New(env, LinearEvaluateCuda));
+#endif
+}
