@@ -6,7 +6,9 @@ the logistic loss and its gradient, one matrix product for the weights' gradient
 update on the weights and biases — every operation a kernel launch of its own. Ours (when the
 shared library has it) is called through ctypes on the same device tensors. Both are timed per
 epoch with CUDA events, median of `repeats` after a warm-up; the weights after one epoch are
-compared.
+compared. Then evaluating every model's metrics over all rows (loss, rows right, predicted and
+actual positives), PyTorch's matrix product and reductions against our evaluation kernel, on the
+peer's trained weights.
 
 Usage: python3 linear_learner_gpu.py LIB OUT_JSON [repeats]
 """
@@ -89,6 +91,39 @@ if hasattr(lib, "sm_linear_epoch"):
     result["max_bias_difference_vs_peer"] = float((state["b"] - pb).abs().max())
     result["max_loss_difference_vs_peer"] = float((state["losses"] / n - plosses.double()).abs().max())
     result["ours_ms"] = timed(ours_epoch)
+
+
+# Evaluating every model over all rows after the epoch (as training does each epoch), on the
+# peer's trained weights: PyTorch with one matrix product and reductions, against our kernel.
+def peer_evaluate():
+    scores = torch.addmm(pb, x, pw)
+    positive = y[:, None] > 0.5
+    loss = torch.nn.functional.softplus(torch.where(positive, -scores, scores)).double().sum(0)
+    predicted = scores > 0
+    right_one = (predicted & positive).sum(0)
+    return loss, (predicted == positive).sum(0), predicted.sum(0), right_one
+
+
+peer_loss, peer_right, _, _ = peer_evaluate()
+result["peer_evaluate_ms"] = timed(peer_evaluate)
+if hasattr(lib, "sm_linear_evaluate"):
+    lib.sm_linear_evaluate.restype = ctypes.c_char_p
+    lib.sm_linear_evaluate.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t,
+                                       ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    weights_by_model = pw.t().contiguous()
+    width = 4 + 3 * 2  # loss, squared, absolute, correct, then right / predicted / actual of classes 0 and 1
+    sums = torch.zeros(models, width, dtype=torch.float64, device=device)
+
+    def ours_evaluate():
+        error = lib.sm_linear_evaluate(x.data_ptr(), y.data_ptr(), n, d, models, weights_by_model.data_ptr(), pb.data_ptr(), sums.data_ptr())
+        if error:
+            raise RuntimeError(error.decode())
+
+    ours_evaluate()
+    torch.cuda.synchronize()
+    result["max_evaluate_loss_difference_vs_peer"] = float(((sums[:, 0] - peer_loss) / n).abs().max())
+    result["max_evaluate_right_rows_difference_vs_peer"] = int((sums[:, 3] - peer_right.double()).abs().max())
+    result["ours_evaluate_ms"] = timed(ours_evaluate)
 with open(out_path, "w") as f:
     json.dump(result, f, indent=1)
 print(json.dumps(result))

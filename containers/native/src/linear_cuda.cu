@@ -131,18 +131,12 @@ std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, Li
   return losses;
 }
 
-std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config) {
-  const LinearStepShape s = CheckLinearEvaluate(y, n, state, config, "linearEvaluateCuda");
-  const size_t d = state.d, entries = state.models / s.classes * LinearStatWidth(s.loss, s.classes);
-  std::vector<double> sums(entries, 0.0);
-  if (n == 0) return sums;
-  DeviceBuffer<float> dx(n * d), dy(n), dw(state.models * d), db(state.models);
-  DeviceBuffer<double> dsums(entries);
-  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
-  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
-  Check(cudaMemcpy(dw.ptr, state.weights.data(), state.models * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(weights)");
-  Check(cudaMemcpy(db.ptr, state.bias.data(), state.models * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(bias)");
-  Check(cudaMemset(dsums.ptr, 0, entries * sizeof(double)), "cudaMemset(sums)");
+void LinearEvaluateCudaOnDevice(const float* x, const float* y, size_t n, const float* weights, const float* bias, const LinearState& state,
+                                const LinearConfig& config, double* sums) {
+  const LinearStepShape s = CheckLinearEvaluate(nullptr, 0, state, config, "linearEvaluateCuda");
+  const size_t entries = state.models / s.classes * LinearStatWidth(s.loss, s.classes);
+  Check(cudaMemsetAsync(sums, 0, entries * sizeof(double)), "cudaMemsetAsync(sums)");
+  if (n == 0) return;
   // As many blocks as are resident at once (each walks its share of the rows), at most one per chunk.
   const size_t shared_bytes = static_cast<size_t>(LinearEvalSharedFloats(s)) * sizeof(float);
   int device = 0, sms = 0, per_sm = 0;
@@ -151,9 +145,22 @@ std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n,
   Check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, LinearEvaluateKernel, kLinearThreads, shared_bytes), "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
   const size_t chunks = (n + s.rows - 1) / s.rows;
   const unsigned blocks = static_cast<unsigned>(std::max<size_t>(1, std::min<size_t>(chunks, static_cast<size_t>(sms) * std::max(per_sm, 1))));
-  LinearEvaluateKernel<<<blocks, kLinearThreads, shared_bytes>>>(dx.ptr, dy.ptr, n, s, dw.ptr, db.ptr, dsums.ptr);
+  LinearEvaluateKernel<<<blocks, kLinearThreads, shared_bytes>>>(x, y, n, s, weights, bias, sums);
   Check(cudaGetLastError(), "LinearEvaluateKernel launch");
+}
+
+std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEvaluate(y, n, state, config, "linearEvaluateCuda");
+  const size_t d = state.d, entries = state.models / s.classes * LinearStatWidth(s.loss, s.classes);
+  DeviceBuffer<float> dx(n * d), dy(n), dw(state.models * d), db(state.models);
+  DeviceBuffer<double> dsums(entries);
+  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
+  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
+  Check(cudaMemcpy(dw.ptr, state.weights.data(), state.models * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(weights)");
+  Check(cudaMemcpy(db.ptr, state.bias.data(), state.models * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(bias)");
+  LinearEvaluateCudaOnDevice(dx.ptr, dy.ptr, n, dw.ptr, db.ptr, state, config, dsums.ptr);
   Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
+  std::vector<double> sums(entries);
   Check(cudaMemcpy(sums.data(), dsums.ptr, entries * sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(sums)");
   return sums;
 }

@@ -30,6 +30,12 @@ std::vector<double> LinearEvaluate(const float* x, const float* y, size_t n, con
 // for shapes whose rows and sums do not fit a block's shared memory (LinearEvalFitsBlock).
 std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config);
 
+// The same on device memory already in place (the GPU benchmark calls this on PyTorch's tensors):
+// x n x d, y n, weights columns x d, bias columns, sums models x width (cleared here). Enqueued on
+// the default stream.
+void LinearEvaluateCudaOnDevice(const float* x, const float* y, size_t n, const float* weights, const float* bias, const LinearState& state,
+                                const LinearConfig& config, double* sums);
+
 // The CUDA kernel's per-thread code run on the CPU, block by block, with a grid of `grid_blocks`.
 std::vector<double> LinearEvaluateCudaHarness(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config,
                                               size_t grid_blocks);
