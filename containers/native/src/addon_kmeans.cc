@@ -13,28 +13,16 @@ namespace {
 
 using Kernel = std::function<sm::AssignResult(const float*, size_t, size_t, const float*, size_t)>;
 
-class AssignWorker : public Napi::AsyncWorker {
+class AssignWorker : public PromiseWorker {
  public:
-  AssignWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array centers, size_t n, size_t d, size_t k, Kernel kernel)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)),
-        // The typed arrays stay referenced, so their memory lives until the worker finishes.
-        x_ref_(Napi::Persistent(x)), centers_ref_(Napi::Persistent(centers)),
+  AssignWorker(Napi::Env env, const char* name, Napi::Float32Array x, Napi::Float32Array centers, size_t n, size_t d, size_t k, Kernel kernel)
+      : PromiseWorker(env, name), x_ref_(Napi::Persistent(x)), centers_ref_(Napi::Persistent(centers)),
         x_(x.Data()), centers_(centers.Data()), n_(n), d_(d), k_(k), kernel_(std::move(kernel)) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+ protected:
+  void Run() override { result_ = kernel_(x_, n_, d_, centers_, k_); }
 
-  void Execute() override {
-    try {
-      result_ = kernel_(x_, n_, d_, centers_, k_);
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    } catch (...) {
-      SetError("kmeans.assign: unknown native error");
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
     auto labels = Napi::Int32Array::New(env, n_);
     auto distances = Napi::Float32Array::New(env, n_);
@@ -49,13 +37,10 @@ class AssignWorker : public Napi::AsyncWorker {
     out.Set("sums", sums);
     out.Set("counts", counts);
     out.Set("inertia", Napi::Number::New(env, result_.inertia));
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Float32Array> x_ref_, centers_ref_;
   const float* x_;
   const float* centers_;
@@ -114,10 +99,7 @@ Napi::Value StartAssign(const Napi::CallbackInfo& info, const char* name, Kernel
   Napi::Float32Array x, centers;
   size_t n = 0, d = 0, k = 0;
   if (!ValidateAssign(info, name, &x, &centers, &n, &d, &k, arity)) return info.Env().Undefined();
-  auto* worker = new AssignWorker(info.Env(), x, centers, n, d, k, std::move(kernel));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new AssignWorker(info.Env(), name, x, centers, n, d, k, std::move(kernel)))->Start();
 }
 
 Napi::Value AssignCpu(const Napi::CallbackInfo& info) {

@@ -18,26 +18,18 @@ namespace {
 // thread, trained on the worker, and copied back into the caller's arrays when it finishes.
 using LinearKernel = std::vector<double> (*)(const float*, const float*, size_t, sm::LinearState*, const sm::LinearConfig&);
 
-class LinearEpochWorker : public Napi::AsyncWorker {
+class LinearEpochWorker : public PromiseWorker {
  public:
   LinearEpochWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, size_t n, sm::LinearState state, sm::LinearConfig config,
                     Napi::Float32Array weights, Napi::Float32Array bias, Napi::Float32Array moments, LinearKernel kernel)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
+      : PromiseWorker(env, "linearEpoch"), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
         weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)), moments_ref_(Napi::Persistent(moments)),
         x_(x.Data()), y_(y.Data()), n_(n), state_(std::move(state)), config_(std::move(config)), kernel_(kernel) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+ protected:
+  void Run() override { losses_ = kernel_(x_, y_, n_, &state_, config_); }
 
-  void Execute() override {
-    try {
-      losses_ = kernel_(x_, y_, n_, &state_, config_);
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    }
-  }
-
-  void OnOK() override {
-    Napi::Env env = Env();
+  Napi::Value Result(Napi::Env env) override {
     std::copy(state_.weights.begin(), state_.weights.end(), weights_ref_.Value().Data());
     std::copy(state_.bias.begin(), state_.bias.end(), bias_ref_.Value().Data());
     float* moments = moments_ref_.Value().Data();
@@ -51,13 +43,10 @@ class LinearEpochWorker : public Napi::AsyncWorker {
     std::copy(losses_.begin(), losses_.end(), losses.Data());
     out.Set("losses", losses);
     out.Set("step", Napi::Number::New(env, state_.step));
-    deferred_.Resolve(out);
+    return out;
   }
 
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Float32Array> x_ref_, y_ref_, weights_ref_, bias_ref_, moments_ref_;
   const float* x_;
   const float* y_;
@@ -68,9 +57,9 @@ class LinearEpochWorker : public Napi::AsyncWorker {
   std::vector<double> losses_;
 };
 
-Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, const char* name) {
+Napi::Float32Array Float32Arg(const Napi::CallbackInfo& info, size_t index, const char* kernel, const char* name) {
   if (!info[index].IsTypedArray() || info[index].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-    throw Napi::TypeError::New(info.Env(), std::string("linearEpoch: ") + name + " must be a Float32Array");
+    throw Napi::TypeError::New(info.Env(), std::string(kernel) + ": " + name + " must be a Float32Array");
   }
   return info[index].As<Napi::Float32Array>();
 }
@@ -100,8 +89,8 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
   if (info.Length() != 8 || !info[2].IsNumber() || !info[6].IsNumber() || !info[7].IsObject()) {
     throw Napi::TypeError::New(env, "linearEpoch(x, y, d, weights, bias, moments, step, config)");
   }
-  auto x = Float32Arg(info, 0, "x"), y = Float32Arg(info, 1, "y"), weights = Float32Arg(info, 3, "weights");
-  auto bias = Float32Arg(info, 4, "bias"), moments = Float32Arg(info, 5, "moments");
+  auto x = Float32Arg(info, 0, "linearEpoch", "x"), y = Float32Arg(info, 1, "linearEpoch", "y"), weights = Float32Arg(info, 3, "linearEpoch", "weights");
+  auto bias = Float32Arg(info, 4, "linearEpoch", "bias"), moments = Float32Arg(info, 5, "linearEpoch", "moments");
   const size_t d = info[2].As<Napi::Number>().Uint32Value();
   const size_t m = bias.ElementLength();
   if (d == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d ||
@@ -120,10 +109,7 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
   state.v1.assign(mo + m * d, mo + 2 * m * d);
   state.mb.assign(mo + 2 * m * d, mo + 2 * m * d + m);
   state.vb.assign(mo + 2 * m * d + m, mo + 2 * m * d + 2 * m);
-  auto* worker = new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments, kernel);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments, kernel))->Start();
 }
 
 Napi::Value LinearEpoch(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpoch); }
@@ -135,33 +121,23 @@ Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinear
 // Every model's metric sums over labelled rows (linear_eval.h), off the event loop.
 using EvaluateKernel = std::function<std::vector<double>(const float*, const float*, size_t, const sm::LinearState&, const sm::LinearConfig&)>;
 
-class LinearEvaluateWorker : public Napi::AsyncWorker {
+class LinearEvaluateWorker : public PromiseWorker {
  public:
-  LinearEvaluateWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, sm::LinearState state, sm::LinearConfig config,
-                       EvaluateKernel kernel)
-      : Napi::AsyncWorker(env), deferred_(Napi::Promise::Deferred::New(env)), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
+  LinearEvaluateWorker(Napi::Env env, const char* name, Napi::Float32Array x, Napi::Float32Array y, sm::LinearState state,
+                       sm::LinearConfig config, EvaluateKernel kernel)
+      : PromiseWorker(env, name), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
         x_(x.Data()), y_(y.Data()), n_(y.ElementLength()), state_(std::move(state)), config_(std::move(config)), kernel_(std::move(kernel)) {}
 
-  Napi::Promise Promise() { return deferred_.Promise(); }
+ protected:
+  void Run() override { sums_ = kernel_(x_, y_, n_, state_, config_); }
 
-  void Execute() override {
-    try {
-      sums_ = kernel_(x_, y_, n_, state_, config_);
-    } catch (const std::exception& error) {
-      SetError(error.what());
-    }
-  }
-
-  void OnOK() override {
-    auto sums = Napi::Float64Array::New(Env(), sums_.size());
+  Napi::Value Result(Napi::Env env) override {
+    auto sums = Napi::Float64Array::New(env, sums_.size());
     std::copy(sums_.begin(), sums_.end(), sums.Data());
-    deferred_.Resolve(sums);
+    return sums;
   }
-
-  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
  private:
-  Napi::Promise::Deferred deferred_;
   Napi::Reference<Napi::Float32Array> x_ref_, y_ref_;
   const float* x_;
   const float* y_;
@@ -179,7 +155,7 @@ Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name
   if (info.Length() != arity || !info[2].IsNumber() || !info[5].IsObject()) {
     throw Napi::TypeError::New(env, std::string(name) + "(x, y, d, weights, bias, config" + (arity == 7 ? ", gridBlocks)" : ")"));
   }
-  auto x = Float32Arg(info, 0, "x"), y = Float32Arg(info, 1, "y"), weights = Float32Arg(info, 3, "weights"), bias = Float32Arg(info, 4, "bias");
+  auto x = Float32Arg(info, 0, name, "x"), y = Float32Arg(info, 1, name, "y"), weights = Float32Arg(info, 3, name, "weights"), bias = Float32Arg(info, 4, name, "bias");
   const size_t d = info[2].As<Napi::Number>().Uint32Value(), m = bias.ElementLength();
   if (d == 0 || m == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d) {
     throw Napi::RangeError::New(env, std::string(name) + ": shapes do not fit: x n*d, y n, weights m*d, bias m, with m >= 1 and d >= 1");
@@ -189,10 +165,7 @@ Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name
   state.d = d;
   state.weights.assign(weights.Data(), weights.Data() + m * d);
   state.bias.assign(bias.Data(), bias.Data() + m);
-  auto* worker = new LinearEvaluateWorker(env, x, y, std::move(state), LinearConfigArg(info[5].As<Napi::Object>()), std::move(kernel));
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  return (new LinearEvaluateWorker(env, name, x, y, std::move(state), LinearConfigArg(info[5].As<Napi::Object>()), std::move(kernel)))->Start();
 }
 
 Napi::Value LinearEvaluate(const Napi::CallbackInfo& info) { return StartLinearEvaluate(info, "linearEvaluate", sm::LinearEvaluate); }
@@ -217,7 +190,7 @@ Napi::Value LinearEvaluateCuda(const Napi::CallbackInfo& info) {
 // linearScores(x, d, weights, bias, column) -> Float32Array of w.x + b (a fast, synchronous pass).
 Napi::Value LinearScores(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  auto x = Float32Arg(info, 0, "x"), weights = Float32Arg(info, 2, "weights"), bias = Float32Arg(info, 3, "bias");
+  auto x = Float32Arg(info, 0, "linearScores", "x"), weights = Float32Arg(info, 2, "linearScores", "weights"), bias = Float32Arg(info, 3, "linearScores", "bias");
   const size_t d = info[1].As<Napi::Number>().Uint32Value(), model = info[4].As<Napi::Number>().Uint32Value();
   if (d == 0 || x.ElementLength() % d != 0 || weights.ElementLength() != bias.ElementLength() * d) {
     throw Napi::RangeError::New(env, "linearScores: x must be whole rows of d features and weights m*d");

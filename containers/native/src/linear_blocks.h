@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <vector>
 #include "linear_cpu.h"
+#include "vector8.h"
 
 namespace sm {
 
@@ -31,5 +32,30 @@ struct LinearBlocks {
     }
   }
 };
+
+// One block's scores of four rows (x0 and the three rows after it): four independent FMA chains,
+// where one chain of d FMAs would wait on each FMA's latency.
+__attribute__((always_inline)) inline void ScoreFourRows(const float* x0, size_t d, const float* wt, V8 bias, V8 (&scores)[4]) {
+  const float *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
+  V8 s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+  for (size_t j = 0; j < d; ++j) {
+    const V8 w = Load8(wt + j * 8);
+    s0 += x0[j] * w;
+    s1 += x1[j] * w;
+    s2 += x2[j] * w;
+    s3 += x3[j] * w;
+  }
+  scores[0] = s0;
+  scores[1] = s1;
+  scores[2] = s2;
+  scores[3] = s3;
+}
+
+// One block's scores of one row.
+__attribute__((always_inline)) inline V8 ScoreRow(const float* xr, size_t d, const float* wt, V8 bias) {
+  V8 score = bias;
+  for (size_t j = 0; j < d; ++j) score += xr[j] * Load8(wt + j * 8);
+  return score;
+}
 
 }  // namespace sm

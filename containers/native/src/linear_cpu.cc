@@ -91,23 +91,16 @@ __attribute__((always_inline)) inline void BlockGradients(const Batch& batch, si
   for (; row + 4 <= batch.rows; row += 4) {
     const float* x0 = batch.x + row * d;
     const float *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-    V8 s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-    for (size_t j = 0; j < d; ++j) {
-      const V8 w = Load8(wt + j * 8);
-      s0 += x0[j] * w;
-      s1 += x1[j] * w;
-      s2 += x2[j] * w;
-      s3 += x3[j] * w;
-    }
-    const V8 g0 = GradientOf(loss, s0, batch.y[row], loss_sums), g1 = GradientOf(loss, s1, batch.y[row + 1], loss_sums);
-    const V8 g2 = GradientOf(loss, s2, batch.y[row + 2], loss_sums), g3 = GradientOf(loss, s3, batch.y[row + 3], loss_sums);
+    V8 s[4];
+    ScoreFourRows(x0, d, wt, bias, s);
+    const V8 g0 = GradientOf(loss, s[0], batch.y[row], loss_sums), g1 = GradientOf(loss, s[1], batch.y[row + 1], loss_sums);
+    const V8 g2 = GradientOf(loss, s[2], batch.y[row + 2], loss_sums), g3 = GradientOf(loss, s[3], batch.y[row + 3], loss_sums);
     for (size_t j = 0; j < d; ++j) Store8(gw + j * 8, Load8(gw + j * 8) + x0[j] * g0 + x1[j] * g1 + x2[j] * g2 + x3[j] * g3);
     bias_gradient += (g0 + g1) + (g2 + g3);
   }
   for (; row < batch.rows; ++row) {
     const float* xr = batch.x + row * d;
-    V8 score = bias;
-    for (size_t j = 0; j < d; ++j) score += xr[j] * Load8(wt + j * 8);
+    const V8 score = ScoreRow(xr, d, wt, bias);
     const V8 g = GradientOf(loss, score, batch.y[row], loss_sums);
     for (size_t j = 0; j < d; ++j) Store8(gw + j * 8, Load8(gw + j * 8) + xr[j] * g);
     bias_gradient += g;

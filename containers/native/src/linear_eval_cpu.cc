@@ -101,7 +101,7 @@ inline void FinishBlock(const BlockSums& b, const EvalJob& job, size_t lanes, do
   }
 }
 
-// Single-output models: per block of eight, four rows' scores as four independent FMA chains.
+// Single-output models: per block of eight, four rows' scores at a time (ScoreFourRows).
 __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, size_t first, size_t last, double* sums) {
   const LinearBlocks& b = *job.layout;
   const size_t d = b.d;
@@ -111,26 +111,11 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
     BlockSums running{};
     size_t row = first;
     for (; row + 4 <= last; row += 4) {
-      const float* x0 = job.x + row * d;
-      const float *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-      V8 s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-      for (size_t j = 0; j < d; ++j) {
-        const V8 w = Load8(wt + j * 8);
-        s0 += x0[j] * w;
-        s1 += x1[j] * w;
-        s2 += x2[j] * w;
-        s3 += x3[j] * w;
-      }
-      AddBlockRow(job.loss, s0, job.y[row], &running);
-      AddBlockRow(job.loss, s1, job.y[row + 1], &running);
-      AddBlockRow(job.loss, s2, job.y[row + 2], &running);
-      AddBlockRow(job.loss, s3, job.y[row + 3], &running);
+      V8 s[4];
+      ScoreFourRows(job.x + row * d, d, wt, bias, s);
+      for (int i = 0; i < 4; ++i) AddBlockRow(job.loss, s[i], job.y[row + i], &running);
     }
-    for (; row < last; ++row) {
-      V8 score = bias;
-      for (size_t j = 0; j < d; ++j) score += job.x[row * d + j] * Load8(wt + j * 8);
-      AddBlockRow(job.loss, score, job.y[row], &running);
-    }
+    for (; row < last; ++row) AddBlockRow(job.loss, ScoreRow(job.x + row * d, d, wt, bias), job.y[row], &running);
     FinishBlock(running, job, std::min<size_t>(8, b.columns - block * 8), sums + block * 8 * job.width);
   }
 }
