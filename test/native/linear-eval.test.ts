@@ -100,6 +100,8 @@ describe('Linear Learner evaluation on the CPU: every model\'s metric sums in on
     await expect(native.linearEvaluate(x, Float32Array.from([0, 5]), 3, new Float32Array(9), new Float32Array(3), { loss: 'softmax_loss', classes: 3, useBias: true }))
       .rejects.toThrow(/linearEvaluate: a label is not a class index/);
     expect(() => native.linearEvaluate(x, new Float32Array(3), 3, weights, bias, { loss: 'logistic', useBias: true })).toThrow(/shapes do not fit/);
+    expect(() => native.linearEvaluate(new Float64Array(6) as any, new Float32Array(2), 3, weights, bias, { loss: 'logistic', useBias: true }))
+      .toThrow(/^linearEvaluate: x must be a Float32Array$/);
   });
 });
 
