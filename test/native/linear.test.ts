@@ -104,6 +104,19 @@ describe('the CUDA Linear Learner step\'s code, run block by block on the CPU', 
   });
 });
 
+describe('the CPU Linear Learner epoch\'s checks (shared with the CUDA step)', () => {
+  const base = { loss: 'logistic' as const, optimizer: 'sgd' as const, batchSize: 1, l1: 0, wd: 0, useBias: true, learningRates: [0.1] };
+  const epoch = (config: LinearEpochConfig, y = Float32Array.from([1]), columns = 1) =>
+    nativeBinding().linearEpoch(new Float32Array(2), y, 2, new Float32Array(2 * columns), new Float32Array(columns), new Float32Array(6 * columns), 0, config);
+
+  test('an unknown optimizer, a learning rate count other than the models\', and a label that is not a class are refused by name', async () => {
+    await expect(epoch({ ...base, optimizer: 'adagrad' as any })).rejects.toThrow(/^linearEpoch: unknown optimizer adagrad$/);
+    await expect(epoch({ ...base, learningRates: [0.1, 0.2] })).rejects.toThrow(/^linearEpoch: one learning rate per model$/);
+    await expect(epoch({ ...base, loss: 'softmax_loss', classes: 3 }, Float32Array.from([3]), 3)).rejects.toThrow(/^linearEpoch: a label is not a class index$/);
+    await expect(epoch({ ...base, loss: 'softmax_loss' })).rejects.toThrow(/^linearEpoch: softmax_loss goes with 2 or more classes/);
+  });
+});
+
 describe('the loader\'s Linear Learner kernel', () => {
   test('forced to the CPU, it is the CPU kernel with its name on errors', async () => {
     const kernels = loadKernels({ backend: 'cpu', log: () => undefined });

@@ -1,5 +1,6 @@
 #include "linear_cpu.h"
 #include "linear_blocks.h"
+#include "linear_step.h"
 #include "logistic8.h"
 #include "vector8.h"
 
@@ -14,16 +15,8 @@
 namespace sm {
 namespace {
 
-enum class LossKind { kLogistic, kHinge, kSquared, kAbsolute, kSoftmax };
-
-LossKind ParseLoss(const std::string& loss) {
-  if (loss == "logistic") return LossKind::kLogistic;
-  if (loss == "hinge_loss") return LossKind::kHinge;
-  if (loss == "squared_loss") return LossKind::kSquared;
-  if (loss == "absolute_loss") return LossKind::kAbsolute;
-  if (loss == "softmax_loss") return LossKind::kSoftmax;
-  throw std::invalid_argument("linear.epoch: unknown loss " + loss);
-}
+// The losses, numbered as the shared checks (linear_step.h) number them.
+enum class LossKind { kLogistic = kLinearLogistic, kHinge = kLinearHinge, kSquared = kLinearSquared, kAbsolute = kLinearAbsolute, kSoftmax = kLinearSoftmax };
 
 // The loss of one score and its derivative d loss / d score. For logistic loss (label in {0, 1})
 // both come from one exp(-|score|), which keeps log(1 + e^-z) and the sigmoid stable either side of 0.
@@ -207,18 +200,9 @@ class SpinBarrier {
 }  // namespace
 
 std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, LinearState* s, const LinearConfig& c) {
-  const LossKind loss = ParseLoss(c.loss);
-  if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "rmsprop") throw std::invalid_argument("linear.epoch: unknown optimizer " + c.optimizer);
-  const size_t classes = std::max<size_t>(1, c.classes);
-  if ((loss == LossKind::kSoftmax) != (classes > 1)) throw std::invalid_argument("linear.epoch: softmax_loss goes with 2 or more classes, the other losses with 1");
-  if (s->models % classes != 0) throw std::invalid_argument("linear.epoch: the weight columns are not whole models of the classes");
-  const size_t columns = s->models, models = columns / classes;
-  if (c.learning_rates.size() != models) throw std::invalid_argument("linear.epoch: one learning rate per model");
-  if (loss == LossKind::kSoftmax) {
-    for (size_t row = 0; row < n; ++row) {
-      if (!(y[row] >= 0 && y[row] < classes && y[row] == std::floor(y[row]))) throw std::invalid_argument("linear.epoch: a label is not a class index");
-    }
-  }
+  const LinearStepShape shape = CheckLinearTraining(y, n, *s, c, "linearEpoch");
+  const LossKind loss = static_cast<LossKind>(shape.loss);
+  const size_t classes = static_cast<size_t>(shape.classes), columns = s->models, models = columns / classes;
   const bool adam = c.optimizer == "adam", rmsprop = c.optimizer == "rmsprop";
   const size_t d = s->d, batch = std::max<size_t>(1, c.batch_size);
   const LinearBlocks layout(d, columns, classes);

@@ -37,11 +37,19 @@ inline LinearStepShape CheckLinearModels(const float* y, size_t n, const LinearS
   return shape;
 }
 
-inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
+// An epoch's checks on any kernel, CPU or CUDA: the models', the optimizer and a learning rate per model.
+inline LinearStepShape CheckLinearTraining(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
   const std::string name(kernel);
   LinearStepShape shape = CheckLinearModels(y, n, s, c, kernel);
   if (c.optimizer != "sgd" && c.optimizer != "adam" && c.optimizer != "rmsprop") throw std::invalid_argument(name + ": unknown optimizer " + c.optimizer);
   if (c.learning_rates.size() != s.models / shape.classes) throw std::invalid_argument(name + ": one learning rate per model");
+  return shape;
+}
+
+// The CUDA step's checks: the epoch's, and at least a row per block.
+inline LinearStepShape CheckLinearEpoch(const float* y, size_t n, const LinearState& s, const LinearConfig& c, const char* kernel) {
+  const std::string name(kernel);
+  LinearStepShape shape = CheckLinearTraining(y, n, s, c, kernel);
   shape.rows = LinearRowsPerBlock(shape.d, shape.columns, shape.columns / shape.classes);
   if (shape.rows < 1) throw std::invalid_argument(name + ": d + the weight columns are too many for one block's shared memory (about 6,000 at most)");
   return shape;
