@@ -19,12 +19,17 @@ export interface LocalLloydOptions {
 
 /** The best of `trials` weighted Lloyd runs (least weighted inertia): k centers, row-major. */
 export function localLloyd(points: Float32Array, weights: Float64Array, d: number, options: LocalLloydOptions): Float32Array {
-  let best: { centers: Float32Array; inertia: number } | undefined;
-  for (let trial = 0; trial < options.trials; trial++) {
-    const run = lloyd(points, weights, d, initialCenters(points, weights, d, options), options);
-    if (!best || run.inertia < best.inertia) best = run;
-  }
-  return best!.centers;
+  const runs = trialRuns(points, weights, d, options);
+  return runs.reduce((best, run) => (run.inertia < best.inertia ? run : best)).centers;
+}
+
+/** Every trial's k centers, least weighted inertia first (for refinement against the rows). */
+export function localLloydTrials(points: Float32Array, weights: Float64Array, d: number, options: LocalLloydOptions): Float32Array[] {
+  return trialRuns(points, weights, d, options).sort((a, b) => a.inertia - b.inertia).map((run) => run.centers);
+}
+
+function trialRuns(points: Float32Array, weights: Float64Array, d: number, options: LocalLloydOptions): { centers: Float32Array; inertia: number }[] {
+  return Array.from({ length: options.trials }, () => lloyd(points, weights, d, initialCenters(points, weights, d, options), options));
 }
 
 function nearest(point: Float32Array, p: number, centers: Float32Array, d: number, k: number): { center: number; distance: number } {

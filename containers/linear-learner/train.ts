@@ -1,31 +1,40 @@
 /**
  * Linear Learner training for binary classification, multiclass classification and regression:
  * `num_models` models with learning rates spread around `learning_rate`, trained together on the
- * native kernel for up to `epochs` passes over standardised features, stopping early when the best
- * model's validation (else training) objective loss has not improved by `early_stopping_tolerance`
- * for `early_stopping_patience` epochs; the best model on that channel is kept (binary classifiers
- * by `binary_classifier_model_selection_criteria`, the others by objective loss). Prints the
- * built-in algorithm's metric lines for the train, validation and test channels. On SIGTERM it
- * saves the models and the optimiser's state after the current epoch and stops; the next run
- * resumes from there and ends with the same model.
+ * native kernel for up to `epochs` passes over the unbiased / normalized features (the built-in's
+ * unbias_* and normalize_* rules), with the built-in's initial weights (init_*) and learning-rate
+ * schedule (use_lr_scheduler, schedule.ts), stopping early when the best model's validation (else
+ * training) objective loss has not improved by `early_stopping_tolerance` for
+ * `early_stopping_patience` epochs; the best model on that channel is kept (binary classifiers by
+ * `binary_classifier_model_selection_criteria`, the others by objective loss). A model that
+ * diverges (its loss NaN or infinite) is logged and dropped; the job fails only when all do.
+ * Prints the built-in algorithm's metric lines (`epoch=N, train <objective> <loss>=…` per epoch,
+ * `#validation_score` and `#quality_metric` lines at the end). On SIGTERM it saves the models and
+ * the optimiser's state after the current epoch and stops; the next run resumes from there and
+ * ends with the same model.
  *
- * Not yet as the built-in: the eps-insensitive, quantile and huber losses, shuffling,
- * learning-rate schedules, class weights and threshold calibration (the decision threshold stays
- * at probability 0.5; early stopping watches the loss whatever the selection criterion); those
- * hyperparameters are accepted and ignored. The model is JSON, not MXNet parameters.
+ * Not as the built-in: the hyperparameters whose other values this image does not implement are
+ * rejected with the reason (spec.ts `companion`); the rows are visited in order, not shuffled;
+ * the model is JSON, not MXNet parameters.
  */
 import * as fs from 'node:fs';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { isLossMetric, metricsFromSums, needsScores, Predictor, Selection, selectionMerit } from './metrics';
+import { autoSchedule, batchesUntilChange, ScheduleOptions, scheduledRates } from './schedule';
 import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
+import { seededRandom } from '../runtime/random';
 import { qualityMetric, throughputMetric } from '../runtime/training';
+
+/** The model file's format: serving refuses a newer one (see ../runtime/model-file.ts). */
+export const LINEAR_LEARNER_FORMAT = 1;
 
 export interface LinearLearnerModel {
   readonly algorithm: 'linear-learner';
+  readonly format_version: number;
   readonly predictor_type: Predictor;
   readonly feature_dim: number;
   /** d weights, or (for multiclass) num_classes × d, class by class. */
@@ -39,7 +48,7 @@ export interface LinearLearnerModel {
   readonly label_scale: number;
 }
 
-/** The losses each predictor type trains with here; the built-in's others are not implemented yet. */
+/** The losses each predictor type trains with here (the built-in's others are refused by spec.ts). */
 const LOSSES: Record<Predictor, string[]> = {
   binary_classifier: ['logistic', 'hinge_loss'],
   regressor: ['squared_loss', 'absolute_loss'],
@@ -53,6 +62,8 @@ interface Checkpoint {
   /** Early stopping's state: the best objective so far and the epochs since it last improved. */
   readonly best: number;
   readonly stale: number;
+  /** Models dropped after diverging (absent in checkpoints from before this was recorded). */
+  readonly diverged?: number[];
 }
 
 interface Labelled { readonly x: Float32Array; readonly y: Float32Array; readonly rows: number }
@@ -67,34 +78,40 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const optimizer = hp.optimizer === 'auto' ? 'adam' : hp.optimizer as 'sgd' | 'adam' | 'rmsprop';
   const loss = hp.loss === 'auto' ? DEFAULT_LOSS[predictor] : hp.loss;
   if (!LOSSES[predictor].includes(loss)) {
-    const elsewhere = Object.values(LOSSES).some((losses) => losses.includes(loss));
-    throw new Error(`loss ${loss} ${elsewhere ? `does not fit ${predictor}` : 'is not supported by this image yet'}: use ${LOSSES[predictor].join(' or ')}`);
+    throw new Error(`loss ${loss} does not fit predictor_type ${predictor}: use ${LOSSES[predictor].join(' or ')}`);
   }
 
   const train = readLabelled(layout, 'train', hp.feature_dim);
   const d = train.x.length / train.rows;
-  const validation = hasChannel(layout, 'validation') ? readLabelled(layout, 'validation', String(d)) : undefined;
-  const test = hasChannel(layout, 'test') ? readLabelled(layout, 'test', String(d)) : undefined;
+  const validation = hasChannel(layout, 'validation') ? readLabelled(layout, 'validation', d) : undefined;
+  const test = hasChannel(layout, 'test') ? readLabelled(layout, 'test', d) : undefined;
   for (const [channel, set] of [['train', train], ['validation', validation], ['test', test]] as const) {
     if (set) checkLabels(channel, set.y, predictor, classes);
   }
 
-  const { mean, scale } = hp.normalize_data ? standardiser(train.x, d) : { mean: new Array(d).fill(0), scale: new Array(d).fill(1) };
-  const normalizeLabel = predictor === 'regressor' && hp.normalize_label !== 'false';
-  const labelMean = normalizeLabel ? average(train.y) : 0, labelScale = normalizeLabel ? Math.sqrt(average(train.y.map((v) => (v - labelMean) ** 2))) || 1 : 1;
+  // unbias_* subtracts the mean, normalize_* divides by the standard deviation; `auto` unbiases
+  // what is normalized (the built-in's documented defaults: features always, labels for regression).
+  const { mean, scale } = standardiser(train.x, d, hp.unbias_data === 'auto' ? hp.normalize_data : hp.unbias_data, hp.normalize_data);
+  const normalizeLabel = predictor === 'regressor' && hp.normalize_label !== false;
+  const unbiasLabel = predictor === 'regressor' && (hp.unbias_label === 'auto' ? normalizeLabel : hp.unbias_label);
+  const labelMean = unbiasLabel ? average(train.y) : 0;
+  const labelScale = normalizeLabel ? Math.sqrt(average(train.y.map((v) => (v - labelMean) ** 2))) || 1 : 1;
   const prepare = (set: Labelled): Labelled => ({
     x: set.x.map((v, i) => (v - mean[i % d]) / scale[i % d]), y: set.y.map((v) => (v - labelMean) / labelScale), rows: set.rows,
   });
   const [tr, va, te] = [prepare(train), validation && prepare(validation), test && prepare(test)];
 
-  const numModels = hp.num_models === 'auto' ? 8 : parsePositive('num_models', hp.num_models, true);
-  const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'sgd' ? 0.1 : 0.01) : parsePositive('learning_rate', hp.learning_rate);
+  const numModels = hp.num_models === 'auto' ? 8 : hp.num_models;
+  const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'sgd' ? 0.1 : 0.01) : hp.learning_rate;
   const learningRates = Array.from({ length: numModels }, (_, i) => baseRate * 10 ** (numModels === 1 ? 0 : -1 + (2 * i) / (numModels - 1)));
   const config: LinearEpochConfig = {
     loss: loss as LinearEpochConfig['loss'], classes, optimizer, batchSize: hp.mini_batch_size, useBias: hp.use_bias, learningRates,
-    l1: hp.l1 === 'auto' ? 0 : parseNonNegative('l1', hp.l1), wd: hp.wd === 'auto' ? 0 : parseNonNegative('wd', hp.wd),
-    beta1: parseDecay('beta_1', hp.beta_1), beta2: parseDecay('beta_2', hp.beta_2),
+    l1: hp.l1 === 'auto' ? 0 : hp.l1, wd: hp.wd === 'auto' ? 0 : hp.wd,
+    beta1: hp.beta_1 === 'auto' ? undefined : hp.beta_1, beta2: hp.beta_2 === 'auto' ? undefined : hp.beta_2,
   };
+  const batchesPerEpoch = Math.ceil(tr.rows / hp.mini_batch_size);
+  const schedule = hp.use_lr_scheduler
+    ? autoSchedule(batchesPerEpoch, { step: hp.lr_scheduler_step, factor: hp.lr_scheduler_factor, minimum: hp.lr_scheduler_minimum_lr }) : undefined;
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const models = new LinearModels(numModels, d, classes, kernels);
   // Every model's metrics on a channel, from one pass of the kernels over its rows.
@@ -104,8 +121,8 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
     return Array.from({ length: numModels }, (_, m) => metricsFromSums(sums.subarray(m * width, (m + 1) * width), set.rows, predictor, loss, labelScale, beta));
   };
   // Early stopping and model selection watch the validation channel, else the training data.
-  const watched = va ?? tr;
-  const bestObjective = async () => Math.min(...(await metricsOf(watched)).map((metrics) => metrics.objective_loss));
+  const watched = va ?? tr, watchedName = va ? 'validation' : 'train';
+  const objective = objectiveName(predictor, loss);
 
   console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}${multiclass ? ` (${classes} classes)` : ''}, ${numModels} models, ${optimizer}, ${loss}`);
   const checkpoints = new Checkpoints<Checkpoint>(layout, 'linear-learner', { hyperparameters: raw, rows: train.rows, d });
@@ -113,15 +130,35 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   if (resumed) {
     models.restore(resumed.models);
     console.log(`resumed from checkpoint after epoch ${resumed.epoch}`);
+  } else {
+    initialise(models, hp);
   }
+  const diverged = new Set<number>(resumed?.diverged ?? []);
   let best = resumed?.best ?? Infinity, stale = resumed?.stale ?? 0;
   const finished = await watchForStop(async (stop) => {
     for (let epoch = resumed?.epoch ?? 0; epoch < hp.epochs; epoch++) {
       const started = performance.now();
-      await models.epoch(tr.x, tr.y, config);
+      const trainLosses = await epochOnSchedule(models, tr, config, schedule, diverged);
       throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
-      const current = await bestObjective();
-      console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, best ${va ? 'validation' : 'train'} objective_loss ${current}`);
+      // A model whose objective is no longer a finite number has diverged: it is logged, reset and
+      // left out from here on; the others carry on. Only when none is left does training fail.
+      const objectives = (await metricsOf(watched)).map((metrics) => metrics.objective_loss);
+      objectives.forEach((value, m) => {
+        if (diverged.has(m) || (Number.isFinite(value) && Number.isFinite(trainLosses[m]))) return;
+        diverged.add(m);
+        models.reset(m);
+        console.log(`model ${m + 1} of ${numModels} (learning rate ${learningRates[m]}) diverged in epoch ${epoch + 1} (${watchedName} ${objective} ${value}): dropped`);
+      });
+      if (diverged.size === numModels) {
+        throw new Error(`all ${numModels} models diverged (their loss became NaN or infinite) by epoch ${epoch + 1} with learning rates `
+          + `${learningRates.map((r) => r.toPrecision(3)).join(', ')}: lower learning_rate, use optimizer adam, or keep normalize_data / normalize_label true`);
+      }
+      const alive = objectives.map((value, m) => (diverged.has(m) ? Infinity : value));
+      const leader = alive.indexOf(Math.min(...alive)), current = alive[leader];
+      const trainLoss = lossInLabelUnits(trainLosses[leader], predictor, loss, labelScale);
+      console.log(`#quality_metric: host=${host()}, epoch=${epoch}, train ${objective} <loss>=${trainLoss}`);
+      if (va) console.log(`#quality_metric: host=${host()}, epoch=${epoch}, validation ${objective} <loss>=${current}`);
+      console.log(`#progress_metric: host=${host()}, completed ${((100 * (epoch + 1)) / hp.epochs).toFixed(1)} % of epochs`);
       if (current < best * (1 - hp.early_stopping_tolerance)) {
         best = current;
         stale = 0;
@@ -130,7 +167,7 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
         return true;
       }
       if (stop.requested && epoch + 1 < hp.epochs) {
-        checkpoints.save({ epoch: epoch + 1, models: models.state(), best, stale });
+        checkpoints.save({ epoch: epoch + 1, models: models.state(), best, stale, diverged: [...diverged] });
         console.log(`SIGTERM: saved a checkpoint after epoch ${epoch + 1}`);
         return false;
       }
@@ -139,33 +176,99 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   });
   if (!finished) return;
 
-  // Binary classifiers are ranked by binary_classifier_model_selection_criteria, the others by loss.
+  // Binary classifiers are ranked by binary_classifier_model_selection_criteria, the others by
+  // loss; diverged models, and any whose merit is not a number, are never chosen.
   const selection: Selection = { criterion: hp.binary_classifier_model_selection_criteria, beta: hp.f_beta, targetPrecision: hp.target_precision, targetRecall: hp.target_recall };
   const watchedMetrics = await metricsOf(watched, hp.f_beta);
   const merits = watchedMetrics.map((metrics, m) => {
+    if (diverged.has(m) || !Number.isFinite(metrics.objective_loss)) return -Infinity;
     if (predictor !== 'binary_classifier') return -metrics.objective_loss;
     return needsScores(selection) ? selectionMerit(metrics, selection, models.scores(watched.x, m), watched.y) : selectionMerit(metrics, selection);
   });
-  const chosen = merits.indexOf(Math.max(...merits));
+  const chosen = bestOf(merits);
+  if (chosen < 0) throw new Error(`no model has a finite ${watchedName} ${objective} after training: every one diverged`);
   const by = predictor === 'binary_classifier' ? hp.binary_classifier_model_selection_criteria : 'objective_loss';
-  console.log(`selected model ${chosen + 1} of ${numModels} (learning rate ${learningRates[chosen]}) by ${by} on the ${va ? 'validation' : 'train'} channel`);
+  console.log(`selected model ${chosen + 1} of ${numModels} (learning rate ${learningRates[chosen]}) by ${by} on the ${watchedName} channel`);
 
-  qualityMetric('train', 'objective_loss', (va ? (await metricsOf(tr))[chosen] : watchedMetrics[chosen]).objective_loss);
+  printFinalMetrics('train', { objective_loss: (va ? (await metricsOf(tr))[chosen] : watchedMetrics[chosen]).objective_loss }, objective, false);
   for (const [channel, set] of [['validation', va], ['test', te]] as const) {
-    if (!set) continue;
-    for (const [name, value] of Object.entries((await metricsOf(set, hp.f_beta))[chosen])) {
-      qualityMetric(channel, name, value, isLossMetric(name) ? 'loss' : 'score');
-    }
+    if (set) printFinalMetrics(channel, (await metricsOf(set, hp.f_beta))[chosen], objective, true);
   }
 
   const columns = models.weights.subarray(chosen * classes * d, (chosen + 1) * classes * d);
   const biases = Array.from(models.bias.subarray(chosen * classes, (chosen + 1) * classes));
   const model: LinearLearnerModel = {
-    algorithm: 'linear-learner', predictor_type: predictor, feature_dim: d, weights: Array.from(columns),
+    algorithm: 'linear-learner', format_version: LINEAR_LEARNER_FORMAT, predictor_type: predictor, feature_dim: d, weights: Array.from(columns),
     bias: multiclass ? biases : biases[0], ...(multiclass ? { num_classes: classes } : {}),
     mean, scale, label_mean: labelMean, label_scale: labelScale,
   };
   saveModel(layout, model);
+}
+
+const host = () => process.env.SM_CURRENT_HOST ?? 'algo-1';
+
+/** The index of the largest merit above -Infinity (-1 when none); NaN is never the largest. */
+export function bestOf(merits: readonly number[]): number {
+  let chosen = -1;
+  merits.forEach((merit, m) => {
+    if (merit > -Infinity && (chosen < 0 || merit > merits[chosen])) chosen = m;
+  });
+  return chosen;
+}
+
+/** The built-in's name for the objective, printed in its metric lines, e.g. `binary_classification_cross_entropy_objective`. */
+export function objectiveName(predictor: Predictor, loss: string): string {
+  if (predictor === 'multiclass_classifier') return 'multiclass_cross_entropy_objective';
+  if (loss === 'logistic') return 'binary_classification_cross_entropy_objective';
+  if (loss === 'squared_loss') return 'mse_objective';
+  return `${loss.replace(/_loss$/, '')}_loss_objective`;
+}
+
+/**
+ * The built-in's closing lines for a channel: `#validation_score (algo-1) : ('name', value)` and
+ * `#quality_metric: host=algo-1, validation name <score>=value`, objective_loss under the
+ * objective's own name.
+ */
+function printFinalMetrics(channel: string, metrics: Record<string, number>, objective: string, scores: boolean): void {
+  for (const [name, value] of Object.entries(metrics)) {
+    const printed = name === 'objective_loss' ? objective : name;
+    if (scores) console.log(`#${channel}_score (${host()}) : ('${printed}', ${value})`);
+    qualityMetric(channel, printed, value, isLossMetric(name) ? 'loss' : 'score');
+  }
+}
+
+/** The kernels' training loss (standardised labels) in the label's units, as the metrics are. */
+function lossInLabelUnits(value: number, predictor: Predictor, loss: string, labelScale: number): number {
+  if (predictor !== 'regressor') return value;
+  return loss === 'absolute_loss' ? value * labelScale : value * labelScale * labelScale;
+}
+
+/**
+ * One epoch in chunks of rows that end where the learning-rate schedule changes the rates
+ * (schedule.ts); diverged models train with rate 0. Resolves to each model's mean training loss.
+ */
+export async function epochOnSchedule(models: LinearModels, set: Labelled, config: LinearEpochConfig, schedule: ScheduleOptions | undefined, diverged: Set<number>): Promise<Float64Array> {
+  const batch = config.batchSize, d = set.x.length / set.rows, totals = new Float64Array(models.models);
+  let row = 0;
+  while (row < set.rows) {
+    const batches = batchesUntilChange(models.steps, Math.ceil((set.rows - row) / batch), schedule);
+    const end = Math.min(set.rows, row + batches * batch);
+    const learningRates = scheduledRates(config.learningRates, models.steps, schedule).map((rate, m) => (diverged.has(m) ? 0 : rate));
+    const losses = await models.epoch(set.x.subarray(row * d, end * d), set.y.subarray(row, end), { ...config, learningRates });
+    losses.forEach((value, m) => { totals[m] += value * (end - row); });
+    row = end;
+  }
+  return totals.map((total) => total / set.rows);
+}
+
+/** The built-in's initial weights: uniform in ±init_scale or normal with init_sigma; biases init_bias. */
+function initialise(models: LinearModels, hp: { init_method: string; init_scale: number; init_sigma: number; init_bias: number }): void {
+  const next = seededRandom(1234);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
+  for (let i = 0; i < models.weights.length; i++) {
+    models.weights[i] = hp.init_method === 'normal' ? hp.init_sigma * normal() : hp.init_scale * (2 * next() - 1);
+  }
+  models.bias.fill(hp.init_bias);
 }
 
 function checkLabels(channel: string, y: Float32Array, predictor: Predictor, classes: number): void {
@@ -177,37 +280,17 @@ function checkLabels(channel: string, y: Float32Array, predictor: Predictor, cla
 }
 
 /** A channel of labelled rows: CSV with the label first, or RecordIO-protobuf with label["values"]. */
-function readLabelled(layout: OptMl, channel: string, featureDim: string): Labelled {
-  const d = featureDim === 'auto' ? undefined : parsePositive('feature_dim', featureDim, true);
-  const rows = readChannel(layout, channel, d, true);
+function readLabelled(layout: OptMl, channel: string, featureDim: number | 'auto'): Labelled {
+  const rows = readChannel(layout, channel, featureDim === 'auto' ? undefined : featureDim, true);
   return { x: rows.x, y: rows.y!, rows: rows.rows };
 }
 
-function standardiser(x: Float32Array, d: number): { mean: number[]; scale: number[] } {
-  const n = x.length / d, mean = new Array(d).fill(0), scale = new Array(d).fill(0);
+/** Each feature's mean (0 without `unbias`) and standard deviation about its mean (1 without `normalize`). */
+function standardiser(x: Float32Array, d: number, unbias: boolean, normalize: boolean): { mean: number[]; scale: number[] } {
+  const n = x.length / d, mean = new Array(d).fill(0), spread = new Array(d).fill(0);
   for (let i = 0; i < x.length; i++) mean[i % d] += x[i] / n;
-  for (let i = 0; i < x.length; i++) scale[i % d] += (x[i] - mean[i % d]) ** 2 / n;
-  return { mean, scale: scale.map((v) => Math.sqrt(v) || 1) };
+  for (let i = 0; i < x.length; i++) spread[i % d] += (x[i] - mean[i % d]) ** 2 / n;
+  return { mean: unbias ? mean : mean.map(() => 0), scale: normalize ? spread.map((v) => Math.sqrt(v) || 1) : spread.map(() => 1) };
 }
 
 const average = (values: Float32Array) => values.reduce((total, v) => total + v, 0) / Math.max(1, values.length);
-
-function parsePositive(name: string, text: string, integer = false): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) throw new Error(`${name}: ${JSON.stringify(text)} is not ${integer ? 'a whole number' : 'a number'} above 0 or auto`);
-  return value;
-}
-
-/** Adam's decay rates: auto (the kernel's 0.9 / 0.999), or a number from 0 up to, not including, 1. */
-function parseDecay(name: string, text: string): number | undefined {
-  if (text === 'auto') return undefined;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0 || value >= 1) throw new Error(`${name}: ${JSON.stringify(text)} is not auto or a number from 0 up to (not including) 1`);
-  return value;
-}
-
-function parseNonNegative(name: string, text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new Error(`${name}: ${JSON.stringify(text)} is not a number of at least 0 or auto`);
-  return value;
-}

@@ -148,6 +148,25 @@ export class LinearModels {
     }
   }
 
+  /** Mini-batch updates made so far (what a learning-rate schedule counts). */
+  public get steps(): number {
+    return this.step;
+  }
+
+  /**
+   * Sets one model back to zero weights, bias and optimiser state: a diverged model (NaN or
+   * infinite) is reset and trained no further (learning rate 0), so NaN never reaches another
+   * model's sums, a checkpoint, or the output.
+   */
+  public reset(model: number): void {
+    const columns = this.models * this.classes, first = model * this.classes, d = this.d;
+    this.weights.fill(0, first * d, (first + this.classes) * d);
+    this.bias.fill(0, first, first + this.classes);
+    // Adam's moments: m1 and v1 (columns × d each), then mb and vb (columns each).
+    for (const offset of [0, columns * d]) this.moments.fill(0, offset + first * d, offset + (first + this.classes) * d);
+    for (const offset of [2 * columns * d, 2 * columns * d + columns]) this.moments.fill(0, offset + first, offset + first + this.classes);
+  }
+
   /** The models and the optimiser's state as plain numbers, for a checkpoint. */
   public state(): LinearModelsState {
     return { weights: Array.from(this.weights), bias: Array.from(this.bias), moments: Array.from(this.moments), step: this.step };

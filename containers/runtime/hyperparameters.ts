@@ -1,20 +1,12 @@
 /**
- * Typed hyperparameters from SageMaker's all-string `hyperparameters.json`: defaults, range and
- * choice checks, required names, and unknown names rejected; every problem reported at once.
+ * Typed hyperparameters from SageMaker's all-string `hyperparameters.json`, judged against the
+ * algorithm's specification (spec.ts, the same rules the constructs check at synth): defaults,
+ * ranges, choices, required names, values this image does not implement, and unknown names
+ * rejected; every problem reported at once.
  */
+import { judgeValue, ParameterSpec, SAGEMAKER_ADDED, Spec } from './spec';
 
-/** How one hyperparameter is parsed. */
-export type ParameterSpec =
-  | { readonly type: 'int'; readonly default?: number; readonly min?: number; readonly max?: number; readonly required?: boolean }
-  | { readonly type: 'float'; readonly default?: number; readonly min?: number; readonly max?: number; readonly required?: boolean }
-  | { readonly type: 'choice'; readonly values: readonly string[]; readonly default?: string; readonly required?: boolean }
-  | { readonly type: 'bool'; readonly default?: boolean; readonly required?: boolean }
-  | { readonly type: 'string'; readonly default?: string; readonly required?: boolean };
-
-export type Spec = Record<string, ParameterSpec>;
-
-/** Names SageMaker itself may add to any job (tuning, profiling, debugging). */
-const SAGEMAKER_ADDED = /^(_tuning_objective_metric|_enable_profiler|_kvstore|_num_kv_servers|_num_gpus|sagemaker_.*)$/;
+export type { ParameterSpec, Spec } from './spec';
 
 export class HyperparameterError extends Error {
   constructor(public readonly problems: string[]) {
@@ -23,8 +15,13 @@ export class HyperparameterError extends Error {
   }
 }
 
-type Parsed<S extends Spec> = { [K in keyof S]: S[K] extends { type: 'int' | 'float' } ? number
-  : S[K] extends { type: 'bool' } ? boolean : string };
+type Value<R extends ParameterSpec> = R extends { type: 'int' | 'float'; auto: true } ? number | 'auto'
+  : R extends { type: 'int' | 'float' } ? number
+    : R extends { type: 'bool'; auto: true } ? boolean | 'auto'
+      : R extends { type: 'bool' } ? boolean
+        : R extends { type: 'metrics' } ? string[] : string;
+
+type Parsed<S extends Spec> = { [K in keyof S]: Value<S[K]> };
 
 export function parseHyperparameters<S extends Spec>(spec: S, raw: Record<string, unknown>): Parsed<S> {
   const problems: string[] = [];
@@ -36,35 +33,12 @@ export function parseHyperparameters<S extends Spec>(spec: S, raw: Record<string
     const given = raw[name];
     if (given === undefined || given === null) {
       if (rule.required) problems.push(`${name}: required`);
-      else out[name] = rule.default;
+      else out[name] = rule.type === 'metrics' && rule.default !== undefined ? JSON.parse(rule.default) : rule.default;
       continue;
     }
-    // SageMaker passes strings; the SDKs sometimes JSON-quote them.
-    const text = String(given).replace(/^"(.*)"$/, '$1').trim();
-    switch (rule.type) {
-      case 'int':
-      case 'float': {
-        const value = Number(text);
-        if (text === '' || !Number.isFinite(value) || (rule.type === 'int' && !Number.isInteger(value))) {
-          problems.push(`${name}: ${JSON.stringify(text)} is not ${rule.type === 'int' ? 'a whole number' : 'a number'}`);
-        } else if ((rule.min !== undefined && value < rule.min) || (rule.max !== undefined && value > rule.max)) {
-          problems.push(`${name}: ${value} is outside ${rule.min ?? '-inf'}..${rule.max ?? 'inf'}`);
-        } else {
-          out[name] = value;
-        }
-        break;
-      }
-      case 'choice':
-        if (rule.values.includes(text)) out[name] = text;
-        else problems.push(`${name}: ${JSON.stringify(text)} is not one of ${rule.values.join(', ')}`);
-        break;
-      case 'bool':
-        if (['true', 'false'].includes(text.toLowerCase())) out[name] = text.toLowerCase() === 'true';
-        else problems.push(`${name}: ${JSON.stringify(text)} is not true or false`);
-        break;
-      default:
-        out[name] = text;
-    }
+    const judged = judgeValue(name, rule, given, true);
+    if ('problem' in judged) problems.push(judged.problem);
+    else out[name] = judged.value;
   }
   if (problems.length > 0) throw new HyperparameterError(problems);
   return out as Parsed<S>;

@@ -5,16 +5,21 @@
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/k-means-api-config.html
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/ll_hyperparameters.html
  */
+import { KMEANS_SPEC } from '../../../containers/kmeans/spec';
+import { LINEAR_LEARNER_SPEC } from '../../../containers/linear-learner/spec';
+import type { AlgorithmSpecification } from '../../../containers/runtime/spec';
+
+// The algorithms' specifications live under containers/ (dependency-free modules the images read at
+// run time), and are imported here so the constructs check hyperparameter values, content types
+// and objective metrics at synth against exactly what the images will accept: one list, not two.
+
 export interface AlgorithmSpec {
   readonly hyperparameters: readonly string[];
   readonly metrics: readonly { readonly name: string; readonly regex: string }[];
   readonly channels: readonly string[];
   readonly required: readonly string[];
-}
-
-/** `#quality_metric: host=algo-1, test msd <loss>=0.52` -> regex capturing the value. */
-function qualityMetric(channel: string, metric: string): { name: string; regex: string } {
-  return { name: `${channel}:${metric}`, regex: `#quality_metric: host=\\S+, ${channel} ${metric} <\\w+>=(\\S+)` };
+  /** The full specification the containers read (absent for algorithms that have none). */
+  readonly specification?: AlgorithmSpecification;
 }
 
 /** Hyperparameters SageMaker itself may add to any job (tuning, profiling). */
@@ -23,39 +28,46 @@ const SAGEMAKER_RESERVED = ['_tuning_objective_metric', '_enable_profiler', '_kv
 /** Accepted only by the companion images: force the CPU or CUDA kernels. */
 export const COMPANION_ONLY_HYPERPARAMETERS = ['_compute_backend'];
 
-export const KMEANS: AlgorithmSpec = {
-  hyperparameters: [
-    'feature_dim', 'k', 'epochs', 'eval_metrics', 'extra_center_factor', 'half_life_time_size', 'init_method',
-    'local_lloyd_init_method', 'local_lloyd_max_iter', 'local_lloyd_num_trials', 'local_lloyd_tol', 'mini_batch_size',
-    ...SAGEMAKER_RESERVED,
-  ],
-  metrics: [qualityMetric('test', 'msd'), qualityMetric('test', 'ssd')],
-  channels: ['train', 'test'],
-  required: ['feature_dim', 'k'],
-};
+/**
+ * The regex of one metric: the built-in algorithms' own metric definitions, which the companion
+ * images' lines match too. Linear Learner's objective is printed under the objective's name
+ * (`epoch=0, validation binary_classification_cross_entropy_objective <loss>=…` each epoch, then
+ * without `epoch=` at the end); the older `objective_loss` spelling still matches. F-beta is
+ * printed with beta in the name (`binary_f_beta`, or the built-in's `binary_f_1.000`).
+ */
+export function metricRegex(channel: string, metric: string): string {
+  const head = '#quality_metric: host=\\S+, ';
+  if (metric === 'objective_loss') return `${head}(?:epoch=\\S+, )?${channel} (?:\\S+_objective|objective_loss) <\\w+>=(\\S+)`;
+  const name = metric.endsWith('_f_beta') ? `${metric.slice(0, -'beta'.length)}\\S+` : metric;
+  return `${head}${channel} ${name} <\\w+>=(\\S+)`;
+}
 
-/** The evaluation metrics, on the validation and test channels (SageMaker takes at most 40 definitions). */
-const LINEAR_LEARNER_METRICS = ['objective_loss', 'binary_classification_accuracy', 'binary_f_beta', 'precision', 'recall',
-  'rmse', 'mse', 'absolute_loss', 'multiclass_accuracy', 'macro_f_beta'];
+/** Every metric any configuration of the algorithm emits, as metric definitions (SageMaker takes at most 40). */
+function metricDefinitions(spec: AlgorithmSpecification): { name: string; regex: string }[] {
+  const seen = new Set<string>();
+  for (const byChannel of Object.values(spec.metrics)) {
+    for (const [channel, metrics] of Object.entries(byChannel)) metrics.forEach((metric) => seen.add(`${channel}:${metric}`));
+  }
+  return [...seen].map((name) => {
+    const [channel, metric] = name.split(':');
+    return { name, regex: metricRegex(channel, metric) };
+  });
+}
 
-export const LINEAR_LEARNER: AlgorithmSpec = {
-  hyperparameters: [
-    'feature_dim', 'predictor_type', 'num_classes', 'accuracy_top_k', 'balance_multiclass_weights', 'beta_1', 'beta_2',
-    'bias_lr_mult', 'bias_wd_mult', 'binary_classifier_model_selection_criteria', 'early_stopping_patience',
-    'early_stopping_tolerance', 'epochs', 'f_beta', 'huber_delta', 'init_bias', 'init_method', 'init_scale', 'init_sigma',
-    'l1', 'learning_rate', 'loss', 'loss_insensitivity', 'lr_scheduler_factor', 'lr_scheduler_minimum_lr',
-    'lr_scheduler_step', 'margin', 'mini_batch_size', 'momentum', 'normalize_data', 'normalize_label',
-    'num_calibration_samples', 'num_models', 'num_point_for_scaler', 'optimizer', 'positive_example_weight_mult',
-    'quantile', 'target_precision', 'target_recall', 'unbias_data', 'unbias_label', 'use_bias', 'use_lr_scheduler', 'wd',
-    ...SAGEMAKER_RESERVED,
-  ],
-  metrics: [
-    qualityMetric('train', 'objective_loss'),
-    ...['validation', 'test'].flatMap((channel) => LINEAR_LEARNER_METRICS.map((m) => qualityMetric(channel, m))),
-  ],
-  channels: ['train', 'validation', 'test'],
-  required: ['predictor_type'],
-};
+function fromSpecification(spec: AlgorithmSpecification): AlgorithmSpec {
+  const names = Object.keys(spec.hyperparameters).filter((name) => !COMPANION_ONLY_HYPERPARAMETERS.includes(name));
+  return {
+    hyperparameters: [...names, ...SAGEMAKER_RESERVED],
+    metrics: metricDefinitions(spec),
+    channels: spec.channels,
+    required: names.filter((name) => spec.hyperparameters[name].required),
+    specification: spec,
+  };
+}
+
+export const KMEANS: AlgorithmSpec = fromSpecification(KMEANS_SPEC);
+
+export const LINEAR_LEARNER: AlgorithmSpec = fromSpecification(LINEAR_LEARNER_SPEC);
 
 /**
  * Registries of AWS's built-in algorithm images (K-Means and Linear Learner share them), by region.

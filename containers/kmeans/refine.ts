@@ -1,0 +1,40 @@
+/**
+ * The last step of K-Means training: Lloyd's algorithm over the rows themselves, starting from the
+ * k centers the local Lloyd step found on the weighted streaming centers. Each iteration is one
+ * pass of the native assignment kernel a mini-batch at a time (so memory beyond the rows is one
+ * mini-batch's distances, and the pass could read the rows from a stream), summing every
+ * cluster's rows in float64; a cluster left empty keeps its center. Stops when the inertia
+ * improves by no more than `tolerance` of itself, or after `maxIterations`.
+ */
+import { Kernels } from '../native';
+
+export interface Refined { readonly centers: Float32Array; readonly inertia: number; readonly iterations: number }
+
+export async function refineOnRows(kernels: Kernels, x: Float32Array, rows: number, d: number, start: Float32Array, batchSize: number,
+  options: { maxIterations: number; tolerance: number }): Promise<Refined> {
+  const k = start.length / d;
+  let centers = Float32Array.from(start), inertia = Infinity, iterations = 0;
+  for (; iterations < options.maxIterations; iterations++) {
+    const sums = new Float64Array(k * d), counts = new Float64Array(k);
+    let total = 0;
+    for (let first = 0; first < rows; first += batchSize) {
+      const last = Math.min(rows, first + batchSize);
+      const assigned = await kernels.kmeansAssign(x.subarray(first * d, last * d), centers, d);
+      total += assigned.inertia;
+      for (let i = 0; i < sums.length; i++) sums[i] += assigned.sums[i];
+      for (let c = 0; c < k; c++) counts[c] += assigned.counts[c];
+    }
+    // `total` is the inertia of `centers`; the means below are the next centers.
+    if (total >= inertia * (1 - options.tolerance)) {
+      inertia = Math.min(inertia, total);
+      break;
+    }
+    inertia = total;
+    const next = Float32Array.from(centers);
+    for (let c = 0; c < k; c++) {
+      if (counts[c] > 0) for (let j = 0; j < d; j++) next[c * d + j] = sums[c * d + j] / counts[c];
+    }
+    centers = next;
+  }
+  return { centers, inertia: inertia === Infinity ? 0 : inertia, iterations };
+}
