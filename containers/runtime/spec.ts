@@ -122,3 +122,26 @@ export function metricsEmitted(spec: AlgorithmSpecification, channel: string, hy
   const by = hyperparameters[spec.metricsBy];
   return by === undefined ? undefined : spec.metrics[by]?.[channel] ?? [];
 }
+
+/** What a rule allows, in words (for synth-time messages): e.g. `a whole number of at least 1, or auto`. */
+export function describeAllowed(rule: ParameterSpec, companion: boolean): string {
+  if (companion && rule.companion) return `${rule.companion.only.map(String).join(' or ')} (${rule.companion.reason})`;
+  const orAuto = 'auto' in rule && rule.auto ? ', or auto' : '';
+  switch (rule.type) {
+    case 'int':
+    case 'float': {
+      const what = rule.type === 'int' ? 'a whole number' : 'a number';
+      const low = rule.min === undefined ? '' : `${'minExclusive' in rule && rule.minExclusive ? 'above' : 'at least'} ${rule.min}`;
+      const high = rule.max === undefined ? '' : `${'maxExclusive' in rule && rule.maxExclusive ? 'below' : 'at most'} ${rule.max}`;
+      return `${what}${low || high ? ` ${[low, high].filter(Boolean).join(' and ')}` : ''}${orAuto}`;
+    }
+    case 'choice':
+      return `one of ${rule.values.join(', ')}`;
+    case 'bool':
+      return `true or false${orAuto}`;
+    case 'metrics':
+      return `a JSON list of ${rule.values.join(' and ')}, e.g. ${JSON.stringify(rule.values)}`;
+    default:
+      return 'any text';
+  }
+}

@@ -5,7 +5,7 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import { SageMakerValidationError } from './errors';
 import { regionalRegistryAccount } from './private/regional-registry';
-import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER, SCALER } from './private/algorithm-specs';
+import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER, SCALER, withSpecification } from './private/algorithm-specs';
 import { SageMakerExecutionRole } from './roles';
 
 /** The build context of the companion images: all of `containers/`, so images share the runtime and native addon. */
@@ -121,12 +121,12 @@ export interface AlgorithmImageConfig {
 export abstract class Algorithm {
   /** The companion K-Means image (CPU and CUDA kernels), a drop-in for the built-in K-Means. */
   public static kmeans(): Algorithm {
-    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', ...companionBuild('kmeans'), ...companionOptions(KMEANS) });
+    return withSpecification(new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', ...companionBuild('kmeans'), ...companionOptions(KMEANS) }), KMEANS, true);
   }
 
   /** The companion Linear Learner image, a drop-in for the built-in Linear Learner. */
   public static linearLearner(): Algorithm {
-    return new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', ...companionBuild('linear-learner'), ...companionOptions(LINEAR_LEARNER) });
+    return withSpecification(new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', ...companionBuild('linear-learner'), ...companionOptions(LINEAR_LEARNER) }), LINEAR_LEARNER, true);
   }
 
   /**
@@ -160,7 +160,7 @@ export abstract class Algorithm {
         `name: got ${JSON.stringify(name)}; allowed: ${Object.keys(BUILT_IN_SPECS).join(', ')}`,
       ]);
     }
-    return new BuiltInAlgorithm(name, spec);
+    return withSpecification(new BuiltInAlgorithm(name, spec), spec, false);
   }
 
   /** An image in an ECR repository of your own. */

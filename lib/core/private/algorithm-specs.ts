@@ -67,6 +67,20 @@ function fromSpecification(spec: AlgorithmSpecification): AlgorithmSpec {
 
 export const KMEANS: AlgorithmSpec = fromSpecification(KMEANS_SPEC);
 
+/** Which specification an Algorithm object was made from, and whether it is the companion image. */
+const SPECIFICATIONS = new WeakMap<object, { specification: AlgorithmSpecification; companion: boolean }>();
+
+/** Records the specification behind an algorithm (Algorithm.kmeans(), Algorithm.builtIn('kmeans'), ...); returns it. */
+export function withSpecification<T extends object>(algorithm: T, spec: AlgorithmSpec, companion: boolean): T {
+  if (spec.specification) SPECIFICATIONS.set(algorithm, { specification: spec.specification, companion });
+  return algorithm;
+}
+
+/** The specification behind an algorithm, if it has one (custom images do not). */
+export function specificationOf(algorithm: object): { specification: AlgorithmSpecification; companion: boolean } | undefined {
+  return SPECIFICATIONS.get(algorithm);
+}
+
 export const LINEAR_LEARNER: AlgorithmSpec = fromSpecification(LINEAR_LEARNER_SPEC);
 
 /**
