@@ -4,9 +4,8 @@
  * (`{"instances":[{"features":[...]}]}` or `{"instances":[[...]]}`); output: application/json,
  * application/jsonlines or text/csv.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { KMeansModel } from './train';
+import { KMEANS_FORMAT, KMeansModel } from './train';
+import { readModelFile } from '../runtime/model-file';
 import { Kernels, loadKernels } from '../native';
 import { decodeFeatures } from '../runtime/decode';
 import { OptMl } from '../runtime/layout';
@@ -14,7 +13,7 @@ import { encodeRecords } from '../runtime/recordio';
 import { Predictor, RequestError } from '../runtime/serving';
 
 export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernels()): Predictor {
-  const model = JSON.parse(fs.readFileSync(path.join(layout.modelDir, 'model.json'), 'utf8')) as KMeansModel;
+  const model = readModelFile<KMeansModel>(layout, 'kmeans', KMEANS_FORMAT);
   const d = model.feature_dim;
   const centers = Float32Array.from(model.centers.flat());
   return {

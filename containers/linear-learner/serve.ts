@@ -5,9 +5,8 @@
  * and `{"predictions":[{"score":…}]}` for regression. Input: text/csv (features only),
  * application/json, application/jsonlines or RecordIO-protobuf, as for K-Means.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { LinearLearnerModel } from './train';
+import { LINEAR_LEARNER_FORMAT, LinearLearnerModel } from './train';
+import { readModelFile } from '../runtime/model-file';
 import { decodeFeatures } from '../runtime/decode';
 import { OptMl } from '../runtime/layout';
 import { encodeRecords } from '../runtime/recordio';
@@ -16,7 +15,7 @@ import { Predictor, RequestError } from '../runtime/serving';
 type Prediction = { score: number; predicted_label?: number } | { score: number[]; predicted_label: number };
 
 export function loadLinearLearnerPredictor(layout: OptMl): Predictor {
-  const model = JSON.parse(fs.readFileSync(path.join(layout.modelDir, 'model.json'), 'utf8')) as LinearLearnerModel;
+  const model = readModelFile<LinearLearnerModel>(layout, 'linear-learner', LINEAR_LEARNER_FORMAT);
   const d = model.feature_dim;
   const classes = model.num_classes ?? 1;
   const biases = [model.bias].flat();

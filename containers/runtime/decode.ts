@@ -22,7 +22,12 @@ export function decodeFeatures(body: Buffer, contentType: string, d: number): Fl
       if (matrix.rows === 0) throw new RequestError(400, 'no records in the request');
       return matrix.values;
     } catch (error) {
-      if (error instanceof CsvError) throw new RequestError(400, `${error.message} (feature_dim is ${d})`);
+      if (error instanceof CsvError) {
+        // A first line that is not numbers is most often a header row: say so.
+        const header = /^request line 1, column \d+: not a number$/.test(error.message)
+          ? ': the first line looks like a header row; send only the feature values, without column names' : '';
+        throw new RequestError(400, `${error.message}${header} (feature_dim is ${d})`);
+      }
       throw error;
     }
   }
@@ -34,10 +39,16 @@ export function decodeFeatures(body: Buffer, contentType: string, d: number): Fl
       throw new RequestError(400, 'body is not valid JSON');
     }
     const instances: unknown[] = Array.isArray(parsed?.instances) ? parsed.instances : parsed?.features ? [parsed] : [];
-    if (instances.length === 0) throw new RequestError(400, 'expected {"instances": [{"features": [...]}, ...]}');
+    if (instances.length === 0) {
+      const keys = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? Object.keys(parsed) : [];
+      throw new RequestError(400, `expected {"instances": [{"features": [...]}, ...]} or {"features": [...]}${keys.length ? `; got the key${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')}` : ''}`);
+    }
     const out = new Float32Array(instances.length * d);
     instances.forEach((instance: any, i) => {
       const features = Array.isArray(instance) ? instance : instance?.features;
+      if (instance && typeof instance === 'object' && !Array.isArray(instance) && !('features' in instance)) {
+        throw new RequestError(400, `instance ${i}: no "features" key (got ${Object.keys(instance).map((k) => JSON.stringify(k)).join(', ') || 'an empty object'}); send {"features": [${d} numbers]}`);
+      }
       if (!Array.isArray(features) || features.length !== d || features.some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
         throw new RequestError(400, `instance ${i}: expected ${d} finite numbers`);
       }

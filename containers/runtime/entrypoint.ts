@@ -22,6 +22,15 @@ export async function runEntrypoint(program: AlgorithmProgram, command: string |
     return;
   }
   if (command === 'serve') {
+    // Load once before any worker starts: a model this image cannot serve (another algorithm's, a
+    // newer format) ends the container with the reason, rather than answering /ping and then 500s.
+    try {
+      program.loadPredictor(new OptMl());
+    } catch (error) {
+      console.error(`${program.name} cannot serve this model: ${(error as Error).message}`);
+      process.exitCode = 1;
+      return;
+    }
     serveOnAllCores(() => createServer(program.loadPredictor(new OptMl()), program.defaultAccept), Number(process.env.SAGEMAKER_BIND_TO_PORT ?? 8080), program.name);
     return;
   }

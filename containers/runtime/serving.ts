@@ -55,7 +55,18 @@ export function createServer(predictor: Predictor, defaultAccept = 'application/
     // Answer at once; the rest of the body is read and dropped, so the client (still sending) gets
     // the 413 rather than a reset, and the connection stays usable. A body that keeps coming is cut
     // off by the stall timer below.
-    const tooLarge = () => reply(res, 413, JSON.stringify({ error: `payload over ${limit / 1024 / 1024} MB` }));
+    // A client that asked to close the connection gets the 413 at once but the connection is closed
+    // only after its body has arrived (a lingering close): closing a socket with unread data sends
+    // a reset, which can reach the client before the 413 does.
+    const closing = /\bclose\b/i.test(String(req.headers.connection ?? '')) || req.httpVersion === '1.0';
+    const tooLarge = () => {
+      if (res.headersSent) return;
+      const body = JSON.stringify({ error: `payload over ${limit / 1024 / 1024} MB` });
+      if (!closing) return reply(res, 413, body);
+      res.writeHead(413, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+      res.write(body);
+      req.on('end', () => res.end());
+    };
     // A declared length over the limit is refused before any of the body is read.
     if (Number(req.headers['content-length']) > limit) tooLarge();
     const chunks: Buffer[] = [];

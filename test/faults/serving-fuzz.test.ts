@@ -165,6 +165,33 @@ describe.each(Object.keys(MODELS))('%s serving under bad input', (algorithm) => 
     expect((await invoke(VALID['text/csv'], 'text/csv')).status).toBe(200);
   });
 
+  test('a CSV header row and a JSON body with "data" instead of "features" get reasons that say so', async () => {
+    const header = await invoke(Buffer.from(`a,b,c\n${ROWS[0].join(',')}`), 'text/csv');
+    expect(header.status).toBe(400);
+    expect(JSON.parse(header.text).error).toMatch(/line 1, column 1: not a number: the first line looks like a header row; send only the feature values, without column names/);
+    const data = await invoke(Buffer.from(JSON.stringify({ data: ROWS[0] })), 'application/json');
+    expect([data.status, JSON.parse(data.text).error]).toEqual([400, 'expected {"instances": [{"features": [...]}, ...]} or {"features": [...]}; got the key "data"']);
+    const instance = await invoke(Buffer.from(JSON.stringify({ instances: [{ data: ROWS[0] }] })), 'application/json');
+    expect(JSON.parse(instance.text).error).toBe('instance 0: no "features" key (got "data"); send {"features": [3 numbers]}');
+  });
+
+  test('a client sending Connection: close with an over-limit body gets the 413, not a reset (lingering close)', async () => {
+    // GIVEN a body of 7 MB sent in full by a client that asked to close the connection
+    const body = Buffer.alloc(7 * 1024 * 1024, '1,');
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.write(`POST /invocations HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/csv\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(body);
+      });
+      const received: Buffer[] = [];
+      socket.on('data', (chunk) => received.push(chunk));
+      socket.on('close', () => resolve(Buffer.concat(received).toString('utf8')));
+      socket.on('error', reject); // a reset (ECONNRESET) fails the test
+    });
+    // THEN the whole 413 arrives and the connection closes cleanly
+    expect(answer).toMatch(/^HTTP\/1.1 413[\s\S]*"error":"payload over 6 MB"/);
+  });
+
   /** Writes raw bytes, then returns everything the server sends until it closes the connection. */
   function rawExchange(request: string): Promise<string> {
     return new Promise((resolve, reject) => {
