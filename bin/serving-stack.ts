@@ -41,8 +41,8 @@ export class ServingStack extends Stack {
     this.churnPipeline = new InferencePipeline(this, 'ChurnPipeline', {
       network: props.churnModel.network,
       stages: [
-        PipelineStage.fromTrainingJob(props.churnScaler, { hostname: 'scaler' }),
-        PipelineStage.fromTunedModel(props.churnModel, { hostname: 'churn' }),
+        PipelineStage.fromModel(props.churnScaler, { hostname: 'scaler' }),
+        PipelineStage.fromModel(props.churnModel, { hostname: 'churn' }),
       ],
     });
     this.churnPipelineEndpoint = new MonitoredEndpoint(this, 'ChurnPipelineEndpoint', {

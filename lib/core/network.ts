@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { SageMakerKey } from './encryption';
 import { DeployTimeFunction } from './private/deploy-time-function';
+import { S3_PREFIX_LIST_RESOURCE_TYPE } from './private/resource-types';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './private/nag-acknowledgments';
 import { ValidationProblems } from './private/validation';
@@ -238,22 +239,18 @@ export class SageMakerNetwork extends Construct {
    * environment-agnostic stack cannot look it up at synth.
    */
   private lookUpS3PrefixList(): string {
-    const lookup = new DeployTimeFunction(this, 'S3PrefixListLookup', {
+    const lookup = DeployTimeFunction.of(this, {
       handler: 's3-prefix-list',
-      description: 'Finds the region\'s AWS-managed S3 prefix list for the SageMaker workload security group',
+      description: 'Finds the region\'s AWS-managed S3 prefix list for the SageMaker workload security groups of this stack',
       encryptionKey: this.encryptionKey,
-    });
-    lookup.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['ec2:DescribeManagedPrefixLists'],
-      resources: ['*'],
-    }));
-    acknowledge(lookup, [
+    }, (created) => acknowledge(created, [
       ['AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeManagedPrefixLists supports no resource-level permissions; it is read-only.'],
       ['HIPAA.Security-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
       ['NIST.800.53.R5-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
       ['PCI.DSS.321-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
-    ]);
-    return lookup.createResource(this, 'S3PrefixList', 'Custom::S3PrefixList').getAttString('PrefixListId');
+    ]));
+    lookup.allow(['ec2:DescribeManagedPrefixLists'], '*');
+    return lookup.createResource(this, 'S3PrefixList', S3_PREFIX_LIST_RESOURCE_TYPE).getAttString('PrefixListId');
   }
 
 }

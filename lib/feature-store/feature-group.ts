@@ -1,10 +1,12 @@
 import { Duration, Names, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { Feature, FeatureType } from './feature';
+import { FeatureGroupAttributes, FeatureGroupBase, IFeatureGroup } from './feature-group-base';
 import type { FeatureStore } from './feature-store';
+import { featureGroupArn, ImportedFeatureGroup } from './private/imported-feature-group';
 import { ValidationProblems } from '../core/private/validation';
 import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
 
@@ -155,9 +157,6 @@ export interface FeatureGroupConstructProps extends FeatureGroupProps {
   readonly store: FeatureStore;
 }
 
-/** Key use for writing records: no wildcard actions. */
-const KEY_USE = ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'];
-
 const RESERVED_NAMES = ['is_deleted', 'write_time', 'api_invocation_time'];
 const FEATURE_NAME = /^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$/;
 const MAX_FEATURES = 2500;
@@ -166,7 +165,17 @@ const MAX_FEATURES = 2500;
  * A SageMaker feature group whose online store (if any) and offline store are encrypted with the
  * store's customer-managed key, with grants for reading, writing and querying it.
  */
-export class FeatureGroup extends Construct {
+export class FeatureGroup extends FeatureGroupBase {
+  /** A feature group of another app, by name (grants then cover its records, not its key). */
+  public static fromFeatureGroupName(scope: Construct, id: string, featureGroupName: string): IFeatureGroup {
+    return new ImportedFeatureGroup(scope, id, { featureGroupName });
+  }
+
+  /** A feature group of another app, with the key of its online store. */
+  public static fromFeatureGroupAttributes(scope: Construct, id: string, attrs: FeatureGroupAttributes): IFeatureGroup {
+    return new ImportedFeatureGroup(scope, id, attrs);
+  }
+
   /** The feature group's name. */
   public readonly featureGroupName: string;
 
@@ -179,6 +188,7 @@ export class FeatureGroup extends Construct {
   /** The Glue table of the offline store, if one is created. */
   public readonly tableName?: string;
 
+  protected readonly storeKey?: kms.IKey;
   private readonly offlinePrefix?: string;
 
   constructor(scope: Construct, id: string, props: FeatureGroupConstructProps) {
@@ -187,9 +197,9 @@ export class FeatureGroup extends Construct {
     this.featureGroupName = props.featureGroupName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     const features = allFeatures(props);
     validate(scope, id, props, this.featureGroupName, features);
-    this.featureGroupArn = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'feature-group', resourceName: this.featureGroupName.toLowerCase() });
+    this.featureGroupArn = featureGroupArn(this, this.featureGroupName);
 
-    const key = this.store.encryptionKey;
+    const key = this.storeKey = this.store.encryptionKey;
     const offline = props.disableOfflineStore ? undefined : props.offline ?? {};
     if (offline) {
       this.offlinePrefix = `${offline.prefix ?? 'offline/'}${this.featureGroupName}/`;
@@ -227,18 +237,6 @@ export class FeatureGroup extends Construct {
     if (offline) group.node.addDependency(this.store.offlineStoreRole);
   }
 
-  /** Lets the grantee read records from the online store (GetRecord, BatchGetRecord). */
-  public grantRead(grantee: iam.IGrantable): iam.Grant {
-    iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt', 'kms:DescribeKey'], resourceArns: [this.store.encryptionKey.keyArn] });
-    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord'], resourceArns: [this.featureGroupArn] });
-  }
-
-  /** Lets the grantee put and delete records (PutRecord, DeleteRecord). */
-  public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    iam.Grant.addToPrincipal({ grantee, actions: KEY_USE, resourceArns: [this.store.encryptionKey.keyArn] });
-    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:PutRecord', 'sagemaker:DeleteRecord'], resourceArns: [this.featureGroupArn] });
-  }
-
   /**
    * Lets the grantee query the offline store with Athena: the Glue table, the objects under the
    * group's offline prefix, the key, and queries in a workgroup.
@@ -274,37 +272,6 @@ export class FeatureGroup extends Construct {
       actions: ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
       resourceArns: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workgroup })],
     });
-  }
-
-  /**
-   * A metric of the online store, e.g. `ConsumedReadRequestsUnits`, for one operation.
-   *
-   * @default - sum over 5 minutes
-   */
-  public metric(metricName: string, operation: string = 'GetRecord', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return new cloudwatch.Metric({
-      namespace: 'AWS/SageMaker',
-      metricName,
-      dimensionsMap: { FeatureGroupName: this.featureGroupName, OperationName: operation },
-      statistic: 'Sum',
-      period: Duration.minutes(5),
-      ...props,
-    });
-  }
-
-  /** Read units consumed by GetRecord. @default - sum over 5 minutes */
-  public metricConsumedReadUnits(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('ConsumedReadRequestsUnits', 'GetRecord', props);
-  }
-
-  /** Write units consumed by PutRecord. @default - sum over 5 minutes */
-  public metricConsumedWriteUnits(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('ConsumedWriteRequestsUnits', 'PutRecord', props);
-  }
-
-  /** Latency of an operation. @default - average over 5 minutes */
-  public metricOperationLatency(operation: string = 'GetRecord', props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric('OperationLatency', operation, { statistic: 'Average', ...props });
   }
 
   /** SageMaker writes the group's offline store (and its Glue table) with the store's role. */

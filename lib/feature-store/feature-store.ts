@@ -9,6 +9,7 @@ import { SageMakerKey } from '../core/encryption';
 import { ManagedPolicyRole } from '../core/managed-policy-role';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
+import { platformBucket } from '../core/private/platform-bucket';
 import { SecureBucket } from '../core/storage';
 
 /**
@@ -31,9 +32,10 @@ export interface FeatureStoreProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
-   * The bucket of the offline stores.
+   * The bucket of the offline stores (each group writes under `offline/<group name>/`).
    *
-   * @default - a new SecureBucket
+   * @default - the stack's shared platform bucket, or a new SecureBucket of the store's when
+   * `removalPolicy` is set
    */
   readonly offlineBucket?: s3.IBucket;
 
@@ -45,9 +47,10 @@ export interface FeatureStoreProps {
   readonly databaseName?: string;
 
   /**
-   * What happens to a new offline bucket when it leaves the stack.
+   * Give the store an offline bucket of its own, with this removal policy, instead of the
+   * stack's shared platform bucket (which is always retained).
    *
-   * @default RemovalPolicy.RETAIN
+   * @default - the shared platform bucket, retained
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -81,10 +84,9 @@ export class FeatureStore extends Construct {
     this.encryptionKey = props.encryptionKey ?? props.network?.encryptionKey ?? new SageMakerKey(this, 'Key', {
       description: `SageMaker Feature Store ${this.node.path}`,
     }).key;
-    this.offlineBucket = props.offlineBucket ?? new SecureBucket(this, 'Offline', {
-      encryptionKey: this.encryptionKey,
-      removalPolicy: props.removalPolicy,
-    }).bucket;
+    this.offlineBucket = props.offlineBucket ?? (props.removalPolicy !== undefined
+      ? new SecureBucket(this, 'Offline', { encryptionKey: this.encryptionKey, removalPolicy: props.removalPolicy }).bucket
+      : platformBucket(this, this.encryptionKey));
 
     new glue.CfnDatabase(this, 'Database', {
       catalogId: Aws.ACCOUNT_ID,

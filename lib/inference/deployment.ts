@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import type * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 
 /**
  * Options shared by every guarded deployment.
@@ -87,8 +88,12 @@ export class DeploymentStrategy {
     private readonly bake: Duration,
   ) {}
 
-  /** What is wrong with the strategy, as `[prop, value, allowed]` triples. */
-  public problems(): string[][] {
+  /**
+   * What is wrong with the strategy, as `[prop, value, allowed]` triples.
+   *
+   * @internal
+   */
+  public _problems(): string[][] {
     const found: string[][] = [];
     const bounds: Record<string, [number, number, string]> = { CANARY: [1, 50, 'canaryPercent'], LINEAR: [10, 50, 'stepPercent'], ROLLING: [5, 50, 'batchPercent'] };
     const bound = bounds[this.type];
@@ -108,12 +113,14 @@ export class DeploymentStrategy {
   /**
    * The endpoint's deployment config (as the L1 `CfnEndpoint` takes it), rolling back on the
    * given alarms.
+   *
+   * @internal
    */
-  public render(alarmNames: string[]): { [key: string]: any } {
+  public _render(alarmNames: string[]): sagemaker.CfnEndpoint.DeploymentConfigProperty {
     const capacity = this.percent !== undefined ? { type: 'CAPACITY_PERCENT', value: this.percent } : undefined;
     const timeout = this.options.timeout?.toSeconds();
     const policy = this.type === 'ROLLING'
-      ? { rollingUpdatePolicy: { maximumBatchSize: capacity, waitIntervalInSeconds: this.bake.toSeconds(), maximumExecutionTimeoutInSeconds: timeout } }
+      ? { rollingUpdatePolicy: { maximumBatchSize: capacity!, waitIntervalInSeconds: this.bake.toSeconds(), maximumExecutionTimeoutInSeconds: timeout } }
       : {
         blueGreenUpdatePolicy: {
           trafficRoutingConfiguration: {

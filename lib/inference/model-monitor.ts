@@ -8,6 +8,7 @@ import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { regionalRegistryAccount } from '../core/private/regional-registry';
 import { SageMakerExecutionRole } from '../core/roles';
+import { vpcConfigOf } from '../private/vpc-config';
 
 /**
  * Registries of the Model Monitor analyzer image, by region.
@@ -111,12 +112,21 @@ export interface MonitoringOptions {
   readonly instanceType?: InstanceType;
 }
 
+/**
+ * Properties of a {@link DataQualityMonitor}: what it monitors and where its jobs run.
+ */
 export interface DataQualityMonitorProps extends MonitoringOptions {
+  /** The name of the endpoint monitored. */
   readonly endpointName: string;
+  /** The endpoint resource: the monitor's job definition is created after it. */
   readonly endpoint: IDependable;
+  /** The bucket the endpoint captures to; the monitor's reports and baseline go there too. */
   readonly captureBucket: s3.IBucket;
+  /** The key prefix of the endpoint's captures. */
   readonly capturePrefix: string;
+  /** The network the monitoring jobs run in. */
   readonly network: SageMakerNetwork;
+  /** The key of the monitoring jobs' volumes and output. */
   readonly encryptionKey: kms.IKey;
 }
 
@@ -153,11 +163,7 @@ export class DataQualityMonitor extends Construct {
 
     const instanceType = (props.instanceType ?? InstanceType.ML_M5_XLARGE).toString();
     const cluster = { instanceCount: 1, instanceType, volumeSizeInGb: 20, volumeKmsKeyId: props.encryptionKey.keyArn };
-    const vpcConfig = {
-      securityGroupIds: [props.network.securityGroup.securityGroupId],
-      subnets: props.network.vpc.selectSubnets(props.network.subnets).subnetIds,
-    };
-    const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig };
+    const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig: vpcConfigOf(props.network) };
 
     let statisticsUri = props.baseline.statisticsUri;
     let constraintsUri = props.baseline.constraintsUri;

@@ -70,14 +70,6 @@ export interface ManifestInputOptions extends TrainingInputOptions {
 }
 
 /**
- * The rendered channel and the grants it needs; used by the training and tuning constructs.
- */
-export interface TrainingInputConfig {
-  /** The `Channel` of the CreateTrainingJob request. */
-  readonly channel: { [key: string]: any };
-}
-
-/**
  * One input channel of a training job: S3 objects under a prefix, or listed by a manifest.
  */
 export class TrainingInput {
@@ -111,13 +103,23 @@ export class TrainingInput {
     private readonly options: TrainingInputOptions,
   ) {}
 
+  /** The MIME type of the channel's data, if declared. */
+  public get contentType(): string | undefined {
+    return this.options.contentType;
+  }
+
   /** The input mode the channel uses. */
   public get inputMode(): InputMode {
     return this.options.inputMode ?? InputMode.FILE;
   }
 
-  /** Renders the channel and grants the role read access to exactly its objects. */
-  public bind(role: SageMakerExecutionRole): TrainingInputConfig {
+  /**
+   * Renders the channel (the `Channel` of a CreateTrainingJob request) and grants the role read
+   * access to exactly its objects.
+   *
+   * @internal
+   */
+  public _bind(role: SageMakerExecutionRole): { channel: Record<string, unknown> } {
     role.grantRead(this.bucket, this.readablePrefix);
     if (this.dataType === 'ManifestFile') {
       role.grantRead(this.bucket, this.key);

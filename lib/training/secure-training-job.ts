@@ -1,17 +1,20 @@
-import { Annotations, Duration } from 'aws-cdk-lib';
+import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
-import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, jobNamePrefix, renderTags, setUpTraining } from './private/training-setup';
 import { TrainingSettings } from './training-settings';
-import { createIsolatedModel, IsolatedModel } from '../inference/private/isolated-model';
-import { IServableModel, ServingModelConfig } from '../inference/servable-model';
 import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
-import { configurationHash, DeployTimeJob, TRAINING_JOB } from '../core/private/deploy-time-job';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
+import { IModelSource } from '../models/model-source';
+import { ServingModelConfig } from '../models/servable-model';
+import { DeployTimeJob } from '../private/deploy-time-job';
+import { createIsolatedModel, IsolatedModel } from '../private/isolated-model';
+import { jobNamePrefix, TRAINING_JOB } from '../private/job-kinds';
+import { trainingJobMetric } from '../private/training-metrics';
+import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, renderTags, setUpTraining } from './private/training-setup';
 
 /**
  * Properties of a {@link SecureTrainingJob}.
@@ -36,7 +39,7 @@ export interface SecureTrainingJobProps extends TrainingSettings {
  * with the job's FailureReason if it fails. `modelData` is the artifact's S3 URI; whatever uses it
  * should depend on `completion`.
  */
-export class SecureTrainingJob extends Construct implements IServableModel {
+export class SecureTrainingJob extends Construct implements IModelSource {
   /** The training job's name: the construct's path and a hash of the job's configuration. */
   public readonly trainingJobName: string;
 
@@ -51,6 +54,15 @@ export class SecureTrainingJob extends Construct implements IServableModel {
 
   /** The bucket of the model artifact and checkpoints. */
   public readonly outputBucket: s3.IBucket;
+
+  /** The bucket of the model artifact (`outputBucket`). */
+  public readonly artifactBucket: s3.IBucket;
+
+  /** The key of the model artifact (`modelDataKey`). */
+  public readonly artifactKey: string;
+
+  /** The key the artifact is encrypted with (`encryptionKey`). */
+  public readonly artifactEncryptionKey?: kms.IKey;
 
   /** The role the job runs as. */
   public readonly role: SageMakerExecutionRole;
@@ -80,39 +92,36 @@ export class SecureTrainingJob extends Construct implements IServableModel {
 
     // Job names are this prefix and a hash of the request; SageMaker may assume the role only
     // for jobs of that prefix.
-    const prefix = jobNamePrefix(this, 50);
-    const setup = setUpTraining(this, props, arnPatternForPrefix(this, 'training-job', prefix));
+    const prefix = jobNamePrefix(this, TRAINING_JOB);
+    const setup = setUpTraining(this, props, prefix, arnPatternForPrefix(this, 'training-job', prefix));
     this.network = setup.network;
-    this.encryptionKey = setup.encryptionKey;
-    this.outputBucket = setup.outputBucket;
+    this.encryptionKey = this.artifactEncryptionKey = setup.encryptionKey;
+    this.outputBucket = this.artifactBucket = setup.outputBucket;
     this.role = setup.role;
-
-    const request: Record<string, any> = {
-      ...setup.definition,
-      AlgorithmSpecification: { ...setup.definition.AlgorithmSpecification, EnableSageMakerMetricsTimeSeries: true },
-      HyperParameters: props.hyperparameters ?? {},
-      Tags: renderTags(props.tags),
-    };
-    this.trainingJobName = `${prefix}-${configurationHash(this, request)}`;
-    request.TrainingJobName = this.trainingJobName;
-    if (props.spot) {
-      // Under the output prefix, which the role already writes.
-      request.CheckpointConfig = { S3Uri: this.outputBucket.s3UrlForObject(`${setup.outputPrefix}checkpoints/${this.trainingJobName}/`) };
-    }
 
     const job = new DeployTimeJob(this, 'Job', {
       kind: TRAINING_JOB,
-      jobName: this.trainingJobName,
-      request,
+      namePrefix: prefix,
+      request: {
+        ...setup.definition,
+        AlgorithmSpecification: { ...setup.definition.AlgorithmSpecification, EnableSageMakerMetricsTimeSeries: true },
+        HyperParameters: props.hyperparameters ?? {},
+        Tags: renderTags(props.tags),
+      },
+      // Under the output prefix, which the role already writes.
+      completeRequest: (name, request) => {
+        if (props.spot) request.CheckpointConfig = { S3Uri: this.outputBucket.s3UrlForObject(`${setup.outputPrefix}checkpoints/${name}/`) };
+      },
       executionRole: this.role.role,
       network: this.network,
       encryptionKey: this.encryptionKey,
       waitTimeout: setup.waitTimeout,
     });
+    this.trainingJobName = job.jobName;
     this.trainingJobArn = job.jobArn;
     this.completion = job.completion;
     this.outputPrefix = setup.outputPrefix;
-    this.modelDataKey = `${setup.outputPrefix}${this.trainingJobName}/output/model.tar.gz`;
+    this.modelDataKey = this.artifactKey = `${setup.outputPrefix}${this.trainingJobName}/output/model.tar.gz`;
     this.modelData = this.outputBucket.s3UrlForObject(this.modelDataKey);
 
     const longest = setup.maxWait ?? setup.maxRuntime;
@@ -167,16 +176,4 @@ export class SecureTrainingJob extends Construct implements IServableModel {
   public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric('MemoryUtilization', props);
   }
-}
-
-/** A metric of a training job's first host in `/aws/sagemaker/TrainingJobs`. */
-export function trainingJobMetric(trainingJobName: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: '/aws/sagemaker/TrainingJobs',
-    metricName,
-    dimensionsMap: { Host: `${trainingJobName}/algo-1` },
-    statistic: 'Average',
-    period: Duration.minutes(1),
-    ...props,
-  });
 }

@@ -77,14 +77,16 @@ export interface TrainingSettings {
   /**
    * The bucket model artifacts and checkpoints are written to.
    *
-   * @default - a new SecureBucket
+   * @default - the stack's shared platform bucket (one SecureBucket per stack), or a new
+   * SecureBucket of this construct's when `removalPolicy` is set
    */
   readonly outputBucket?: s3.IBucket;
 
   /**
    * The key prefix for the output, ending in `/`.
    *
-   * @default 'training/'
+   * @default - `training/<the construct's job name prefix>/` in the stack's shared platform bucket,
+   * or `training/` in a bucket of your own (`outputBucket`, or one made for `removalPolicy`)
    */
   readonly outputPrefix?: string;
 
@@ -103,9 +105,10 @@ export interface TrainingSettings {
   readonly tags?: { [key: string]: string };
 
   /**
-   * What happens to a new output bucket (and the artifacts in it) when it leaves the stack.
+   * Give the construct an output bucket of its own, with this removal policy, instead of the
+   * stack's shared platform bucket (which is always retained).
    *
-   * @default RemovalPolicy.RETAIN
+   * @default - the shared platform bucket, retained
    */
   readonly removalPolicy?: RemovalPolicy;
 

@@ -29,14 +29,6 @@ export interface NumericRangeOptions {
   readonly scaling?: string;
 }
 
-/** What a range contributes to the ParameterRanges of a tuning job. */
-export interface RangeConfig {
-  /** `IntegerParameterRanges`, `ContinuousParameterRanges` or `CategoricalParameterRanges`. */
-  readonly group: string;
-  /** The range in the API's shape. */
-  readonly range: { [key: string]: any };
-}
-
 /**
  * A hyperparameter a tuning job searches, and the values it searches.
  */
@@ -69,8 +61,10 @@ export class HyperparameterRange {
 
   /**
    * What is wrong with the range, as `[prop, value, allowed]` triples; empty when it is valid.
+   *
+   * @internal
    */
-  public problems(): string[][] {
+  public _problems(): string[][] {
     const found: string[][] = [];
     const where = `ranges[${this.name}]`;
     if (this.kind === 'Categorical') {
@@ -92,8 +86,13 @@ export class HyperparameterRange {
     return found;
   }
 
-  /** The range in the tuning job's ParameterRanges. */
-  public render(): RangeConfig {
+  /**
+   * The range in the tuning job's ParameterRanges: its group (`IntegerParameterRanges`, ...) and
+   * the range in the API's shape.
+   *
+   * @internal
+   */
+  public _render(): { group: string; range: Record<string, unknown> } {
     if (this.kind === 'Categorical') {
       return { group: 'CategoricalParameterRanges', range: { Name: this.name, Values: [...this.values] } };
     }

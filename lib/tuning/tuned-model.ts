@@ -1,22 +1,22 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { ServingModelConfig, IServableModel } from '../inference/servable-model';
-import { createIsolatedModel } from '../inference/private/isolated-model';
 import { Construct, IDependable } from 'constructs';
 import { HyperparameterRange } from './ranges';
 import { CompletionCriteria, EarlyStopping, TuningObjective, TuningStrategy, WarmStart } from './strategy';
 import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
-import { configurationHash, DeployTimeJob, TUNING_JOB } from '../core/private/deploy-time-job';
-import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
+import { checkObjectiveMetric } from '../core/private/algorithm-checks';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
-import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, jobNamePrefix, renderTags, setUpTraining } from '../training/private/training-setup';
-import { trainingJobMetric } from '../training/secure-training-job';
+import { IModelSource } from '../models/model-source';
+import { ServingModelConfig } from '../models/servable-model';
+import { DeployTimeJob } from '../private/deploy-time-job';
+import { createIsolatedModel } from '../private/isolated-model';
+import { jobNamePrefix, TUNING_JOB } from '../private/job-kinds';
+import { trainingJobMetric } from '../private/training-metrics';
+import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, renderTags, setUpTraining } from '../training/private/training-setup';
 import { TrainingSettings } from '../training/training-settings';
 
 /**
@@ -100,7 +100,7 @@ const MAX_PARALLEL_JOBS = 100;
  * redeploy starts nothing, a changed configuration starts a new tuning job and replaces the model,
  * and deletion stops a running tuning job.
  */
-export class TunedModel extends Construct implements IServableModel {
+export class TunedModel extends Construct implements IModelSource {
   /** The tuning job's name (at most 32 characters: a path-derived prefix and a configuration hash). */
   public readonly tuningJobName: string;
 
@@ -115,9 +115,6 @@ export class TunedModel extends Construct implements IServableModel {
 
   /** The S3 URI of the best training job's model artifact. */
   public readonly modelData: string;
-
-  /** The SageMaker Model of the best training job. */
-  public readonly model: sagemaker.CfnModel;
 
   /** The model's name. */
   public readonly modelName: string;
@@ -140,6 +137,15 @@ export class TunedModel extends Construct implements IServableModel {
   /** The key prefix of the artifacts. */
   public readonly outputPrefix: string;
 
+  /** The bucket of the best artifact (`outputBucket`). */
+  public readonly artifactBucket: s3.IBucket;
+
+  /** The key prefix the best artifact lies under (`outputPrefix`; its key is known after the tuning job). */
+  public readonly artifactKey: string;
+
+  /** The key the artifact is encrypted with (`encryptionKey`). */
+  public readonly artifactEncryptionKey?: kms.IKey;
+
   /** The algorithm tuned. */
   public readonly algorithm: Algorithm;
 
@@ -156,44 +162,45 @@ export class TunedModel extends Construct implements IServableModel {
     this.objective = props.objective;
 
     // Tuning job names have at most 32 characters; its training jobs are named after it.
-    const prefix = jobNamePrefix(this, 19);
-    const setup = setUpTraining(this, props, arnPatternForPrefix(this, '*', prefix));
+    const prefix = jobNamePrefix(this, TUNING_JOB);
+    const setup = setUpTraining(this, props, prefix, arnPatternForPrefix(this, '*', prefix));
     this.network = setup.network;
-    this.encryptionKey = setup.encryptionKey;
-    this.outputBucket = setup.outputBucket;
-    this.outputPrefix = setup.outputPrefix;
+    this.encryptionKey = this.artifactEncryptionKey = setup.encryptionKey;
+    this.outputBucket = this.artifactBucket = setup.outputBucket;
+    this.outputPrefix = this.artifactKey = setup.outputPrefix;
     this.role = setup.role;
-
-    const request: Record<string, any> = {
-      HyperParameterTuningJobConfig: tuningJobConfig(props),
-      TrainingJobDefinition: { ...setup.definition, StaticHyperParameters: props.staticHyperparameters ?? {} },
-      WarmStartConfig: props.warmStartFrom ? {
-        ParentHyperParameterTuningJobs: props.warmStartFrom.parents.map((name) => ({ HyperParameterTuningJobName: name })),
-        WarmStartType: props.warmStartFrom.type,
-      } : undefined,
-      Tags: renderTags(props.tags),
-    };
-    this.tuningJobName = `${prefix}-${configurationHash(this, request)}`;
-    request.HyperParameterTuningJobName = this.tuningJobName;
-    if (props.spot) {
-      request.TrainingJobDefinition.CheckpointConfig = {
-        S3Uri: this.outputBucket.s3UrlForObject(`${setup.outputPrefix}checkpoints/${this.tuningJobName}/`),
-      };
-    }
 
     const job = new DeployTimeJob(this, 'Job', {
       kind: TUNING_JOB,
-      jobName: this.tuningJobName,
-      request,
+      namePrefix: prefix,
+      request: {
+        HyperParameterTuningJobConfig: tuningJobConfig(props),
+        TrainingJobDefinition: { ...setup.definition, StaticHyperParameters: props.staticHyperparameters ?? {} },
+        WarmStartConfig: props.warmStartFrom ? {
+          ParentHyperParameterTuningJobs: props.warmStartFrom.parents.map((name) => ({ HyperParameterTuningJobName: name })),
+          WarmStartType: props.warmStartFrom.type,
+        } : undefined,
+        Tags: renderTags(props.tags),
+      },
+      completeRequest: (name, request) => {
+        if (props.spot) {
+          request.TrainingJobDefinition = {
+            ...request.TrainingJobDefinition,
+            CheckpointConfig: { S3Uri: this.outputBucket.s3UrlForObject(`${setup.outputPrefix}checkpoints/${name}/`) },
+          };
+        }
+      },
       executionRole: this.role.role,
       network: this.network,
       encryptionKey: this.encryptionKey,
       waitTimeout: setup.waitTimeout,
     });
+    this.tuningJobName = job.jobName;
     this.tuningJobArn = job.jobArn;
     this.completion = job.completion;
 
-    const best = this.readBestTrainingJob(job);
+    // After the tuning job: its best training job, objective value and artifact.
+    const best = job.readResult(this, 'BestTrainingJob');
     this.bestTrainingJobName = best.getAttString('BestTrainingJobName');
     this.bestObjectiveValue = best.getAttString('BestObjectiveValue');
     this.modelData = best.getAttString('ModelData');
@@ -206,9 +213,8 @@ export class TunedModel extends Construct implements IServableModel {
       network: this.network,
       encryptionKey: this.encryptionKey,
     });
-    this.model = served.model;
     this.modelRole = served.role;
-    this.modelName = this.model.attrModelName;
+    this.modelName = served.model.attrModelName;
 
     if (setup.maxRuntime.toSeconds() > setup.waitTimeout.toSeconds()) {
       Annotations.of(this).addWarningV2('sagemaker-secure-constructs:tuningOutlastsDeploy',
@@ -236,23 +242,13 @@ export class TunedModel extends Construct implements IServableModel {
     return this.metric(this.objective.metricName, props);
   }
 
-  /** After the tuning job: its best training job, objective value and artifact. */
-  private readBestTrainingJob(job: DeployTimeJob) {
-    const describeBest = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.tuningJobName}-*` });
-    job.handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: [describeBest] }));
-    acknowledgeWildcardResource(job.handler.role, describeBest,
-      'The handler reads the best of this tuning job\'s training jobs, whose names SageMaker derives from the tuning job\'s name.');
-    const best = job.handler.createResource(this, 'BestTrainingJob', 'Custom::SageMakerBestTrainingJob', { TuningJobName: this.tuningJobName });
-    best.node.addDependency(job.completion);
-    return best;
-  }
 }
 
 function tuningJobConfig(props: TunedModelProps): Record<string, any> {
   const strategy = props.strategy ?? TuningStrategy.BAYESIAN;
-  const ranges: Record<string, any[]> = { IntegerParameterRanges: [], ContinuousParameterRanges: [], CategoricalParameterRanges: [] };
+  const ranges: Record<string, unknown[]> = { IntegerParameterRanges: [], ContinuousParameterRanges: [], CategoricalParameterRanges: [] };
   for (const range of props.ranges) {
-    const { group, range: rendered } = range.render();
+    const { group, range: rendered } = range._render();
     ranges[group].push(rendered);
   }
   const criteria = props.completionCriteria;
@@ -284,6 +280,7 @@ function validate(scope: Construct, id: string, props: TunedModelProps): void {
   const rangeNames = props.ranges.map((range) => range.name);
   const statics = props.staticHyperparameters ?? {};
   checkHyperparameters(problems, algorithm, 'staticHyperparameters', statics, rangeNames);
+  checkObjectiveMetric(problems, algorithm, 'objective', props.objective.metricName, statics, props.inputs.map((input) => input.channelName));
 
   problems.require(algorithm.emitsMetric(props.objective.metricName), 'objective', props.objective.metricName,
     `a metric the ${algorithm.name} algorithm emits: ${algorithm.metricDefinitions.map((m) => m.name).join(', ') || '(it declares none)'}`);
@@ -297,7 +294,7 @@ function validate(scope: Construct, id: string, props: TunedModelProps): void {
     problems.require(!(range.name in statics), `ranges[${range.name}]`, range.name, 'a hyperparameter that is not also in staticHyperparameters');
     problems.require(!seen.has(range.name), `ranges[${range.name}]`, range.name, 'each hyperparameter in one range');
     seen.add(range.name);
-    for (const [prop, value, allowed] of range.problems()) problems.add(prop, value, allowed);
+    for (const [prop, value, allowed] of range._problems()) problems.add(prop, value, allowed);
   }
 
   const strategy = props.strategy ?? TuningStrategy.BAYESIAN;

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
 import { SageMakerNetwork } from '../../lib/core/network';
 import { Feature } from '../../lib/feature-store/feature';
-import { FeatureGroupProps, OfflineTableFormat, OnlineStorageType, ThroughputMode } from '../../lib/feature-store/feature-group';
+import { FeatureGroup, FeatureGroupProps, OfflineTableFormat, OnlineStorageType, ThroughputMode } from '../../lib/feature-store/feature-group';
 import { FeatureStore } from '../../lib/feature-store/feature-store';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
 
@@ -114,7 +114,7 @@ describe('FeatureGroup grants and metrics', () => {
     const metric = group.metricConsumedReadUnits();
     expect(metric.namespace).toBe('AWS/SageMaker');
     expect(stack.resolve(metric.dimensions)).toEqual({ FeatureGroupName: group.featureGroupName, OperationName: 'GetRecord' });
-    expect(group.metricOperationLatency('PutRecord').statistic).toBe('Average');
+    expect(group.metricOperationLatency({ operation: 'PutRecord' }).statistic).toBe('Average');
   });
 });
 
@@ -182,5 +182,34 @@ describe('FeatureGroup rejects bad input at synth', () => {
   test('querying the offline store of a group that has none', () => {
     const { stack, group } = storeWithGroup({ disableOfflineStore: true });
     expect(() => group.grantQueryOffline(new ManagedPolicyRole(stack, 'R', { assumedBy: new iam.AccountRootPrincipal() }))).toThrow(/has no offline store to query/);
+  });
+});
+
+describe('FeatureGroup.fromFeatureGroupName', () => {
+  test('a feature group of another app can be read, written and measured', () => {
+    // GIVEN
+    const stack = newStack();
+    const reader = new ManagedPolicyRole(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const writer = new ManagedPolicyRole(stack, 'Writer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const key = new SageMakerNetwork(stack, 'Network').encryptionKey;
+    // WHEN
+    const byName = FeatureGroup.fromFeatureGroupName(stack, 'Customers', 'Customers-V2');
+    const withKey = FeatureGroup.fromFeatureGroupAttributes(stack, 'Orders', { featureGroupName: 'orders', encryptionKey: key });
+    byName.grantRead(reader);
+    withKey.grantWrite(writer);
+    // THEN
+    const template = Template.fromStack(stack);
+    const statementsOf = (role: iam.Role) => Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .filter((policy: any) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([stack.resolve(role.roleName)]))
+      .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
+    const groupArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:feature-group/${name}`]] });
+    expect(stack.resolve(byName.featureGroupArn)).toEqual(groupArn('customers-v2'));
+    expect(statementsOf(reader)).toEqual([expect.objectContaining({ Action: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord'], Resource: groupArn('customers-v2') })]);
+    expect(statementsOf(writer)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['sagemaker:PutRecord', 'sagemaker:DeleteRecord'], Resource: groupArn('orders') }),
+      expect.objectContaining({ Action: expect.arrayContaining(['kms:GenerateDataKey']), Resource: stack.resolve(key.keyArn) }),
+    ]));
+    expect(byName.metricConsumedWriteUnits().dimensions).toEqual({ FeatureGroupName: 'Customers-V2', OperationName: 'PutRecord' });
+    expect(byName.metricOperationLatency({ operation: 'BatchGetRecord' }).dimensions).toEqual({ FeatureGroupName: 'Customers-V2', OperationName: 'BatchGetRecord' });
   });
 });

@@ -3,9 +3,12 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SecureBucket } from '../../lib/core/storage';
-import { BatchTransformOptions, InferencePipeline, PipelineStage } from '../../lib/inference/inference-pipeline';
+import { BatchTransformOptions } from '../../lib/inference/batch-transform';
+import { InferencePipeline, PipelineStage } from '../../lib/inference/inference-pipeline';
 import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
+import { SageMakerNetwork } from '../../lib/core/network';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
+import { ModelSource } from '../../lib/models/model-source';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
@@ -23,7 +26,7 @@ function pipeline() {
   const model = new InferencePipeline(stack, 'Pipeline', {
     stages: [
       PipelineStage.fromAlgorithm(pre, { hostname: 'scaler', environment: { SCALER_MODE: 'standard' } }),
-      PipelineStage.fromTrainingJob(job, { hostname: 'kmeans' }),
+      PipelineStage.fromModel(job, { hostname: 'kmeans' }),
     ],
   });
   return { stack, data, job, model };
@@ -143,5 +146,46 @@ describe('InferencePipeline', () => {
       .toThrow(/contentType: got "text\/csv"; allowed: application\/x-recordio-protobuf with splitType RecordIO/);
     expect(() => model.addBatchTransform('Huge', { ...TRANSFORM(data), maxPayloadMb: 101, maxConcurrentTransforms: 1 }))
       .toThrow(/maxPayloadMb: got 101; allowed: a whole number from 0 to 100/);
+  });
+});
+
+describe('ModelSource.fromS3: an artifact of another app', () => {
+  test('is a pipeline stage whose role reads exactly the artifact and its key', () => {
+    // GIVEN
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const artifact = ModelSource.fromS3(Algorithm.kmeans(), data.bucket, 'models/kmeans/model.tar.gz');
+    // WHEN
+    const served = new InferencePipeline(stack, 'Pipeline', {
+      stages: [PipelineStage.fromAlgorithm(Algorithm.preprocessing()), PipelineStage.fromModel(artifact, { hostname: 'kmeans' })],
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      Containers: [Match.anyValue(), Match.objectLike({ ContainerHostname: 'kmeans', ModelDataUrl: stack.resolve(artifact.modelData) })],
+    });
+    const policy = JSON.stringify(Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .filter((p: any) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(served.role.role.roleName)])));
+    expect(policy).toContain('/models/kmeans/model.tar.gz*');
+    expect(policy).toContain(JSON.stringify(stack.resolve(data.encryptionKey.keyArn)));
+  });
+
+  test('is an endpoint model: an isolated model of the artifact in the given network, secure by default', () => {
+    // GIVEN
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const network = new SageMakerNetwork(stack, 'Network');
+    // WHEN
+    const endpoint = new MonitoredEndpoint(stack, 'Endpoint', {
+      model: ModelSource.fromS3(Algorithm.kmeans(), data.bucket, 'models/kmeans/model.tar.gz', { network }),
+    });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
+      EnableNetworkIsolation: true,
+      VpcConfig: { SecurityGroupIds: [stack.resolve(network.securityGroup.securityGroupId)], Subnets: Match.anyValue() },
+      PrimaryContainer: Match.objectLike({ ModelDataUrl: Match.anyValue() }),
+    });
+    expect(endpoint.encryptionKey).toBe(data.encryptionKey);
+    expect(unacknowledgedFindings(stack)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { SecureBucket } from '../../lib/core/storage';
 import { DeploymentStrategy } from '../../lib/inference/deployment';
 import { MonitoringBaseline } from '../../lib/inference/model-monitor';
 import { MonitoredEndpoint, MonitoredEndpointProps } from '../../lib/inference/monitored-endpoint';
-import { ServableModel } from '../../lib/inference/servable-model';
+import { ServableModel } from '../../lib/models/servable-model';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
@@ -50,7 +50,7 @@ describe('MonitoredEndpoint defaults', () => {
     const { stack, job, template } = endpointFor();
     const [modelId, model] = Object.entries(template.findResources('AWS::SageMaker::Model'))[0] as [string, any];
     expect(model.Properties).toMatchObject({ EnableNetworkIsolation: true, VpcConfig: expect.any(Object) });
-    expect(JSON.stringify(model.Properties.PrimaryContainer.ModelDataUrl)).toContain(`/training/${job.trainingJobName}/output/model.tar.gz`);
+    expect(JSON.stringify(model.Properties.PrimaryContainer.ModelDataUrl)).toContain(`/${job.modelDataKey}`);
     expect(model.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^KMeansJobWait/)]));
     template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ ModelName: { 'Fn::GetAtt': [modelId, 'ModelName'] } })],
@@ -302,5 +302,34 @@ describe('MonitoredEndpoint names', () => {
     expect(definition.Properties.JobDefinitionName).toMatch(pattern);
     expect(schedule.Properties.MonitoringScheduleConfig.MonitoringJobDefinitionName).toBe(definition.Properties.JobDefinitionName);
     expect(endpoint.endpointName).toMatch(pattern);
+  });
+});
+
+describe('MonitoredEndpoint.fromEndpointName', () => {
+  test('an endpoint of another app can be invoked and measured like one of this app', () => {
+    // GIVEN
+    const stack = newStack();
+    const api = new ManagedPolicyRole(stack, 'Api', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    // WHEN
+    const imported = MonitoredEndpoint.fromEndpointName(stack, 'Scoring', 'Churn-Scoring');
+    imported.grantInvoke(api);
+    const errors = imported.metric5xxErrors({ variantName: 'Blue', period: Duration.minutes(5) });
+    // THEN: the ARN carries the name in lower case, as SageMaker's do
+    expect(stack.resolve(imported.endpointArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':endpoint/churn-scoring']] });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['sagemaker:InvokeEndpoint']), Resource: stack.resolve(imported.endpointArn) })]) },
+    });
+    expect(errors.dimensions).toEqual({ EndpointName: 'Churn-Scoring', VariantName: 'Blue' });
+    expect(errors.statistic).toBe('Sum');
+    expect(imported.metricInvocations().dimensions).toEqual({ EndpointName: 'Churn-Scoring', VariantName: 'AllTraffic' });
+  });
+
+  test('metric props name the variant of an endpoint of this app; the L1 is node.defaultChild', () => {
+    // GIVEN / WHEN
+    const { endpoint } = endpointFor();
+    // THEN
+    expect(endpoint.metricModelLatency().dimensions).toEqual({ EndpointName: endpoint.endpointName, VariantName: 'AllTraffic' });
+    expect(endpoint.metricCpuUtilization({ variantName: 'Other' }).namespace).toBe('/aws/sagemaker/Endpoints');
+    expect((endpoint.node.defaultChild as any).cfnResourceType).toBe('AWS::SageMaker::Endpoint');
   });
 });

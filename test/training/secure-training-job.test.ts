@@ -85,7 +85,7 @@ describe('SecureTrainingJob defaults', () => {
     const [start] = Object.values(template.findResources('Custom::SageMakerTrainingJob')) as any[];
     const dependsOn: string[] = start.DependsOn;
     expect(dependsOn.some((id) => /StateChange[0-9A-F]{8}$/.test(id))).toBe(true);
-    expect(dependsOn.some((id) => /HandlerRolePermissions/.test(id))).toBe(true);
+    expect(dependsOn.some((id) => /SageMakerDeployTimeSagemakerJobRolePermissions/.test(id))).toBe(true);
   });
 
   test('the handler runs in the VPC with its own security group, a KMS-encrypted environment and logs', () => {
@@ -118,7 +118,7 @@ describe('SecureTrainingJob defaults', () => {
       .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [stack.resolve(data.bucket.bucketArn), '/kmeans/train/*']] } }),
-      expect.objectContaining({ Action: expect.arrayContaining(['s3:PutObject']), Resource: { 'Fn::Join': ['', [stack.resolve(job.outputBucket.bucketArn), '/training/*']] } }),
+      expect.objectContaining({ Action: expect.arrayContaining(['s3:PutObject']), Resource: { 'Fn::Join': ['', [stack.resolve(job.outputBucket.bucketArn), `/training/${job.trainingJobName.slice(0, -13)}/*`]] } }),
     ]));
     template.hasResourceProperties('AWS::IAM::Role', {
       Description: Match.stringLikeRegexp('Execution role of SageMaker training in TestStack/KMeans'),
@@ -132,8 +132,10 @@ describe('SecureTrainingJob defaults', () => {
 
   test('modelData is the deterministic artifact URI of the job', () => {
     const { stack, job } = kmeansJob();
-    expect(job.modelDataKey).toBe(`training/${job.trainingJobName}/output/model.tar.gz`);
-    expect(stack.resolve(job.modelData)).toEqual({ 'Fn::Join': ['', ['s3://', stack.resolve(job.outputBucket.bucketName), `/training/${job.trainingJobName}/output/model.tar.gz`]] });
+    // Under the construct's own prefix (its job name prefix) in the stack's shared bucket.
+    const prefix = `training/${job.trainingJobName.slice(0, -13)}/`;
+    expect(job.modelDataKey).toBe(`${prefix}${job.trainingJobName}/output/model.tar.gz`);
+    expect(stack.resolve(job.modelData)).toEqual({ 'Fn::Join': ['', ['s3://', stack.resolve(job.outputBucket.bucketName), `/${prefix}${job.trainingJobName}/output/model.tar.gz`]] });
     expect(job.trainingJobName).toMatch(/^[a-z0-9](-*[a-z0-9]){0,62}$/);
   });
 
@@ -160,7 +162,7 @@ describe('SecureTrainingJob props', () => {
     expect(request.EnableManagedSpotTraining).toBe(true);
     expect(request.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 7200, MaxWaitTimeInSeconds: 10800 });
     expect(request.CheckpointConfig).toEqual({
-      S3Uri: { 'Fn::Join': ['', ['s3://', stack.resolve(job.outputBucket.bucketName), `/training/checkpoints/${job.trainingJobName}/`]] },
+      S3Uri: { 'Fn::Join': ['', ['s3://', stack.resolve(job.outputBucket.bucketName), `/training/${job.trainingJobName.slice(0, -13)}/checkpoints/${job.trainingJobName}/`]] },
     });
   });
 
@@ -313,5 +315,24 @@ describe('SecureTrainingJob rejects bad input at synth', () => {
     expect(message).toMatch(/waitTimeout: got "13 hours"; allowed: from 1 minute to 12 hours/);
     expect(message).toMatch(/maxRuntime: got "30 days"; allowed: from 1 second to 28 days/);
     expect(message).toMatch(/instanceCount: got 0; allowed: a whole number of at least 1/);
+  });
+});
+
+describe('SecureTrainingJob checks values against the algorithm\'s specification', () => {
+  test('a hyperparameter value the algorithm does not take, and a content type its channel does not read, are synth errors', () => {
+    // GIVEN / WHEN / THEN: the construct calls the specification's checks with its own prop names
+    expect(() => kmeansJob({ hyperparameters: { k: 'ten', feature_dim: '784', init_method: 'bogus' } }))
+      .toThrow(/hyperparameters\.k: got "ten"[\s\S]*hyperparameters\.init_method: got "bogus"/);
+    const withContentType = (contentType: string) => () => {
+      const stack = newStack();
+      const data = new SecureBucket(stack, 'Data');
+      new SecureTrainingJob(stack, 'KMeans', {
+        algorithm: Algorithm.kmeans(),
+        inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/', { contentType })],
+        hyperparameters: { k: '10', feature_dim: '784' },
+      });
+    };
+    expect(withContentType('image/png')).toThrow(/inputs\[train\]\.contentType: got "image\/png"/);
+    expect(withContentType('text/csv')).not.toThrow();
   });
 });

@@ -67,8 +67,8 @@ describe('TunedModel defaults', () => {
         }),
       }),
     });
-    expect(request.TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions).toContainEqual(
-      { Name: 'validation:objective_loss', Regex: '#quality_metric: host=\\S+, validation objective_loss <\\w+>=(\\S+)' });
+    const objective = model.algorithm.metricDefinitions.find((m) => m.name === 'validation:objective_loss')!;
+    expect(request.TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions).toContainEqual({ Name: objective.name, Regex: objective.regex });
   });
 
   test('it waits on a wait condition signalled by the tuning job\'s state change', () => {
@@ -106,7 +106,7 @@ describe('TunedModel defaults', () => {
     const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as any[];
     const modelPolicy = policies.find((p) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(model.modelRole.role.roleName)]));
     expect(modelPolicy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [stack.resolve(model.outputBucket.bucketArn), '/training/*']] } }),
+      expect.objectContaining({ Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [stack.resolve(model.outputBucket.bucketArn), `/${model.outputPrefix}*`]] } }),
     ]));
     expect(JSON.stringify(modelPolicy)).not.toContain('s3:PutObject');
     template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
@@ -246,5 +246,16 @@ describe('TunedModel rejects bad input at synth', () => {
 
   test('a required hyperparameter set neither statically nor by a range', () => {
     expectError({ staticHyperparameters: { feature_dim: '20' } }, /staticHyperparameters: got \["feature_dim"\]; allowed: a set that includes predictor_type/);
+  });
+});
+
+describe('TunedModel checks its objective against the algorithm\'s specification', () => {
+  test('an objective the predictor type does not emit, or on a channel the job lacks, is a synth error', () => {
+    // GIVEN a binary classifier / WHEN tuned on a regression metric / THEN
+    expect(() => tuned({ objective: TuningObjective.minimize('validation:rmse') }))
+      .toThrow(/objective: got "validation:rmse"; allowed: a metric the linear-learner algorithm emits on channel validation for predictor_type binary_classifier/);
+    // GIVEN no test channel / WHEN tuned on a test metric / THEN
+    expect(() => tuned({ objective: TuningObjective.minimize('test:objective_loss') }))
+      .toThrow(/objective: got "test:objective_loss"; allowed: an objective on a channel the job has \(train, validation\)/);
   });
 });

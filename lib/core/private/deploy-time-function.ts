@@ -31,14 +31,34 @@ export interface DeployTimeFunctionProps {
 }
 
 /**
- * A Lambda function that backs a custom resource: its own least-privilege role (managed policy,
+ * A Lambda function that backs custom resources: its own least-privilege role (managed policy,
  * no AWS-managed policies), a KMS-encrypted log group kept a year, a KMS-encrypted dead-letter
- * queue for invocations that fail to run, and reserved concurrency so a deploy storm cannot
- * starve the account's other functions.
+ * queue for invocations that fail to run, and a small reserved concurrency so a deploy storm
+ * cannot starve the account's other functions.
+ *
+ * `DeployTimeFunction.of` gives one function per stack and handler, whatever the number of
+ * resources it serves (like CDK's SingletonFunction): each user adds its own permissions with
+ * `allow`, which keeps one statement per set of actions and lists every user's resources in it.
  */
 export class DeployTimeFunction extends Construct {
+  /**
+   * The stack's function for a handler: found, or created at the stack's root from these props
+   * (the first user's network and key serve every later user in the stack); `setUp` runs once,
+   * on the function just created.
+   */
+  public static of(scope: Construct, props: DeployTimeFunctionProps, setUp?: (created: DeployTimeFunction) => void): DeployTimeFunction {
+    const stack = Stack.of(scope);
+    const id = `SageMakerDeployTime${props.handler.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
+    const existing = stack.node.tryFindChild(id);
+    if (existing instanceof DeployTimeFunction) return existing;
+    const created = new DeployTimeFunction(stack, id, props);
+    setUp?.(created);
+    return created;
+  }
+
   public readonly function: lambda.Function;
   public readonly role: ManagedPolicyRole;
+  private readonly statements = new Map<string, iam.PolicyStatement>();
 
   constructor(scope: Construct, id: string, props: DeployTimeFunctionProps) {
     super(scope, id);
@@ -83,6 +103,23 @@ export class DeployTimeFunction extends Construct {
       environmentEncryption: props.encryptionKey,
       environment: props.environment,
     });
+  }
+
+  /**
+   * Allows the function `actions` on `resource`. Statements with the same actions and conditions
+   * are one statement listing every resource, so the role's policy grows by an ARN per resource
+   * served, not by a statement (a managed policy holds at most 6,144 characters).
+   */
+  public allow(actions: string[], resource: string, conditions?: Record<string, unknown>): void {
+    const signature = JSON.stringify([actions, conditions ?? {}]);
+    const existing = this.statements.get(signature);
+    if (existing) {
+      if (!existing.resources.includes(resource)) existing.addResources(resource);
+      return;
+    }
+    const statement = new iam.PolicyStatement({ actions, resources: [resource], conditions });
+    this.statements.set(signature, statement);
+    this.role.addToPrincipalPolicy(statement);
   }
 
   /**

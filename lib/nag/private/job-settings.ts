@@ -1,5 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { at, renderedProperties } from './properties';
+import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /**
  * The security-relevant settings of one SageMaker job (training, tuning, processing, monitoring or
@@ -19,8 +20,7 @@ export interface JobSettings {
 export const NOT_APPLICABLE = Symbol('not applicable');
 
 /** Resource types of the training and tuning jobs this library runs at deploy time. */
-export const TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTrainingJob';
-export const TUNING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTuningJob';
+export { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE };
 
 const MONITORING_DEFINITION_OUTPUTS: Record<string, string> = {
   'AWS::SageMaker::DataQualityJobDefinition': 'DataQualityJobOutputConfig',

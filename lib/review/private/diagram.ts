@@ -1,5 +1,6 @@
 import { AssemblyStack, CloudAssemblyContents } from './cloud-assembly';
 import { referencedIds } from './references';
+import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /** The resource types drawn, with their shape and a short name. */
 const DRAWN: Record<string, { label: string; shape: string }> = {
@@ -11,8 +12,8 @@ const DRAWN: Record<string, { label: string; shape: string }> = {
   'AWS::SageMaker::ProcessingJob': { label: 'Processing job', shape: 'component' },
   'AWS::SageMaker::DataQualityJobDefinition': { label: 'Data-quality job', shape: 'component' },
   'AWS::SageMaker::MonitoringSchedule': { label: 'Monitoring schedule', shape: 'component' },
-  'Custom::SageMakerTrainingJob': { label: 'Training job', shape: 'component' },
-  'Custom::SageMakerTuningJob': { label: 'Tuning job', shape: 'component' },
+  [TRAINING_JOB_RESOURCE_TYPE]: { label: 'Training job', shape: 'component' },
+  [TUNING_JOB_RESOURCE_TYPE]: { label: 'Tuning job', shape: 'component' },
   'AWS::IAM::Role': { label: 'Role', shape: 'house' },
   'AWS::KMS::Key': { label: 'KMS key', shape: 'octagon' },
   'AWS::S3::Bucket': { label: 'Bucket', shape: 'cylinder' },

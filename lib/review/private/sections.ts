@@ -1,6 +1,7 @@
 import { asList, isSet, referencedIds, show } from './references';
 import { AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
 import { jobSettingsFromTemplate, NOT_APPLICABLE } from '../../nag/private/job-settings';
+import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /** Marks a finding a reviewer should look at. */
 export const FLAG = '⚠';
@@ -189,8 +190,8 @@ const JOB_KINDS: Record<string, string> = {
   'AWS::SageMaker::ModelQualityJobDefinition': 'model-quality job definition',
   'AWS::SageMaker::ModelBiasJobDefinition': 'model-bias job definition',
   'AWS::SageMaker::ModelExplainabilityJobDefinition': 'explainability job definition',
-  'Custom::SageMakerTrainingJob': 'training job',
-  'Custom::SageMakerTuningJob': 'tuning job',
+  [TRAINING_JOB_RESOURCE_TYPE]: 'training job',
+  [TUNING_JOB_RESOURCE_TYPE]: 'tuning job',
   'AWS::StepFunctions::StateMachine': 'Step Functions SageMaker task',
 };
 

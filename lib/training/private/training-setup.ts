@@ -1,13 +1,16 @@
-import { Duration, Names, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { Algorithm } from '../../core/algorithm';
 import { InstanceType } from '../../core/instance-type';
 import { SageMakerNetwork } from '../../core/network';
+import { checkChannelContentType, checkHyperparameterValues } from '../../core/private/algorithm-checks';
+import { platformBucket } from '../../core/private/platform-bucket';
 import { ValidationProblems } from '../../core/private/validation';
 import { SageMakerExecutionRole } from '../../core/roles';
 import { SecureBucket } from '../../core/storage';
+import { apiVpcConfigOf } from '../../private/vpc-config';
 import { TrainingSettings } from '../training-settings';
 
 /** SageMaker's limits, from the CreateTrainingJob API reference. */
@@ -38,16 +41,19 @@ export interface TrainingSetup {
  * Creates what the settings leave out (network, output bucket) and the execution role, grants it
  * exactly the inputs, output prefix, key, image and logs, and renders the shared request fields.
  *
+ * @param namePrefix the construct's job name prefix: its output prefix in the shared bucket
  * @param sourceArnPattern the SageMaker resources allowed to assume the role
  */
-export function setUpTraining(scope: Construct, settings: TrainingSettings, sourceArnPattern: string): TrainingSetup {
+export function setUpTraining(scope: Construct, settings: TrainingSettings, namePrefix: string, sourceArnPattern: string): TrainingSetup {
   const network = settings.network ?? new SageMakerNetwork(scope, 'Network');
   const encryptionKey = settings.encryptionKey ?? network.encryptionKey;
-  const outputBucket = settings.outputBucket ?? new SecureBucket(scope, 'Artifacts', {
-    encryptionKey,
-    removalPolicy: settings.removalPolicy,
-  }).bucket;
-  const outputPrefix = settings.outputPrefix ?? 'training/';
+  // A construct that asks for a removal policy of its own gets a bucket of its own; the others
+  // share the stack's platform bucket, each under a prefix of its own.
+  const outputBucket = settings.outputBucket ?? (settings.removalPolicy !== undefined
+    ? new SecureBucket(scope, 'Artifacts', { encryptionKey, removalPolicy: settings.removalPolicy }).bucket
+    : platformBucket(scope, encryptionKey));
+  const outputPrefix = settings.outputPrefix ?? (settings.outputBucket || settings.removalPolicy !== undefined
+    ? 'training/' : `training/${namePrefix}/`);
   const maxRuntime = settings.maxRuntime ?? Duration.hours(24);
   const maxWait = settings.spot ? settings.maxWait ?? maxRuntime.plus(Duration.hours(1)) : undefined;
 
@@ -56,7 +62,7 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings, sour
     sourceArnPattern,
   });
   const image = settings.algorithm.bind(scope, role);
-  const channels = settings.inputs.map((input) => input.bind(role).channel);
+  const channels = settings.inputs.map((input) => input._bind(role).channel);
   role.grantWrite(outputBucket, outputPrefix);
   role.grantEncryptDecrypt(encryptionKey);
   role.grantLogs('/aws/sagemaker/TrainingJobs');
@@ -80,10 +86,7 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings, sour
       VolumeSizeInGB: (settings.volumeSize ?? Size.gibibytes(30)).toGibibytes(),
       VolumeKmsKeyId: encryptionKey.keyArn,
     },
-    VpcConfig: {
-      SecurityGroupIds: [network.securityGroup.securityGroupId],
-      Subnets: network.vpc.selectSubnets(network.subnets).subnetIds,
-    },
+    VpcConfig: apiVpcConfigOf(network),
     StoppingCondition: { MaxRuntimeInSeconds: maxRuntime.toSeconds(), MaxWaitTimeInSeconds: maxWait?.toSeconds() },
     EnableNetworkIsolation: true,
     EnableInterContainerTrafficEncryption: true,
@@ -95,11 +98,6 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings, sour
     waitTimeout: settings.waitTimeout ?? MAX_WAIT_CONDITION,
     definition,
   };
-}
-
-/** A job name prefix unique to the construct, lower case, of at most `maxLength` characters. */
-export function jobNamePrefix(scope: Construct, maxLength: number): string {
-  return Names.uniqueResourceName(scope, { maxLength, separator: '-' }).toLowerCase();
 }
 
 /** `[{ Key, Value }]` tags for a SageMaker request. */
@@ -121,6 +119,7 @@ export function checkTrainingSettings(problems: ValidationProblems, settings: Tr
       `a channel the ${algorithm.name} algorithm reads: ${(algorithm.channels ?? []).join(', ')}`);
     problems.require(!seen.has(channel), 'inputs[].channelName', channel, 'each channel once');
     seen.add(channel);
+    checkChannelContentType(problems, algorithm, `inputs[${channel}].contentType`, channel, input.contentType);
   }
   const modes = new Set(settings.inputs.map((input) => input.inputMode));
   problems.require(modes.size <= 1, 'inputs[].inputMode', [...modes], 'one input mode for all channels (the job has one TrainingInputMode)');
@@ -168,6 +167,7 @@ export function checkHyperparameters(problems: ValidationProblems, algorithm: Al
   for (const required of algorithm.requiredHyperparameters) {
     problems.require(required in values || alsoSet.includes(required), prop, names, `a set that includes ${required} (the ${algorithm.name} algorithm requires it)`);
   }
+  checkHyperparameterValues(problems, algorithm, prop, values);
 }
 
 /** The ARN pattern of SageMaker resources whose names start with a prefix. */

@@ -1,59 +1,23 @@
 import { createHash } from 'node:crypto';
-import { CfnWaitCondition, CfnWaitConditionHandle, Duration, Stack } from 'aws-cdk-lib';
+import { CfnWaitCondition, CfnWaitConditionHandle, CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IDependable } from 'constructs';
-import { DeployTimeFunction } from './deploy-time-function';
-import type { SageMakerNetwork } from '../network';
-
-/** How one kind of SageMaker job is started, watched and named in its state-change events. */
-export interface JobKind {
-  /** The handler's name for the kind in state-change signals. */
-  readonly signalKind: string;
-  /** e.g. `Custom::SageMakerTrainingJob` */
-  readonly resourceType: string;
-  /** The custom resource property carrying the Create request, e.g. `TrainingJob`. */
-  readonly requestProperty: string;
-  /** The ARN resource type, e.g. `training-job`. */
-  readonly arnResource: string;
-  /** The EventBridge detail type of its state changes. */
-  readonly detailType: string;
-  /** The detail fields of the job's name and status. */
-  readonly nameField: string;
-  readonly statusField: string;
-  /** The API actions the handler calls on the job. */
-  readonly actions: string[];
-}
-
-export const TRAINING_JOB: JobKind = {
-  signalKind: 'training',
-  resourceType: 'Custom::SageMakerTrainingJob',
-  requestProperty: 'TrainingJob',
-  arnResource: 'training-job',
-  detailType: 'SageMaker Training Job State Change',
-  nameField: 'TrainingJobName',
-  statusField: 'TrainingJobStatus',
-  actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
-};
-
-export const TUNING_JOB: JobKind = {
-  signalKind: 'tuning',
-  resourceType: 'Custom::SageMakerTuningJob',
-  requestProperty: 'TuningJob',
-  arnResource: 'hyper-parameter-tuning-job',
-  detailType: 'SageMaker HyperParameter Tuning Job State Change',
-  nameField: 'HyperParameterTuningJobName',
-  statusField: 'HyperParameterTuningJobStatus',
-  actions: ['sagemaker:CreateHyperParameterTuningJob', 'sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob', 'sagemaker:AddTags'],
-};
+import { JobKind } from './job-kinds';
+import type { SageMakerNetwork } from '../core/network';
+import { DeployTimeFunction } from '../core/private/deploy-time-function';
+import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
 
 export interface DeployTimeJobProps {
   readonly kind: JobKind;
-  readonly jobName: string;
-  /** The Create request, job name included. */
+  /** The Create request, without the job's name: the name is derived from it. */
   readonly request: Record<string, unknown>;
+  /** The job name's prefix (see `jobNamePrefix`). */
+  readonly namePrefix: string;
+  /** Called with the job's name before the request is hashed, for fields that contain it (checkpoint paths). */
+  readonly completeRequest?: (jobName: string, request: Record<string, any>) => void;
   /** The execution role the job runs as (passed to SageMaker). */
   readonly executionRole: iam.IRole;
   readonly network: SageMakerNetwork;
@@ -71,45 +35,52 @@ export interface DeployTimeJobProps {
  * 3. a WaitCondition (up to 12 hours) holds the deploy until then; whatever needs the job's
  *    output depends on `completion`.
  *
- * The handle and wait condition are named after the job, so a new job (a changed configuration)
- * gets a new wait and an unchanged one waits for nothing. Deleting the resource stops a running job.
+ * Every job of a stack, whatever its kind, is served by one handler function (see
+ * `DeployTimeFunction.of`), allowed exactly this job's ARN, key and execution role. The job's name
+ * is its prefix and a hash of its request; the handle and wait condition are named after it, so a
+ * new job (a changed configuration) gets a new wait and an unchanged one waits for nothing.
+ * Deleting the resource stops a running job.
  */
 export class DeployTimeJob extends Construct {
+  /** The job's name: the prefix and a hash of the request. */
+  public readonly jobName: string;
+
   /** Depend on this to use the job's output: it completes when the job has. */
   public readonly completion: IDependable;
 
   /** The job's ARN. */
   public readonly jobArn: string;
 
-  /** The function that starts, stops and reports the job; it can serve related resources too. */
-  public readonly handler: DeployTimeFunction;
+  /** The request as sent, name included. */
+  public readonly request: Record<string, any>;
+
+  private readonly handler: DeployTimeFunction;
+  private readonly kind: JobKind;
 
   constructor(scope: Construct, id: string, props: DeployTimeJobProps) {
     super(scope, id);
-    const { kind, jobName } = props;
+    const { kind } = props;
+    this.kind = kind;
+    const request: Record<string, any> = { ...props.request };
+    const jobName = this.jobName = `${props.namePrefix}-${configurationHash(this, request)}`;
+    request[kind.requestNameField] = jobName;
+    props.completeRequest?.(jobName, request);
+    this.request = request;
     const stack = Stack.of(this);
     this.jobArn = stack.formatArn({ service: 'sagemaker', resource: kind.arnResource, resourceName: jobName.toLowerCase() });
 
-    const handler = this.handler = new DeployTimeFunction(this, 'Handler', {
+    const handler = this.handler = DeployTimeFunction.of(this, {
       handler: 'sagemaker-job',
-      description: `Starts, stops and reports SageMaker ${kind.arnResource} ${jobName}`,
+      description: 'Starts, stops and reports the deploy-time SageMaker jobs of this stack',
       encryptionKey: props.encryptionKey,
       network: props.network,
       timeout: Duration.minutes(5),
     });
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: kind.actions, resources: [this.jobArn] }));
+    handler.allow(kind.actions, this.jobArn);
     // SageMaker checks that the caller may use the job's key for the volumes it encrypts.
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:DescribeKey'], resources: [props.encryptionKey.keyArn] }));
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['kms:CreateGrant'],
-      resources: [props.encryptionKey.keyArn],
-      conditions: { Bool: { 'kms:GrantIsForAWSResource': 'true' } },
-    }));
-    handler.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['iam:PassRole'],
-      resources: [props.executionRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-    }));
+    handler.allow(['kms:DescribeKey'], props.encryptionKey.keyArn);
+    handler.allow(['kms:CreateGrant'], props.encryptionKey.keyArn, { Bool: { 'kms:GrantIsForAWSResource': 'true' } });
+    handler.allow(['iam:PassRole'], props.executionRole.roleArn, { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
 
     // A new handle per job: a wait condition counts the signals of its handle, once.
     const handle = new CfnWaitConditionHandle(this, `Handle-${jobName}`);
@@ -135,7 +106,7 @@ export class DeployTimeJob extends Construct {
       maxEventAge: Duration.hours(24),
     }));
 
-    const start = handler.createResource(this, 'Start', kind.resourceType, { [kind.requestProperty]: props.request });
+    const start = handler.createResource(this, 'Start', kind.resourceType, { [kind.requestProperty]: request });
     // The rule and its permission to invoke the handler exist before the job can end.
     start.node.addDependency(stateChange);
 
@@ -146,6 +117,22 @@ export class DeployTimeJob extends Construct {
     });
     wait.node.addDependency(start);
     this.completion = wait;
+  }
+
+  /**
+   * What the kind reads once the job has ended (a tuning job's best training job), as a custom
+   * resource whose attributes are the result.
+   */
+  public readResult(scope: Construct, id: string): CustomResource {
+    const reader = this.kind.result;
+    if (!reader) throw new Error(`SageMaker ${this.kind.arnResource}s have no result to read`);
+    const { arnResource, resourceName } = reader.resourceNamePattern(this.jobName);
+    const pattern = Stack.of(this).formatArn({ service: 'sagemaker', resource: arnResource, resourceName });
+    this.handler.allow(reader.actions, pattern);
+    acknowledgeWildcardResource(this.handler.role, pattern, reader.patternReason);
+    const result = this.handler.createResource(scope, id, reader.resourceType, { [reader.jobNameProperty]: this.jobName });
+    result.node.addDependency(this.completion);
+    return result;
   }
 }
 

@@ -33,8 +33,9 @@ export interface ServingModelConfig {
 }
 
 /**
- * Something `MonitoredEndpoint` can serve: a `TunedModel`, a `SecureTrainingJob` (whose artifact
- * becomes an isolated model), an `InferencePipeline`, or an imported model name.
+ * Something `MonitoredEndpoint` can serve: any `IModelSource` (a `SecureTrainingJob` or imported
+ * artifact becomes an isolated model; a `TunedModel` is one), an `InferencePipeline`, or a model
+ * imported by name.
  */
 export interface IServableModel {
   /** Makes the model available to an endpoint in the scope's stack. */

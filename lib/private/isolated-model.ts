@@ -2,9 +2,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
-import { Algorithm } from '../../core/algorithm';
-import { SageMakerNetwork } from '../../core/network';
-import { SageMakerExecutionRole } from '../../core/roles';
+import { vpcConfigOf } from './vpc-config';
+import { Algorithm } from '../core/algorithm';
+import { SageMakerNetwork } from '../core/network';
+import { SageMakerExecutionRole } from '../core/roles';
 
 export interface IsolatedModelProps {
   readonly algorithm: Algorithm;
@@ -39,10 +40,7 @@ export function createIsolatedModel(scope: Construct, props: IsolatedModelProps)
   const model = new sagemaker.CfnModel(scope, 'Model', {
     executionRoleArn: role.role.roleArn,
     primaryContainer: { image: image.imageUri, modelDataUrl: props.modelData },
-    vpcConfig: {
-      securityGroupIds: [props.network.securityGroup.securityGroupId],
-      subnets: props.network.vpc.selectSubnets(props.network.subnets).subnetIds,
-    },
+    vpcConfig: vpcConfigOf(props.network),
     enableNetworkIsolation: true,
   });
   model.node.addDependency(role);

@@ -1,0 +1,10 @@
+/**
+ * The CloudFormation types of this library's custom resources, named once: the constructs create
+ * them, the rule pack judges them and the review describes them. The job handler
+ * (lib/handlers/sagemaker-job) keeps its own table, as handler code never imports construct code;
+ * test/handlers/job-kinds.test.ts checks that the two agree.
+ */
+export const TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTrainingJob';
+export const TUNING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTuningJob';
+export const BEST_TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerBestTrainingJob';
+export const S3_PREFIX_LIST_RESOURCE_TYPE = 'Custom::S3PrefixList';

@@ -1,0 +1,44 @@
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { ResolvedVariant } from './variants';
+import { IEndpoint } from '../endpoint';
+
+/** Drift metrics to graph, one per feature. */
+export interface DriftGraph {
+  readonly features: string[];
+  readonly metricFor: (feature: string) => cloudwatch.IMetric;
+}
+
+/** Invocations, latency, errors and utilization per variant, the alarms, and drift when monitored. */
+export function createEndpointDashboard(scope: Construct, endpoint: IEndpoint, variants: ResolvedVariant[],
+  alarms: cloudwatch.IAlarm[], drift?: DriftGraph): cloudwatch.Dashboard {
+  const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
+    dashboardName: endpoint.endpointName.slice(0, 255),
+  });
+  const label = (variantName: string, metricName: string, statistic: string) => ({ variantName, statistic, label: `${variantName} ${metricName} ${statistic}` });
+  const invocation = (metricName: string, statistic: string) =>
+    variants.map((v) => endpoint.metric(metricName, label(v.options.name, metricName, statistic)));
+  const instance = (metricName: string, statistic: string) =>
+    variants.map((v) => endpoint.metricInstances(metricName, label(v.options.name, metricName, statistic)));
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({ title: 'Invocations', left: invocation('Invocations', 'Sum'), right: invocation('InvocationsPerInstance', 'Sum') }),
+    new cloudwatch.GraphWidget({ title: 'Model latency (µs)', left: ['p50', 'p90', 'p99'].flatMap((p) => invocation('ModelLatency', p)) }),
+    new cloudwatch.GraphWidget({ title: 'Errors', left: [...invocation('Invocation4XXErrors', 'Sum'), ...invocation('Invocation5XXErrors', 'Sum')] }),
+  );
+  dashboard.addWidgets(
+    new cloudwatch.GraphWidget({
+      title: 'Utilization (%)',
+      left: ['CPUUtilization', 'MemoryUtilization', 'DiskUtilization', 'GPUUtilization'].flatMap((metric) => instance(metric, 'Average')),
+    }),
+    new cloudwatch.GraphWidget({ title: 'Instances (sample count of CPU reports)', left: instance('CPUUtilization', 'SampleCount') }),
+    new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms }),
+  );
+  if (drift && drift.features.length > 0) {
+    dashboard.addWidgets(new cloudwatch.GraphWidget({
+      title: 'Drift from the baseline',
+      left: drift.features.map((feature) => drift.metricFor(feature)),
+      width: 24,
+    }));
+  }
+  return dashboard;
+}
