@@ -1,15 +1,14 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
-import { JobApi, TRAINING, TUNING } from './jobs';
+import { JOB_KINDS, JobApi, TRAINING } from './jobs';
 import { CustomResourceResult, DeadlineContext, handleCustomResource, put } from '../shared/cfn-response';
 import { isRetryable } from '../shared/retry';
 
-/** The job kinds by custom resource type. */
-const JOBS: Record<string, JobApi> = {
-  'Custom::SageMakerTrainingJob': TRAINING,
-  'Custom::SageMakerTuningJob': TUNING,
-};
-const SIGNAL_KINDS: Record<string, JobApi> = { training: TRAINING, tuning: TUNING };
+/** The job kinds by custom resource type, and by their name in state-change signals. */
+const JOBS: Record<string, JobApi> = Object.fromEntries(JOB_KINDS.map((kind) => [kind.resourceType, kind]));
+const SIGNAL_KINDS: Record<string, JobApi> = Object.fromEntries(JOB_KINDS.map((kind) => [kind.signalKind, kind]));
+/** Read after a tuning job ends (see best-training-job.ts). */
+export const BEST_TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerBestTrainingJob';
 
 /**
  * What the EventBridge rule on a job's state change sends (an input transformer of the
@@ -45,7 +44,7 @@ export async function handler(event: CloudFormationCustomResourceEvent | JobStat
   }
   const job = JOBS[event.ResourceType];
   await handleCustomResource(event, async (e) => {
-    if (e.ResourceType === 'Custom::SageMakerBestTrainingJob') return readBestTrainingJob(e);
+    if (e.ResourceType === BEST_TRAINING_JOB_RESOURCE_TYPE) return readBestTrainingJob(e);
     if (!job) throw new Error(`Unknown resource type ${e.ResourceType}`);
     return e.RequestType === 'Delete' ? stopJob(job, e.PhysicalResourceId) : startJob(job, e);
   }, {

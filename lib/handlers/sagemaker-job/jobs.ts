@@ -19,8 +19,15 @@ export interface JobState {
   readonly failureReason?: string;
 }
 
-/** One kind of SageMaker job, behind the same four operations. */
+/**
+ * One kind of SageMaker job, behind the same four operations. The constructs declare the same
+ * kinds (lib/private/job-kinds.ts); test/handlers/job-kinds.test.ts checks that both agree.
+ */
 export interface JobApi {
+  /** The custom resource type that starts the job. */
+  readonly resourceType: string;
+  /** The kind's name in state-change signals. */
+  readonly signalKind: string;
   /** The custom resource property that carries the Create request. */
   readonly requestProperty: string;
   /** Words for messages, e.g. `Training job`. */
@@ -33,6 +40,8 @@ export interface JobApi {
 }
 
 export const TRAINING: JobApi = {
+  resourceType: 'Custom::SageMakerTrainingJob',
+  signalKind: 'training',
   requestProperty: 'TrainingJob',
   noun: 'Training job',
   nameOf: (request) => createRequest<CreateTrainingJobRequest>(request, 'TrainingJobName').TrainingJobName!,
@@ -48,6 +57,8 @@ export const TRAINING: JobApi = {
 };
 
 export const TUNING: JobApi = {
+  resourceType: 'Custom::SageMakerTuningJob',
+  signalKind: 'tuning',
   requestProperty: 'TuningJob',
   noun: 'Tuning job',
   nameOf: (request) => createRequest<CreateHyperParameterTuningJobRequest>(request, 'HyperParameterTuningJobName').HyperParameterTuningJobName!,
@@ -61,6 +72,9 @@ export const TUNING: JobApi = {
     await withRetries(() => sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
   },
 };
+
+/** Every kind the handler serves: a new kind of job is one more entry here, not a new handler. */
+export const JOB_KINDS: readonly JobApi[] = [TRAINING, TUNING];
 
 /** Runs a Describe with retries; undefined when the job does not exist. */
 export async function ifExists<T>(describe: () => Promise<T>): Promise<T | undefined> {
