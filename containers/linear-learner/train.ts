@@ -13,6 +13,11 @@
  * the optimiser's state after the current epoch and stops; the next run resumes from there and
  * ends with the same model.
  *
+ * Where the built-in's documentation leaves values to the algorithm: a mini_batch_size left out
+ * adapts to small data (autoBatchSize: the documented 1000 gives a few hundred rows 1 update an
+ * epoch), wd `auto` is 1 / rows (autoWeightDecay: scikit-learn's default L2 prior); values given
+ * are used exactly.
+ *
  * Not as the built-in: the hyperparameters whose other values this image does not implement are
  * rejected with the reason (spec.ts `companion`); the rows are visited in order, not shuffled;
  * the model is JSON, not MXNet parameters.
@@ -102,14 +107,19 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const [tr, va, te] = [prepare(train), validation && prepare(validation), test && prepare(test)];
 
   const numModels = hp.num_models === 'auto' ? 8 : hp.num_models;
+  // Small data at the documented defaults (mini_batch_size 1000, 15 epochs) gets 15–30 updates
+  // in all and is under-trained; a mini_batch_size left out adapts to the rows (one given is
+  // kept exactly), and wd `auto` is the L2 prior of scikit-learn's defaults (see below).
+  const batchSize = raw.mini_batch_size === undefined ? autoBatchSize(train.rows, hp.mini_batch_size) : hp.mini_batch_size;
+  const wd = hp.wd === 'auto' ? autoWeightDecay(train.rows) : hp.wd;
   const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'sgd' ? 0.1 : 0.01) : hp.learning_rate;
   const learningRates = Array.from({ length: numModels }, (_, i) => baseRate * 10 ** (numModels === 1 ? 0 : -1 + (2 * i) / (numModels - 1)));
   const config: LinearEpochConfig = {
-    loss: loss as LinearEpochConfig['loss'], classes, optimizer, batchSize: hp.mini_batch_size, useBias: hp.use_bias, learningRates,
-    l1: hp.l1 === 'auto' ? 0 : hp.l1, wd: hp.wd === 'auto' ? 0 : hp.wd,
+    loss: loss as LinearEpochConfig['loss'], classes, optimizer, batchSize, useBias: hp.use_bias, learningRates,
+    l1: hp.l1 === 'auto' ? 0 : hp.l1, wd,
     beta1: hp.beta_1 === 'auto' ? undefined : hp.beta_1, beta2: hp.beta_2 === 'auto' ? undefined : hp.beta_2,
   };
-  const batchesPerEpoch = Math.ceil(tr.rows / hp.mini_batch_size);
+  const batchesPerEpoch = Math.ceil(tr.rows / batchSize);
   const schedule = hp.use_lr_scheduler
     ? autoSchedule(batchesPerEpoch, { step: hp.lr_scheduler_step, factor: hp.lr_scheduler_factor, minimum: hp.lr_scheduler_minimum_lr }) : undefined;
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
@@ -125,6 +135,8 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const objective = objectiveName(predictor, loss);
 
   console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}${multiclass ? ` (${classes} classes)` : ''}, ${numModels} models, ${optimizer}, ${loss}`);
+  console.log(`mini_batch_size ${batchSize}${raw.mini_batch_size === undefined && batchSize !== hp.mini_batch_size
+    ? ` (not set: ${batchesPerEpoch} updates an epoch rather than ${Math.ceil(train.rows / hp.mini_batch_size)} at ${hp.mini_batch_size})` : ''}, wd ${wd}${hp.wd === 'auto' ? ' (auto: 1 / rows)' : ''}`);
   const checkpoints = new Checkpoints<Checkpoint>(layout, 'linear-learner', { hyperparameters: raw, rows: train.rows, d });
   const resumed = checkpoints.load();
   if (resumed) {
@@ -206,6 +218,32 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
 }
 
 const host = () => process.env.SM_CURRENT_HOST ?? 'algo-1';
+
+/** The fewest updates an epoch that a mini_batch_size left out aims for, and the smallest batch it picks. */
+export const AUTO_UPDATES_PER_EPOCH = 200;
+export const AUTO_SMALLEST_BATCH = 8;
+
+/**
+ * The mini-batch size when the hyperparameters leave mini_batch_size out: the documented default
+ * (1000) whenever that still gives an epoch AUTO_UPDATES_PER_EPOCH updates (200,000 rows or
+ * more), else the size that does, but never under AUTO_SMALLEST_BATCH rows (whose gradients are
+ * too noisy to be worth the updates). Measured on scikit-learn's real data sets (bench/quality):
+ * at 1000, iris (120 training rows) gets 1 update an epoch and misses logistic regression by up to
+ * 13 accuracy points; at 8 it matches it.
+ */
+export function autoBatchSize(rows: number, documentedDefault: number): number {
+  return Math.min(documentedDefault, Math.max(AUTO_SMALLEST_BATCH, Math.ceil(rows / AUTO_UPDATES_PER_EPOCH)));
+}
+
+/**
+ * wd `auto`: 1 / rows, the L2 prior that scikit-learn's LogisticRegression (C = 1) and Ridge
+ * (alpha = 1) put on the standardised weights, in the kernels' units (the mean loss of a batch
+ * plus wd/2 ||w||², the bias not decayed). It keeps small data (digits: 64 features, 1,437 rows)
+ * from over-fitting, and fades as the rows grow; `wd` 0 turns it off.
+ */
+export function autoWeightDecay(rows: number): number {
+  return 1 / Math.max(1, rows);
+}
 
 /** The index of the largest merit above -Infinity (-1 when none); NaN is never the largest. */
 export function bestOf(merits: readonly number[]): number {

@@ -1,17 +1,26 @@
 /**
  * Model quality on real data, the CI-sized version of issue #17's bar (bench/quality runs the full
- * one against scikit-learn itself): the real K-Means training code, trained on folds of
- * scikit-learn's bundled data sets (copied into test/fixtures/sklearn, so no Python is needed)
- * with only k and feature_dim set, must come within 3 % of the inertia of the best of 10
- * k-means++ + Lloyd's runs computed here in float64 (quality-reference.ts), on every fold, and
- * serve centers that are the means of their rows. A change that makes the model worse (the
- * refinement on the rows removed) fails here with the set, fold and numbers.
+ * one against scikit-learn itself): the real K-Means and Linear Learner training code, trained on
+ * folds of scikit-learn's bundled data sets (copied into test/fixtures/sklearn, so no Python is
+ * needed) with only the hyperparameters SageMaker's examples set, must come within
+ *   - 3 % of the inertia of the best of 10 k-means++ + Lloyd's runs (iris, wine, digits),
+ *   - 1.5 accuracy points of multinomial logistic regression (iris, wine),
+ *   - 5 % of the RMSE of ridge regression (diabetes),
+ * on every fold; the baselines are computed here in float64 (quality-reference.ts). A change that
+ * makes the models worse — the K-Means refinement on the rows removed, Linear Learner under-trained
+ * on small data again — fails here with the set, fold and numbers.
  */
-import { inertiaOf, kmeansCenters } from '../../bench/quality/score';
-import { DataSet, foldsOf, kmeansBaseline, loadClassification, loadDiabetes, loadDigits } from './quality-reference';
+import { classification, inertiaOf, kmeansCenters, linearPredictions, optMlWith, QualitySet, rmse } from '../../bench/quality/score';
+import { autoBatchSize, autoWeightDecay, trainLinearLearner } from '../../containers/linear-learner/train';
+import { runTraining } from '../../containers/runtime/training';
+import { DataSet, foldsOf, kmeansBaseline, loadClassification, loadDiabetes, loadDigits, logisticBaseline, ridgeBaseline, standardise } from './quality-reference';
 
 const FOLDS = 5;
 const SEED = 2026;
+
+const asSet = (data: DataSet): QualitySet => ({
+  name: data.name, task: data.classes > 0 ? 'classification' : 'regression', classes: data.classes, x: data.x, y: data.y, folds: [],
+});
 
 /** Each fold's rows: the training and held-out features and labels. */
 function* foldsOfSet(data: DataSet, folds = FOLDS) {
@@ -67,5 +76,50 @@ describe('quality on scikit-learn\'s bundled real data sets (issue #17)', () => 
       }
     }
     expect(misses).toEqual([]);
+  });
+
+  test('Linear Learner accuracy within 1.5 points of logistic regression, every fold of iris and wine', async () => {
+    const misses: string[] = [];
+    for (const data of [loadClassification('iris'), loadClassification('wine')]) {
+      for (const { fold, train, trainY, test, testY } of foldsOfSet(data)) {
+        const ours = classification(testY, await linearPredictions(asSet(data), train, trainY, test)).accuracy;
+        const scaled = standardise(train, test);
+        const baseline = classification(testY, logisticBaseline(scaled.train, trainY, data.classes, scaled.test)).accuracy;
+        if (!(ours >= baseline - 0.015)) misses.push(`${data.name} fold ${fold}: accuracy ${ours.toFixed(4)}, logistic regression ${baseline.toFixed(4)}`);
+      }
+    }
+    expect(misses).toEqual([]);
+  });
+
+  test('Linear Learner RMSE within 5 % of ridge regression, every fold of diabetes', async () => {
+    const data = loadDiabetes(), misses: string[] = [];
+    for (const { fold, train, trainY, test, testY } of foldsOfSet(data)) {
+      const ours = rmse(testY, await linearPredictions(asSet(data), train, trainY, test));
+      const scaled = standardise(train, test);
+      const baseline = rmse(testY, ridgeBaseline(scaled.train, trainY, scaled.test));
+      if (!(ours <= baseline * 1.05)) misses.push(`diabetes fold ${fold}: RMSE ${ours.toFixed(3)} is ${(ours / baseline).toFixed(4)}x ridge's ${baseline.toFixed(3)}`);
+    }
+    expect(misses).toEqual([]);
+  });
+
+  test('a mini_batch_size left out adapts to small data and wd auto is 1 / rows; values given are kept exactly', async () => {
+    // At least 200 updates an epoch, batches of 8 rows or more, never above the documented 1000.
+    expect([120, 1437, 10_000, 200_000, 5_000_000].map((rows) => autoBatchSize(rows, 1000))).toEqual([8, 8, 50, 1000, 1000]);
+    expect(autoWeightDecay(120)).toBeCloseTo(1 / 120, 12);
+    const iris = loadClassification('iris');
+    const logged = async (hyperparameters: Record<string, string>) => {
+      const layout = optMlWith({ predictor_type: 'multiclass_classifier', num_classes: '3', feature_dim: '4', ...hyperparameters }, iris.x, iris.y);
+      const lines: string[] = [];
+      const spy = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => { lines.push(args.join(' ')); });
+      try {
+        expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+      } finally {
+        spy.mockRestore();
+      }
+      return lines.find((line) => line.startsWith('mini_batch_size '));
+    };
+    expect(await logged({})).toBe(`mini_batch_size 8 (not set: 19 updates an epoch rather than 1 at 1000), wd ${1 / 150} (auto: 1 / rows)`);
+    expect(await logged({ mini_batch_size: '1000', wd: '0' })).toBe('mini_batch_size 1000, wd 0');
+    expect(await logged({ mini_batch_size: '32', wd: 'auto' })).toBe(`mini_batch_size 32, wd ${1 / 150} (auto: 1 / rows)`);
   });
 });
