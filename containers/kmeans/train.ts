@@ -7,8 +7,10 @@
  * built-in algorithm's metric lines for the test channel; on SIGTERM saves a checkpoint after the
  * current mini-batch and stops, and resumes from one to the same model.
  *
- * Decisions where the built-in's documentation is silent: extra_center_factor `auto` is 2 and
- * local_lloyd_num_trials `auto` is 5. Not as the built-in: the model format (JSON, not MXNet).
+ * Decisions where the built-in's documentation is silent: extra_center_factor `auto` keeps about
+ * 10 streaming centers per final center (autoFactor), local_lloyd_num_trials `auto` is 10, and
+ * each trial's k centers are refined by Lloyd's over the rows (refine.ts), the least inertia on
+ * the rows kept. Not as the built-in: the model format (JSON, not MXNet).
  */
 import * as fs from 'node:fs';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
