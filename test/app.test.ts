@@ -10,7 +10,7 @@ describe('the reference app', () => {
   const app = new App();
   const stacks = buildPlatform(app);
 
-  test.each(stacks.map((stack) => [stack.stackName, stack]))('%s has no unacknowledged findings in the five packs', (_name, stack) => {
+  test.each(stacks.map((stack) => [stack.stackName, stack]))('%s has no unacknowledged findings in the five packs or the Control Tower controls', (_name, stack) => {
     expect(unacknowledgedFindings(stack)).toEqual([]);
   });
 
@@ -29,5 +29,20 @@ describe('the reference app', () => {
     expect(missing).toEqual([]);
     const documentedCount = Number(/The reference app has \*\*(\d+)\*\*/.exec(readme)?.[1]);
     expect(acknowledgments).toHaveLength(documentedCount);
+  });
+
+  test('every Control Tower suppression has a reason, and the README lists each with the count', () => {
+    stacks.forEach((stack) => Template.fromStack(stack));
+    const suppressions = acknowledgmentsUnder(app).filter((a) => a.id.startsWith('cdk-validator-cfnguard::'));
+    expect(suppressions.length).toBeGreaterThan(0);
+    for (const suppression of suppressions) {
+      expect(suppression.reason.length).toBeGreaterThan(40);
+    }
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Control Tower suppressions'));
+    const missing = [...new Set(suppressions.map((a) => a.id))].filter((id) => !section.includes(`\`${id.replace('cdk-validator-cfnguard::', '')}\``));
+    expect(missing).toEqual([]);
+    const documentedCount = Number(/The reference app suppresses\s+\*\*(\d+)\*\*/.exec(section)?.[1]);
+    expect(suppressions).toHaveLength(documentedCount);
   });
 });

@@ -53,7 +53,8 @@ export interface SageMakerKeyProps {
  *
  * SageMaker itself reaches the key through the execution roles that are granted it (they call
  * `kms:CreateGrant` for volumes); CloudWatch Logs reaches it through its service principal, bound
- * to this account's log groups by an encryption-context condition.
+ * to this account's log groups by an encryption-context condition. Grants can be created only for
+ * AWS resources or by AWS services (AWS Control Tower CT.KMS.PR.3).
  */
 export class SageMakerKey extends Construct {
   /** The key. */
@@ -68,9 +69,29 @@ export class SageMakerKey extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       pendingWindow: props.pendingWindow ?? Duration.days(30),
     });
+    this.denyGrantsOutsideAwsServices();
     if (props.allowCloudWatchLogs ?? true) {
       this.allowCloudWatchLogs();
     }
+  }
+
+  /**
+   * A grant outlives the policy that allowed its creation, so anyone who may call
+   * `kms:CreateGrant` could hand the key's use to any principal. Services that encrypt for a
+   * caller (SageMaker volumes, Lambda environments, EBS) create their grants "for an AWS
+   * resource" or as a service principal; nothing else may (AWS Control Tower CT.KMS.PR.3).
+   */
+  private denyGrantsOutsideAwsServices(): void {
+    this.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'DenyGrantsNotForAwsResourcesOrServices',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+      },
+    }));
   }
 
   /**

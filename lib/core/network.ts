@@ -3,10 +3,10 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { SageMakerKey } from './encryption';
 import { DeployTimeFunction } from './private/deploy-time-function';
-import { S3_PREFIX_LIST_RESOURCE_TYPE } from './private/resource-types';
+import { RESTRICT_DEFAULT_SECURITY_GROUP_RESOURCE_TYPE, S3_PREFIX_LIST_RESOURCE_TYPE } from './private/resource-types';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './private/nag-acknowledgments';
 import { ValidationProblems } from './private/validation';
@@ -26,7 +26,6 @@ const OPTIONAL_ENDPOINT_SERVICES: readonly string[] = [
   'elasticfilesystem', 'application-autoscaling', 'sagemaker.metrics', 'codeartifact.api', 'codeartifact.repositories',
 ];
 
-const LOOKUP_OUTSIDE_VPC = 'The deploy-time lookup of the public S3 prefix list ID handles no data, and runs before the VPC it configures can reach S3.';
 
 const KNOWN_ENDPOINT_SERVICES = new Set([...DEFAULT_ENDPOINT_SERVICES, ...OPTIONAL_ENDPOINT_SERVICES]);
 
@@ -73,8 +72,9 @@ export interface SageMakerNetworkProps {
   readonly additionalEndpoints?: string[];
 
   /**
-   * Create the default interface endpoints and the S3 gateway endpoint. Turn off only for a VPC
-   * of your own that already has them with private DNS.
+   * Create the default interface endpoints and the S3 gateway endpoint (and the `ec2` endpoint
+   * the deploy-time S3 prefix-list lookup calls, unless `s3PrefixListId` is given). Turn off only
+   * for a VPC of your own that already has them with private DNS.
    *
    * @default true
    */
@@ -84,7 +84,8 @@ export interface SageMakerNetworkProps {
    * The ID of the AWS-managed S3 prefix list of the region (`com.amazonaws.<region>.s3`), which
    * workload egress is limited to.
    *
-   * @default - looked up at deploy time with ec2:DescribeManagedPrefixLists
+   * @default - looked up at deploy time with ec2:DescribeManagedPrefixLists, by a function in
+   * the VPC's isolated subnets through the `ec2` interface endpoint
    */
   readonly s3PrefixListId?: string;
 
@@ -160,18 +161,26 @@ export class SageMakerNetwork extends Construct {
     ]);
     this.securityGroup.connections.allowTo(this.endpointSecurityGroup, ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints');
 
+    // What the deploy-time functions below call, from inside the VPC: EC2's API and S3 (their
+    // CloudFormation responses). With endpoints of your own they are yours to provide.
+    const apiReady: IDependable[] = [];
     if (props.createEndpoints ?? true) {
-      this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.subnets] });
+      apiReady.push(this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [this.subnets] }));
       for (const service of DEFAULT_ENDPOINT_SERVICES) {
         this.addInterfaceEndpoint(service);
       }
+      const needsEc2 = props.s3PrefixListId === undefined || props.vpc === undefined;
+      if (needsEc2) apiReady.push(this.addInterfaceEndpoint('ec2'));
     }
     for (const service of props.additionalEndpoints ?? []) {
       this.addInterfaceEndpoint(service);
     }
 
-    this.s3PrefixListId = props.s3PrefixListId ?? this.lookUpS3PrefixList();
+    this.s3PrefixListId = props.s3PrefixListId ?? this.lookUpS3PrefixList(apiReady);
     this.securityGroup.addEgressRule(ec2.Peer.prefixList(this.s3PrefixListId), ec2.Port.tcp(443), 'S3 through the gateway endpoint');
+    if (props.vpc === undefined) {
+      this.restrictDefaultSecurityGroup(this.vpc as ec2.Vpc, apiReady);
+    }
   }
 
   /**
@@ -219,7 +228,9 @@ export class SageMakerNetwork extends Construct {
       maxAzs: props.maxAzs ?? 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
-      restrictDefaultSecurityGroup: true,
+      // Restricted by our own in-VPC function instead (restrictDefaultSecurityGroup below): CDK's
+      // runs outside any VPC.
+      restrictDefaultSecurityGroup: false,
     });
     const flowLogRole = new ManagedPolicyRole(this, 'FlowLogRole', {
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
@@ -238,19 +249,44 @@ export class SageMakerNetwork extends Construct {
    * Finds the region's AWS-managed S3 prefix list at deploy time. Its ID differs by region, and an
    * environment-agnostic stack cannot look it up at synth.
    */
-  private lookUpS3PrefixList(): string {
+  private lookUpS3PrefixList(apiReady: IDependable[]): string {
     const lookup = DeployTimeFunction.of(this, {
       handler: 's3-prefix-list',
       description: 'Finds the region\'s AWS-managed S3 prefix list for the SageMaker workload security groups of this stack',
       encryptionKey: this.encryptionKey,
+      network: this,
+      beforeS3PrefixList: true,
+      dependencies: apiReady,
     }, (created) => acknowledge(created, [
       ['AwsSolutions-IAM5[Resource::*]', 'ec2:DescribeManagedPrefixLists supports no resource-level permissions; it is read-only.'],
-      ['HIPAA.Security-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
-      ['NIST.800.53.R5-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
-      ['PCI.DSS.321-LambdaInsideVPC', LOOKUP_OUTSIDE_VPC],
     ]));
     lookup.allow(['ec2:DescribeManagedPrefixLists'], '*');
     return lookup.createResource(this, 'S3PrefixList', S3_PREFIX_LIST_RESOURCE_TYPE).getAttString('PrefixListId');
+  }
+
+  /**
+   * Removes the default security group's rules (NIST 800-53 VPCDefaultSecurityGroupClosed), with
+   * a function in the VPC's isolated subnets: nothing this library deploys runs outside them.
+   */
+  private restrictDefaultSecurityGroup(vpc: ec2.Vpc, apiReady: IDependable[]): void {
+    const stack = Stack.of(this);
+    const restrictor = DeployTimeFunction.of(this, {
+      handler: 'restrict-default-sg',
+      description: 'Removes the rules of the default security group of this stack\'s SageMaker VPCs',
+      encryptionKey: this.encryptionKey,
+      network: this,
+      dependencies: apiReady,
+    });
+    restrictor.allow(
+      ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+      stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: vpc.vpcDefaultSecurityGroup }),
+    );
+    // Where, and of the type, CDK's own restriction would be, which is how cdk-nag's
+    // VPCDefaultSecurityGroupClosed (NIST, HIPAA, PCI) recognises the remediation.
+    restrictor.createResource(vpc, 'RestrictDefaultSecurityGroupCustomResource', RESTRICT_DEFAULT_SECURITY_GROUP_RESOURCE_TYPE, {
+      DefaultSecurityGroupId: vpc.vpcDefaultSecurityGroup,
+      Account: stack.account,
+    });
   }
 
 }

@@ -4,7 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { SageMakerKey } from './encryption';
-import { acknowledge } from './private/nag-acknowledgments';
+import { acknowledge, CONTROL_TOWER } from './private/nag-acknowledgments';
+import { ValidationProblems } from './private/validation';
 
 /**
  * Properties of a {@link SecureBucket}.
@@ -39,17 +40,46 @@ export interface SecureBucketProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Days after which noncurrent object versions expire. Versioning stays on.
+   * How long an object version is kept once it is no longer current (overwritten or deleted).
+   * Versioning stays on, so a deleted or overwritten object can be recovered for this long.
+   * Current versions (model artifacts, datasets) are never expired by this bucket.
    *
-   * @default - noncurrent versions are kept
+   * @default Duration.days(90)
    */
   readonly noncurrentVersionExpiration?: Duration;
+
+  /**
+   * How long an incomplete multipart upload (an interrupted training-job or capture upload) is
+   * kept before its parts are deleted.
+   *
+   * @default Duration.days(7)
+   */
+  readonly abortIncompleteMultipartUploadAfter?: Duration;
+
+  /**
+   * Turn on S3 Object Lock. With no default retention nothing is locked until someone puts a
+   * retention period or legal hold on an object (a model artifact under audit, say); it can only
+   * be turned on when the bucket is created.
+   *
+   * @default true
+   */
+  readonly objectLockEnabled?: boolean;
+
+  /**
+   * Send the bucket's object events to Amazon EventBridge, where rules can start retraining on
+   * new data or alert on deletions (no charge unless a rule matches). Set on the bucket
+   * resource itself, with no custom resource.
+   *
+   * @default true
+   */
+  readonly eventBridgeEnabled?: boolean;
 }
 
 /**
  * An S3 bucket hardened for ML data: SSE-KMS with a customer-managed key, all public access
- * blocked, TLS enforced by the bucket policy, versioning, server access logging, and ACLs
- * disabled (bucket owner enforced).
+ * blocked, TLS enforced by the bucket policy, versioning, server access logging, ACLs disabled
+ * (bucket owner enforced), a lifecycle that expires noncurrent versions and incomplete multipart
+ * uploads (never current objects), Object Lock available, and events to EventBridge.
  */
 export class SecureBucket extends Construct {
   /** The bucket. */
@@ -63,11 +93,12 @@ export class SecureBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
+    validate(scope, id, props);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.encryptionKey = props.encryptionKey ?? new SageMakerKey(this, 'Key', {
       description: `Objects of ${this.node.path}`,
     }).key;
-    this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? this.createLogBucket(removalPolicy);
+    this.serverAccessLogsBucket = props.serverAccessLogsBucket ?? this.createLogBucket(removalPolicy, props);
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
@@ -79,10 +110,10 @@ export class SecureBucket extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
-      lifecycleRules: props.noncurrentVersionExpiration
-        ? [{ noncurrentVersionExpiration: props.noncurrentVersionExpiration }]
-        : undefined,
+      objectLockEnabled: props.objectLockEnabled ?? true,
+      lifecycleRules: lifecycleRules(props),
     });
+    enableEventBridge(this.bucket, props.eventBridgeEnabled ?? true);
     this.logAccessTo(this.serverAccessLogsBucket, props.serverAccessLogsPrefix ?? `${this.node.addr}/`);
     acknowledgeReplication(this.bucket);
   }
@@ -110,7 +141,7 @@ export class SecureBucket extends Construct {
     }));
   }
 
-  private createLogBucket(removalPolicy: RemovalPolicy): s3.Bucket {
+  private createLogBucket(removalPolicy: RemovalPolicy, props: SecureBucketProps): s3.Bucket {
     const logs = new s3.Bucket(this, 'AccessLogs', {
       // S3 server access logging delivers only to buckets encrypted with SSE-S3.
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -120,15 +151,59 @@ export class SecureBucket extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
+      // Log delivery accepts an Object Lock bucket as long as it has no default retention.
+      objectLockEnabled: props.objectLockEnabled ?? true,
+      lifecycleRules: lifecycleRules(props),
     });
+    enableEventBridge(logs, props.eventBridgeEnabled ?? true);
+    const sseS3Only = 'S3 server access log delivery supports only SSE-S3 on the destination bucket.';
+    const noLogsOfLogs = 'This is the server access log bucket: logging its own access would log every log delivery into itself.';
     acknowledge(logs, [
-      ['HIPAA.Security-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the destination bucket.'],
-      ['NIST.800.53.R5-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the destination bucket.'],
-      ['PCI.DSS.321-S3DefaultEncryptionKMS', 'S3 server access log delivery supports only SSE-S3 on the destination bucket.'],
+      ['HIPAA.Security-S3DefaultEncryptionKMS', sseS3Only],
+      ['NIST.800.53.R5-S3DefaultEncryptionKMS', sseS3Only],
+      ['PCI.DSS.321-S3DefaultEncryptionKMS', sseS3Only],
+      [`${CONTROL_TOWER}::s3_bucket_default_encryption_kms_check`, sseS3Only],
+      [`${CONTROL_TOWER}::s3_bucket_logging_enabled_check`, noLogsOfLogs],
     ]);
     acknowledgeReplication(logs);
     return logs;
   }
+}
+
+function validate(scope: Construct, id: string, props: SecureBucketProps): void {
+  const problems = ValidationProblems.of('SecureBucket', scope, id);
+  for (const [prop, duration] of [
+    ['noncurrentVersionExpiration', props.noncurrentVersionExpiration],
+    ['abortIncompleteMultipartUploadAfter', props.abortIncompleteMultipartUploadAfter],
+  ] as const) {
+    if (duration === undefined || duration.isUnresolved()) continue;
+    const days = duration.toMilliseconds({ integral: false }) / 86_400_000;
+    problems.require(Number.isInteger(days) && days >= 1, prop, duration.toHumanString(), 'a whole number of days, at least 1 (S3 lifecycle rules count in days)');
+  }
+  problems.throwIfAny();
+}
+
+/**
+ * Noncurrent versions and incomplete multipart uploads expire; current objects never do, so a
+ * model artifact an endpoint serves is never deleted by a lifecycle rule it did not ask for.
+ */
+function lifecycleRules(props: SecureBucketProps): s3.LifecycleRule[] {
+  return [{
+    id: 'ExpireNoncurrentVersionsAndIncompleteUploads',
+    noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(90),
+    abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(7),
+  }];
+}
+
+/**
+ * On the bucket resource itself: the L2's `eventBridgeEnabled` goes through CDK's
+ * bucket-notifications custom resource, a Lambda function outside any VPC.
+ */
+function enableEventBridge(bucket: s3.Bucket, enabled: boolean): void {
+  if (!enabled) return;
+  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+    eventBridgeConfiguration: { eventBridgeEnabled: true },
+  };
 }
 
 function acknowledgeReplication(bucket: s3.Bucket): void {

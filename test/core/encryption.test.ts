@@ -42,6 +42,26 @@ describe('SageMakerKey', () => {
     });
   });
 
+  test('lets only AWS services, or grants for AWS resources, create grants (Control Tower CT.KMS.PR.3)', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN
+    new SageMakerKey(stack, 'Key', { allowCloudWatchLogs: false });
+    // THEN
+    Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([{
+          Sid: 'DenyGrantsNotForAwsResourcesOrServices',
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: 'kms:CreateGrant',
+          Resource: '*',
+          Condition: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+        }]),
+      },
+    });
+  });
+
   test('the CloudWatch Logs statement can be left out, and the removal policy chosen', () => {
     // GIVEN
     const stack = newStack();

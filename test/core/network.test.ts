@@ -15,9 +15,79 @@ describe('SageMakerNetwork', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
     template.resourceCountIs('AWS::EC2::Subnet', 2);
     template.allResourcesProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false });
-    // The only routes are the S3 gateway endpoint's; nothing points at 0.0.0.0/0.
+    // The only routes are the S3 gateway endpoint's; no route points at 0.0.0.0/0.
     template.resourceCountIs('AWS::EC2::Route', 0);
-    expect(JSON.stringify(template.toJSON())).not.toContain('0.0.0.0/0');
+    // One security group rule names 0.0.0.0/0: the prefix-list lookup's HTTPS egress, which
+    // cannot name the S3 prefix list it is finding (and has nowhere but S3 to go).
+    const openRules = JSON.stringify(template.toJSON()).match(/"CidrIp":"0\.0\.0\.0\/0"/g) ?? [];
+    expect(openRules).toHaveLength(1);
+    const lookupGroup = Object.values(template.findResources('AWS::EC2::SecurityGroup', {
+      Properties: { SecurityGroupEgress: Match.arrayWith([Match.objectLike({ CidrIp: '0.0.0.0/0' })]) },
+    }));
+    expect(lookupGroup).toHaveLength(1);
+    expect(lookupGroup[0].Properties.GroupDescription).toMatch(/S3PrefixList/);
+    expect(lookupGroup[0].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
+  });
+
+  test('every function runs in the isolated subnets, after the EC2 and S3 endpoints it calls', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN
+    const network = new SageMakerNetwork(stack, 'Network');
+    // THEN
+    const template = Template.fromStack(stack);
+    const subnets = stack.resolve(network.vpc.isolatedSubnets.map((s) => s.subnetId));
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(2); // the prefix-list lookup and the default-SG restriction
+    const ec2Endpoint = Object.keys(template.findResources('AWS::EC2::VPCEndpoint', {
+      Properties: { ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.ec2']] } },
+    }));
+    const s3Endpoint = Object.keys(template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Gateway' } }));
+    expect(ec2Endpoint).toHaveLength(1);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.VpcConfig).toEqual({ SubnetIds: subnets, SecurityGroupIds: [expect.anything()] });
+      expect(fn.DependsOn).toEqual(expect.arrayContaining([...ec2Endpoint, ...s3Endpoint]));
+    }
+  });
+
+  test('the default security group is closed by the library\'s own in-VPC function, not CDK\'s', () => {
+    // GIVEN
+    const stack = newStack();
+    // WHEN
+    const network = new SageMakerNetwork(stack, 'Network');
+    // THEN
+    const template = Template.fromStack(stack);
+    const restrictions = template.findResources('Custom::VpcRestrictDefaultSG');
+    expect(Object.values(restrictions)).toEqual([expect.objectContaining({
+      Properties: expect.objectContaining({
+        DefaultSecurityGroupId: stack.resolve((network.vpc as ec2.Vpc).vpcDefaultSecurityGroup),
+        Account: { Ref: 'AWS::AccountId' },
+        ServiceToken: { 'Fn::GetAtt': [expect.stringMatching(/^SageMakerDeployTimeRestrictDefaultSgFunction/), 'Arn'] },
+      }),
+    })]);
+    // CDK's provider is a raw AWS::Lambda::Function with no VpcConfig.
+    expect(Object.keys(template.findResources('AWS::Lambda::Function', { Properties: { VpcConfig: Match.absent() } }))).toEqual([]);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Action: ['ec2:AuthorizeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress', 'ec2:RevokeSecurityGroupEgress'],
+          Resource: { 'Fn::Join': ['', Match.arrayWith([':security-group/', { 'Fn::GetAtt': [Match.stringLikeRegexp('^NetworkVpc'), 'DefaultSecurityGroup'] }])] },
+        })]),
+      },
+    });
+  });
+
+  test('a VPC of your own keeps its default security group, and gets no EC2 endpoint when the prefix list is given', () => {
+    // GIVEN
+    const stack = newStack();
+    const vpc = new ec2.Vpc(stack, 'Own', { natGateways: 0, restrictDefaultSecurityGroup: false, subnetConfiguration: [{ name: 'i', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    // WHEN
+    new SageMakerNetwork(stack, 'Network', { vpc, s3PrefixListId: 'pl-63a5400a' });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('Custom::VpcRestrictDefaultSG', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 0);
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', DEFAULT_ENDPOINT_SERVICES.length + 1);
   });
 
   test('every default interface endpoint has private DNS and the endpoint security group', () => {
@@ -27,7 +97,8 @@ describe('SageMakerNetwork', () => {
     const network = new SageMakerNetwork(stack, 'Network');
     // THEN
     const template = Template.fromStack(stack);
-    template.resourceCountIs('AWS::EC2::VPCEndpoint', DEFAULT_ENDPOINT_SERVICES.length + 1);
+    // The defaults, the S3 gateway, and ec2 for the deploy-time functions.
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', DEFAULT_ENDPOINT_SERVICES.length + 2);
     for (const service of DEFAULT_ENDPOINT_SERVICES) {
       template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
@@ -97,7 +168,7 @@ describe('SageMakerNetwork', () => {
     // THEN
     const template = Template.fromStack(stack);
     template.resourceCountIs('Custom::S3PrefixList', 0);
-    template.resourceCountIs('AWS::Lambda::Function', 1); // only CDK's default security group restriction
+    template.resourceCountIs('AWS::Lambda::Function', 1); // only the default security group's restriction
     template.hasResourceProperties('AWS::EC2::SecurityGroupEgress', { DestinationPrefixListId: 'pl-63a5400a', FromPort: 443 });
   });
 
@@ -145,7 +216,7 @@ describe('SageMakerNetwork', () => {
     const second = network.addInterfaceEndpoint('glue');
     // THEN
     expect(second).toBe(first);
-    Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', DEFAULT_ENDPOINT_SERVICES.length + 2);
+    Template.fromStack(stack).resourceCountIs('AWS::EC2::VPCEndpoint', DEFAULT_ENDPOINT_SERVICES.length + 3);
   });
 
   test('default configuration has no unacknowledged findings in the five packs', () => {

@@ -7,9 +7,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { ManagedPolicyRole } from '../managed-policy-role';
-import { acknowledge } from './nag-acknowledgments';
+import { acknowledge, CONTROL_TOWER } from './nag-acknowledgments';
 import type { SageMakerNetwork } from '../network';
 
 /** Where `scripts/build-handlers.mjs` writes the bundled handlers (same path from .ts and .js). */
@@ -24,10 +24,21 @@ export interface DeployTimeFunctionProps {
   readonly timeout?: Duration;
   readonly environment?: Record<string, string>;
   /**
-   * Runs the function in these subnets, with its own security group that reaches only the
-   * network's VPC endpoints and S3.
+   * Runs the function in the network's isolated subnets (AWS Control Tower CT.LAMBDA.PR.3), with
+   * its own security group that reaches only the network's VPC endpoints and S3. Every function
+   * this library deploys should be given one: without it the function runs outside any VPC and
+   * fails that control.
    */
   readonly network?: SageMakerNetwork;
+  /**
+   * The function finds the S3 prefix list itself, so its security group cannot name it: HTTPS
+   * egress goes to any address instead. In isolated subnets the only routes out of the VPC are
+   * the S3 gateway endpoint's, so that still means the VPC (its endpoints) and S3, where
+   * CloudFormation's response URL is.
+   */
+  readonly beforeS3PrefixList?: boolean;
+  /** What must exist before the function: the VPC endpoints it calls. */
+  readonly dependencies?: IDependable[];
 }
 
 /**
@@ -47,13 +58,17 @@ export class DeployTimeFunction extends Construct {
    * on the function just created.
    */
   public static of(scope: Construct, props: DeployTimeFunctionProps, setUp?: (created: DeployTimeFunction) => void): DeployTimeFunction {
-    const stack = Stack.of(scope);
-    const id = `SageMakerDeployTime${props.handler.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
-    const existing = stack.node.tryFindChild(id);
-    if (existing instanceof DeployTimeFunction) return existing;
-    const created = new DeployTimeFunction(stack, id, props);
+    const existing = DeployTimeFunction.existing(scope, props.handler);
+    if (existing) return existing;
+    const created = new DeployTimeFunction(Stack.of(scope), functionId(props.handler), props);
     setUp?.(created);
     return created;
+  }
+
+  /** The stack's function for a handler, if one was created. */
+  public static existing(scope: Construct, handler: string): DeployTimeFunction | undefined {
+    const found = Stack.of(scope).node.tryFindChild(functionId(handler));
+    return found instanceof DeployTimeFunction ? found : undefined;
   }
 
   public readonly function: lambda.Function;
@@ -85,7 +100,8 @@ export class DeployTimeFunction extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const securityGroup = props.network ? this.createSecurityGroup(props.network) : undefined;
+    acknowledge(deadLetterQueue, [[`${CONTROL_TOWER}::sqs_dlq_check`, 'This is the function\'s dead-letter queue: a dead-letter queue of its own would only hold the same failed invocations again.']]);
+    const securityGroup = props.network ? this.createSecurityGroup(props.network, props.beforeS3PrefixList ?? false) : undefined;
     this.function = new lambda.Function(this, 'Function', {
       vpc: props.network?.vpc,
       vpcSubnets: props.network?.subnets,
@@ -103,6 +119,9 @@ export class DeployTimeFunction extends Construct {
       environmentEncryption: props.encryptionKey,
       environment: props.environment,
     });
+    for (const dependency of props.dependencies ?? []) {
+      this.function.node.addDependency(dependency);
+    }
   }
 
   /**
@@ -137,13 +156,18 @@ export class DeployTimeFunction extends Construct {
     return resource;
   }
 
-  private createSecurityGroup(network: SageMakerNetwork): ec2.SecurityGroup {
+  private createSecurityGroup(network: SageMakerNetwork, beforeS3PrefixList: boolean): ec2.SecurityGroup {
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,
       description: `Deploy-time handler ${this.node.path}: HTTPS to the VPC endpoints and S3 only`,
       allowAllOutbound: false,
     });
-    network.allowEndpointAccess(securityGroup);
+    if (beforeS3PrefixList) {
+      securityGroup.connections.allowTo(network.endpointSecurityGroup, ec2.Port.tcp(443), 'AWS APIs through the VPC endpoints');
+      securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'S3 (CloudFormation responses) before its prefix list is known; isolated subnets route nowhere else');
+    } else {
+      network.allowEndpointAccess(securityGroup);
+    }
     // Lambda attaches the function's network interfaces itself with the function's role; EC2
     // grants these actions on no narrower resource than '*'.
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
@@ -164,4 +188,9 @@ export class DeployTimeFunction extends Construct {
  */
 export function serviceTimeoutFor(functionTimeout: Duration): Duration {
   return Duration.seconds(Math.min(3600, 3 * functionTimeout.toSeconds() + 300));
+}
+
+/** The stack-level id of a handler's function, e.g. `SageMakerDeployTimeSagemakerJob`. */
+function functionId(handler: string): string {
+  return `SageMakerDeployTime${handler.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('')}`;
 }

@@ -2,6 +2,13 @@ import { Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
+ * The namespace of AWS Control Tower's proactive controls (the `@cdklabs/cdk-validator-cfnguard`
+ * plugin): acknowledging `${CONTROL_TOWER}::<guard rule name>` on a construct suppresses that
+ * control's finding on it and below, as CDK prints it ("Acknowledge with ...").
+ */
+export const CONTROL_TOWER = 'cdk-validator-cfnguard';
+
+/**
  * Records that the given cdk-nag findings are acknowledged on a construct (and everything under it),
  * each with the reason a security reviewer reads.
  *

@@ -8,3 +8,7 @@ export const TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTrainingJob';
 export const TUNING_JOB_RESOURCE_TYPE = 'Custom::SageMakerTuningJob';
 export const BEST_TRAINING_JOB_RESOURCE_TYPE = 'Custom::SageMakerBestTrainingJob';
 export const S3_PREFIX_LIST_RESOURCE_TYPE = 'Custom::S3PrefixList';
+/** CDK's own type for this remediation, which cdk-nag's VPCDefaultSecurityGroupClosed recognises. */
+export const RESTRICT_DEFAULT_SECURITY_GROUP_RESOURCE_TYPE = 'Custom::VpcRestrictDefaultSG';
+export const APPROVED_MODEL_PACKAGE_RESOURCE_TYPE = 'Custom::SageMakerApprovedModelPackage';
+export const MODEL_METRICS_RESOURCE_TYPE = 'Custom::SageMakerModelMetrics';
