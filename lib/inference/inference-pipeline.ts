@@ -10,7 +10,7 @@ import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
 import { IModelSource, ModelSource } from '../models/model-source';
-import { IServableModel, ServingModelConfig } from '../models/servable-model';
+import { IServableModel, ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { vpcConfigOf } from '../private/vpc-config';
 
 /**
@@ -156,7 +156,7 @@ export class InferencePipeline extends Construct implements IServableModel {
   }
 
   /** Serves the pipeline (used by `MonitoredEndpoint`). */
-  public bindForServing(_scope: Construct): ServingModelConfig {
+  public bindForServing(_scope: Construct, _options?: ServingBindOptions): ServingModelConfig {
     return { modelName: this.modelName, role: this.role, network: this.network, encryptionKey: this.encryptionKey };
   }
 

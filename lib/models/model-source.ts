@@ -3,7 +3,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, DependencyGroup, IDependable } from 'constructs';
-import { IServableModel, ServingModelConfig } from './servable-model';
+import { IServableModel, ServingBindOptions, ServingModelConfig } from './servable-model';
 import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
 import { createIsolatedModel } from '../private/isolated-model';
@@ -38,6 +38,14 @@ export interface IModelSource extends IServableModel {
 
   /** Completes when the artifact exists: depend on it before using `modelData`. */
   readonly completion: IDependable;
+
+  /**
+   * The training job that made the artifact (lineage; its final metrics become the model quality
+   * metrics of a registered version).
+   *
+   * @default - unknown (an imported artifact)
+   */
+  readonly sourceTrainingJobName?: string;
 }
 
 /**
@@ -92,12 +100,12 @@ class ImportedModelSource implements IModelSource {
   }
 
   /** An isolated model of the artifact, in the scope that serves it (once per scope). */
-  public bindForServing(scope: Construct): ServingModelConfig {
+  public bindForServing(scope: Construct, bindOptions: ServingBindOptions = {}): ServingModelConfig {
     const known = this.served.get(scope);
     if (known) return known;
     const rendered = JSON.stringify(Stack.of(scope).resolve(this.modelData));
     const host = new Construct(scope, `Artifact${createHash('sha256').update(rendered).digest('hex').slice(0, 8)}`);
-    const network = this.options.network ?? new SageMakerNetwork(host, 'Network');
+    const network = this.options.network ?? bindOptions.network ?? new SageMakerNetwork(host, 'Network');
     const encryptionKey = this.options.encryptionKey ?? this.artifactBucket.encryptionKey ?? network.encryptionKey;
     const { model, role } = createIsolatedModel(host, {
       algorithm: this.algorithm,

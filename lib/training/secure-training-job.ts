@@ -9,7 +9,7 @@ import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
 import { IModelSource } from '../models/model-source';
-import { ServingModelConfig } from '../models/servable-model';
+import { ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { DeployTimeJob } from '../private/deploy-time-job';
 import { createIsolatedModel, IsolatedModel } from '../private/isolated-model';
 import { jobNamePrefix, TRAINING_JOB } from '../private/job-kinds';
@@ -64,6 +64,9 @@ export class SecureTrainingJob extends Construct implements IModelSource {
   /** The key the artifact is encrypted with (`encryptionKey`). */
   public readonly artifactEncryptionKey?: kms.IKey;
 
+  /** The job that makes the artifact (`trainingJobName`). */
+  public readonly sourceTrainingJobName?: string;
+
   /** The role the job runs as. */
   public readonly role: SageMakerExecutionRole;
 
@@ -117,7 +120,7 @@ export class SecureTrainingJob extends Construct implements IModelSource {
       encryptionKey: this.encryptionKey,
       waitTimeout: setup.waitTimeout,
     });
-    this.trainingJobName = job.jobName;
+    this.trainingJobName = this.sourceTrainingJobName = job.jobName;
     this.trainingJobArn = job.jobArn;
     this.completion = job.completion;
     this.outputPrefix = setup.outputPrefix;
@@ -135,7 +138,7 @@ export class SecureTrainingJob extends Construct implements IModelSource {
    * Serves the trained artifact (used by `MonitoredEndpoint`): the first call creates an isolated
    * model in the VPC, after the job has completed, with a role that reads only the artifacts.
    */
-  public bindForServing(_scope: Construct): ServingModelConfig {
+  public bindForServing(_scope: Construct, _options?: ServingBindOptions): ServingModelConfig {
     if (!this.servingModel) {
       const served = createIsolatedModel(this, {
         algorithm: this.algorithm,

@@ -11,7 +11,7 @@ import { checkObjectiveMetric } from '../core/private/algorithm-checks';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
 import { IModelSource } from '../models/model-source';
-import { ServingModelConfig } from '../models/servable-model';
+import { ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { DeployTimeJob } from '../private/deploy-time-job';
 import { createIsolatedModel } from '../private/isolated-model';
 import { jobNamePrefix, TUNING_JOB } from '../private/job-kinds';
@@ -146,6 +146,9 @@ export class TunedModel extends Construct implements IModelSource {
   /** The key the artifact is encrypted with (`encryptionKey`). */
   public readonly artifactEncryptionKey?: kms.IKey;
 
+  /** The best training job, which made the artifact (`bestTrainingJobName`). */
+  public readonly sourceTrainingJobName?: string;
+
   /** The algorithm tuned. */
   public readonly algorithm: Algorithm;
 
@@ -201,7 +204,7 @@ export class TunedModel extends Construct implements IModelSource {
 
     // After the tuning job: its best training job, objective value and artifact.
     const best = job.readResult(this, 'BestTrainingJob');
-    this.bestTrainingJobName = best.getAttString('BestTrainingJobName');
+    this.bestTrainingJobName = this.sourceTrainingJobName = best.getAttString('BestTrainingJobName');
     this.bestObjectiveValue = best.getAttString('BestObjectiveValue');
     this.modelData = best.getAttString('ModelData');
 
@@ -233,7 +236,7 @@ export class TunedModel extends Construct implements IModelSource {
   }
 
   /** Serves the tuned model (used by `MonitoredEndpoint`). */
-  public bindForServing(_scope: Construct): ServingModelConfig {
+  public bindForServing(_scope: Construct, _options?: ServingBindOptions): ServingModelConfig {
     return { modelName: this.modelName, role: this.modelRole, network: this.network, encryptionKey: this.encryptionKey };
   }
 

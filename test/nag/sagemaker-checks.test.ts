@@ -343,3 +343,40 @@ describe('SageMakerChecks: documentation', () => {
     }
   });
 });
+
+describe('SageMakerChecks: model registry', () => {
+  function modelPackage(stack: Stack, props: Partial<sagemaker.CfnModelPackageProps> = {}): sagemaker.CfnModelPackage {
+    return new sagemaker.CfnModelPackage(stack, 'Version', {
+      modelPackageGroupName: 'churn',
+      inferenceSpecification: { containers: [{ image: 'image', modelDataUrl: 's3://b/model.tar.gz' }], supportedContentTypes: ['text/csv'], supportedResponseMimeTypes: ['application/json'] },
+      securityConfig: { kmsKeyId: KEY },
+      ...props,
+    });
+  }
+  const group = (stack: Stack, principal: unknown) => new sagemaker.CfnModelPackageGroup(stack, 'Group', {
+    modelPackageGroupName: 'churn',
+    modelPackageGroupPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] },
+  });
+
+  test('a package with a key and a group readable by a named account are compliant', () => {
+    const stack = newStack();
+    modelPackage(stack);
+    group(stack, { AWS: 'arn:aws:iam::222222222222:root' });
+    expect(findings(stack)).toEqual({});
+  });
+
+  test('ModelPackageKms: a package without SecurityConfig', () => {
+    const stack = newStack();
+    modelPackage(stack, { securityConfig: undefined });
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelPackageKms': 'error' });
+  });
+
+  test('ModelPackageGroupNotPublic: a policy that allows everyone, as "*" or in a list', () => {
+    const stack = newStack();
+    group(stack, '*');
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelPackageGroupNotPublic': 'error' });
+    const listed = newStack();
+    group(listed, { AWS: ['arn:aws:iam::222222222222:root', '*'] });
+    expect(findings(listed)).toEqual({ 'SageMakerChecks-ModelPackageGroupNotPublic': 'error' });
+  });
+});

@@ -1,6 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
 import { JOB_KINDS, JobApi, TRAINING } from './jobs';
+import { APPROVED_MODEL_PACKAGE_RESOURCE_TYPE, MODEL_METRICS_RESOURCE_TYPE, resolveApprovedPackage, writeModelMetrics } from './model-registry';
 import { CustomResourceResult, DeadlineContext, handleCustomResource, put } from '../shared/cfn-response';
 import { isRetryable } from '../shared/retry';
 
@@ -36,6 +37,7 @@ export interface JobStateSignal {
  * - A state-change signal: PUTs SUCCESS (Completed) or FAILURE with the job's FailureReason
  *   (Failed, Stopped; read from the job) to the wait condition handle.
  * - `Custom::SageMakerBestTrainingJob`: see best-training-job.ts.
+ * - `Custom::SageMakerApprovedModelPackage`, `Custom::SageMakerModelMetrics`: see model-registry.ts.
  */
 export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal, context?: DeadlineContext): Promise<void> {
   if ('signal' in event) {
@@ -45,6 +47,8 @@ export async function handler(event: CloudFormationCustomResourceEvent | JobStat
   const job = JOBS[event.ResourceType];
   await handleCustomResource(event, async (e) => {
     if (e.ResourceType === BEST_TRAINING_JOB_RESOURCE_TYPE) return readBestTrainingJob(e);
+    if (e.ResourceType === APPROVED_MODEL_PACKAGE_RESOURCE_TYPE) return resolveApprovedPackage(e);
+    if (e.ResourceType === MODEL_METRICS_RESOURCE_TYPE) return writeModelMetrics(e);
     if (!job) throw new Error(`Unknown resource type ${e.ResourceType}`);
     return e.RequestType === 'Delete' ? stopJob(job, e.PhysicalResourceId) : startJob(job, e);
   }, {

@@ -13,6 +13,8 @@ import { jobOutputKms } from './job-output-kms';
 import { jobVolumeKms } from './job-volume-kms';
 import { modelInVpc } from './model-in-vpc';
 import { modelNetworkIsolation } from './model-network-isolation';
+import { modelPackageGroupNotPublic } from './model-package-group-not-public';
+import { modelPackageKms } from './model-package-kms';
 import { notebookRootAccessDisabled } from './notebook-root-access-disabled';
 
 
@@ -33,4 +35,6 @@ export const SAGEMAKER_RULES: readonly SageMakerRule[] = [
   featureGroupOnlineStoreKms,
   featureGroupOfflineStoreKms,
   notebookRootAccessDisabled,
+  modelPackageKms,
+  modelPackageGroupNotPublic,
 ];

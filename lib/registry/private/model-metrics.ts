@@ -1,0 +1,62 @@
+import { CustomResource, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IDependable } from 'constructs';
+import { SageMakerNetwork } from '../../core/network';
+import { DeployTimeFunction } from '../../core/private/deploy-time-function';
+import { MODEL_METRICS_RESOURCE_TYPE } from '../../core/private/resource-types';
+
+export interface ModelMetricsProps {
+  readonly trainingJobName: string;
+  readonly bucket: s3.IBucket;
+  readonly key: string;
+  readonly encryptionKey: kms.IKey;
+  /** The training job's completion: its final metrics exist then. */
+  readonly after: IDependable;
+  /** The network of the stack's job handler, if this creates it. */
+  readonly network: () => SageMakerNetwork;
+}
+
+/**
+ * A deploy-time resource of the stack's job handler that writes a training job's final metrics
+ * (DescribeTrainingJob's FinalMetricDataList: what the built-in algorithms publish, and what the
+ * companion images' metric lines become) as SageMaker model quality statistics JSON, KMS-encrypted,
+ * for the model package to reference. The handler may read only that job and write only that key.
+ */
+export function writeModelMetrics(scope: Construct, props: ModelMetricsProps): { resource: CustomResource; s3Uri: string } {
+  const handler = DeployTimeFunction.existing(scope, 'sagemaker-job') ?? DeployTimeFunction.of(scope, {
+    handler: 'sagemaker-job',
+    description: 'Starts, stops and reports the deploy-time SageMaker jobs of this stack',
+    encryptionKey: props.encryptionKey,
+    network: props.network(),
+  });
+  handler.allow(['s3:PutObject'], props.bucket.arnForObjects(props.key));
+  handler.allow(['kms:GenerateDataKey', 'kms:Encrypt'], props.encryptionKey.keyArn);
+  const describe = new iam.PolicyStatement({
+    actions: ['sagemaker:DescribeTrainingJob'],
+    resources: [Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: props.trainingJobName })],
+  });
+  // A job known only at deploy (a tuning job's best) is named by an attribute of a resource the
+  // same handler serves: in the handler's one policy it would make every job wait for that
+  // resource, a cycle. So it gets a policy of its own that only this resource waits for.
+  let ownPolicy: iam.ManagedPolicy | undefined;
+  if (Token.isUnresolved(props.trainingJobName)) {
+    ownPolicy = new iam.ManagedPolicy(scope, 'ModelMetricsPermissions', {
+      description: `Lets the deploy-time handler read the training job whose metrics ${scope.node.path} records`,
+      roles: [handler.role],
+      statements: [describe],
+    });
+  } else {
+    handler.allow(describe.actions, describe.resources[0]);
+  }
+  const resource = handler.createResource(scope, 'ModelMetrics', MODEL_METRICS_RESOURCE_TYPE, {
+    TrainingJobName: props.trainingJobName,
+    Bucket: props.bucket.bucketName,
+    Key: props.key,
+    KmsKeyId: props.encryptionKey.keyArn,
+  });
+  resource.node.addDependency(props.after);
+  if (ownPolicy) resource.node.addDependency(ownPolicy);
+  return { resource, s3Uri: resource.getAttString('S3Uri') };
+}

@@ -1,0 +1,190 @@
+import { Template, Match } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Algorithm } from '../../lib/core/algorithm';
+import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
+import { SageMakerNetwork } from '../../lib/core/network';
+import { SecureBucket } from '../../lib/core/storage';
+import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
+import { ServableModel } from '../../lib/models/servable-model';
+import { ModelApprovalStatus } from '../../lib/registry/model-approval-status';
+import { ModelRegistry, ModelRegistryProps } from '../../lib/registry/model-registry';
+import { TrainingInput } from '../../lib/training/inputs';
+import { HyperparameterRange } from '../../lib/tuning/ranges';
+import { TuningObjective } from '../../lib/tuning/strategy';
+import { TunedModel } from '../../lib/tuning/tuned-model';
+import { newStack, unacknowledgedFindings } from '../helpers/nag';
+
+function registryWithTunedModel(props: ModelRegistryProps = {}) {
+  const stack = newStack();
+  const network = new SageMakerNetwork(stack, 'Network');
+  const data = new SecureBucket(stack, 'Data', { encryptionKey: network.encryptionKey });
+  const tuned = new TunedModel(stack, 'Churn', {
+    network, algorithm: Algorithm.linearLearner(),
+    inputs: [TrainingInput.s3('train', data.bucket, 'churn/train/'), TrainingInput.s3('validation', data.bucket, 'churn/validation/')],
+    staticHyperparameters: { predictor_type: 'binary_classifier', feature_dim: '20' },
+    objective: TuningObjective.minimize('validation:objective_loss'),
+    ranges: [HyperparameterRange.continuous('learning_rate', 1e-4, 1e-1)],
+  });
+  const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn', ...props });
+  return { stack, network, data, tuned, registry };
+}
+
+const statementsOf = (template: Template, stack: any, role: iam.IRole) => Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+  .filter((p: any) => JSON.stringify(p.Properties.Roles) === JSON.stringify([stack.resolve(role.roleName)]))
+  .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+
+describe('ModelRegistry defaults', () => {
+  test('a group with no resource policy, and a version pending approval with its inference specification, artifact, metrics, lineage and key', () => {
+    // GIVEN
+    const { stack, tuned, registry } = registryWithTunedModel();
+    // WHEN
+    const version = registry.register('V1', { model: tuned });
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupName: 'churn', ModelPackageGroupPolicy: Match.absent() });
+    template.hasResourceProperties('AWS::SageMaker::ModelPackage', {
+      ModelPackageGroupName: 'churn',
+      ModelApprovalStatus: 'PendingManualApproval',
+      InferenceSpecification: {
+        Containers: [{ Image: Match.anyValue(), ModelDataUrl: stack.resolve(tuned.modelData) }],
+        SupportedContentTypes: Match.arrayWith(['text/csv', 'application/x-recordio-protobuf']),
+        SupportedResponseMIMETypes: Match.arrayWith(['application/json']),
+        SupportedRealtimeInferenceInstanceTypes: ['ml.m5.large', 'ml.m5.xlarge', 'ml.c5.xlarge', 'ml.c5.2xlarge'],
+      },
+      ModelMetrics: { ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: stack.resolve(version.modelQualityStatisticsUri) } } },
+      MetadataProperties: { GeneratedBy: Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+      SecurityConfig: { KmsKeyId: stack.resolve(tuned.encryptionKey.keyArn) },
+    });
+    // The metrics are written once the tuning job has ended, from its best job, next to its artifacts.
+    template.hasResourceProperties('Custom::SageMakerModelMetrics', {
+      TrainingJobName: stack.resolve(tuned.bestTrainingJobName),
+      Bucket: stack.resolve(tuned.outputBucket.bucketName),
+      Key: Match.stringLikeRegexp(`^${tuned.outputPrefix}model-metrics/.+\\.json$`),
+      KmsKeyId: stack.resolve(tuned.encryptionKey.keyArn),
+    });
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('the version depends on the artifact and on its metrics; its ARN and group are attributes', () => {
+    const { stack, tuned, registry } = registryWithTunedModel();
+    const version = registry.register('V1', { model: tuned, approval: ModelApprovalStatus.APPROVED, description: 'first' });
+    const template = Template.fromStack(stack);
+    const [pkg] = Object.values(template.findResources('AWS::SageMaker::ModelPackage')) as any[];
+    expect(pkg.Properties).toMatchObject({ ModelApprovalStatus: 'Approved', ModelPackageDescription: 'first' });
+    expect(pkg.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^ChurnJobWait/), expect.stringMatching(/^RegistryV1ModelMetrics[0-9A-F]{8}$/)]));
+    expect(stack.resolve(version.modelPackageArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RegistryV1/), 'ModelPackageArn'] });
+    expect(version.modelPackageGroupName).toBe('churn');
+    expect(version.algorithm).toBe(tuned.algorithm);
+  });
+});
+
+describe('ModelRegistry access and events', () => {
+  test('crossAccountReaders: a resource policy that lets the accounts describe the group and its versions, nothing more', () => {
+    const { stack } = registryWithTunedModel({ crossAccountReaders: ['222222222222'] });
+    const [group] = Object.values(Template.fromStack(stack).findResources('AWS::SageMaker::ModelPackageGroup')) as any[];
+    const statements = group.Properties.ModelPackageGroupPolicy.Statement;
+    expect(statements.map((s: any) => s.Action)).toEqual(['sagemaker:DescribeModelPackageGroup', ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages']]);
+    expect(JSON.stringify(statements)).toContain('arn:');
+    expect(JSON.stringify(statements.map((s: any) => s.Principal))).toContain(':iam::222222222222:root');
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('grantRegister / grantApprove / grantRead scope the grantee to this group and its versions', () => {
+    const { stack, registry } = registryWithTunedModel();
+    const ci = new ManagedPolicyRole(stack, 'Ci', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    const reviewer = new ManagedPolicyRole(stack, 'Reviewer', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(registry.grantRegister(ci)).toBeInstanceOf(iam.Grant);
+    registry.grantApprove(reviewer);
+    const template = Template.fromStack(stack);
+    const versions = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':model-package/churn/*']] };
+    expect(statementsOf(template, stack, ci)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['sagemaker:CreateModelPackage', 'sagemaker:AddTags'], Resource: versions }),
+    ]));
+    expect(JSON.stringify(statementsOf(template, stack, ci))).not.toContain('UpdateModelPackage');
+    expect(statementsOf(template, stack, reviewer)).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'sagemaker:UpdateModelPackage', Resource: versions }),
+      expect.objectContaining({ Action: ['sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages'], Resource: versions }),
+    ]));
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('onVersionApproved / onVersionRegistered: rules on this group\'s state changes', () => {
+    const { stack, registry } = registryWithTunedModel();
+    registry.onVersionApproved('Approved', { target: new targets.SnsTopic(new sns.Topic(stack, 'Topic')) });
+    registry.onVersionRegistered('Registered');
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { 'source': ['aws.sagemaker'], 'detail-type': ['SageMaker Model Package State Change'], 'detail': { ModelPackageGroupName: ['churn'], ModelApprovalStatus: ['Approved'] } },
+      Targets: [Match.objectLike({ Arn: Match.anyValue() })],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { detail: { ModelPackageGroupName: ['churn'], ModelPackageStatus: ['Completed'] } },
+    });
+  });
+
+  test('fromModelPackageGroupName: another app\'s registry can be read and watched', () => {
+    const stack = newStack();
+    const imported = ModelRegistry.fromModelPackageGroupName(stack, 'Shared', 'Fraud-Models');
+    const reader = new ManagedPolicyRole(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    imported.grantRead(reader);
+    imported.onVersionApproved('Approved');
+    const template = Template.fromStack(stack);
+    expect(JSON.stringify(statementsOf(template, stack, reader))).toContain(':model-package/fraud-models/*');
+    template.hasResourceProperties('AWS::Events::Rule', { EventPattern: Match.objectLike({ detail: { ModelPackageGroupName: ['Fraud-Models'], ModelApprovalStatus: ['Approved'] } }) });
+  });
+});
+
+describe('ModelRegistry rejects bad input at synth', () => {
+  test('group name, accounts', () => {
+    expect(() => registryWithTunedModel({ modelPackageGroupName: 'churn_models!', crossAccountReaders: ['12345', '222222222222'] }))
+      .toThrow(/modelPackageGroupName: got "churn_models!"; allowed: 1 to 63 letters[\s\S]*crossAccountReaders: got "12345"; allowed: a 12-digit AWS account id/);
+    expect(() => registryWithTunedModel({ modelPackageGroupName: 'a'.repeat(64) })).toThrow(/modelPackageGroupName/);
+  });
+
+  test('the same source twice, an approval status that is not one of the three, an algorithm that cannot serve', () => {
+    const { stack, tuned, registry, data } = registryWithTunedModel();
+    registry.register('V1', { model: tuned });
+    expect(() => registry.register('V2', { model: tuned })).toThrow(/model: got "linear-learner"; allowed: a model source not yet registered in this group \(it is registered as V1\)/);
+    expect(() => registry.register('V3', { model: { ...tuned, algorithm: tuned.algorithm } as any, approval: 'Yes' as ModelApprovalStatus }))
+      .toThrow(/approval: got "Yes"; allowed: PendingManualApproval, Approved, Rejected/);
+    const trainOnly = Algorithm.fromAsset(__dirname, { name: 'train-only', canServe: false });
+    expect(() => registry.register('V4', { model: { ...tuned, algorithm: trainOnly, artifactBucket: data.bucket } as any }))
+      .toThrow(/model: got "train-only"; allowed: a model whose algorithm can serve inference/);
+    expect(stack).toBeDefined();
+  });
+});
+
+describe('Serving from the registry', () => {
+  test('ServableModel.fromModelPackage: a pinned version, whose role describes the package and reads only the artifact', () => {
+    const { stack, tuned, registry, network } = registryWithTunedModel();
+    const version = registry.register('V1', { model: tuned, approval: ModelApprovalStatus.APPROVED });
+    new MonitoredEndpoint(stack, 'Endpoint', { model: ServableModel.fromModelPackage(version), network });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      PrimaryContainer: { ModelPackageName: stack.resolve(version.modelPackageArn) },
+      EnableNetworkIsolation: true,
+      VpcConfig: { SecurityGroupIds: [stack.resolve(network.securityGroup.securityGroupId)], Subnets: Match.anyValue() },
+    });
+    const statements = JSON.stringify(statementsOf(template, stack, version.servingRole.role));
+    expect(statements).toContain('sagemaker:DescribeModelPackage');
+    expect(statements).toContain(`/${tuned.outputPrefix}*`);
+    expect(statements).not.toContain('s3:PutObject"');
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('ServableModel.fromLatestApproved: the newest approved version, read at deploy, as an endpoint model and a pipeline stage', () => {
+    const { stack, tuned, registry, network } = registryWithTunedModel();
+    registry.register('V1', { model: tuned, approval: ModelApprovalStatus.APPROVED });
+    const latest = ServableModel.fromLatestApproved(registry, {
+      algorithm: tuned.algorithm, artifactBucket: tuned.outputBucket, artifactKeyPrefix: tuned.outputPrefix, artifactEncryptionKey: tuned.encryptionKey,
+    });
+    new MonitoredEndpoint(stack, 'Endpoint', { model: latest, network });
+    const template = Template.fromStack(stack);
+    const [lookup] = Object.entries(template.findResources('Custom::SageMakerApprovedModelPackage')) as any[];
+    expect(lookup[1].Properties).toMatchObject({ ModelPackageGroupName: 'churn', Revision: expect.stringMatching(/^[0-9a-f]{12}$/), ModelConfiguration: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    template.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { 'Fn::GetAtt': [lookup[0], 'ModelPackageArn'] } } });
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+});
