@@ -32,7 +32,10 @@ export function buildPlatform(app: App): Stack[] {
     customers: features.customers,
     churnModel: tuning.churn,
     churnScaler: training.scaler,
+    churnRegistry: tuning.registry,
     data: network.data,
   });
+  // The serving endpoint reads the newest approved version registered by the tuning stack.
+  serving.addStackDependency(tuning, 'the churn endpoint serves the newest approved version the tuning stack registers');
   return [network, training, tuning, features, serving];
 }

@@ -2,19 +2,20 @@ import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
-  DeploymentStrategy, FeatureGroup, InferencePipeline, InstanceType, ManagedPolicyRole, MonitoredEndpoint, MonitoringBaseline, PipelineStage,
-  SecureBucket, SecureTrainingJob, TunedModel,
+  DeploymentStrategy, FeatureGroup, IModelRegistry, InferencePipeline, InstanceType, ManagedPolicyRole, MonitoredEndpoint, MonitoringBaseline,
+  PipelineStage, SecureBucket, SecureTrainingJob, ServableModel, TunedModel,
 } from '../lib';
 
 export interface ServingStackProps extends StackProps {
   readonly customers: FeatureGroup;
   readonly churnModel: TunedModel;
   readonly churnScaler: SecureTrainingJob;
+  readonly churnRegistry: IModelRegistry;
   readonly data: SecureBucket;
 }
 
 /**
- * Serving: the tuned churn model behind a monitored endpoint (canary deployments with rollback,
+ * Serving: the newest approved version of the churn model behind a monitored endpoint (canary deployments with rollback,
  * autoscaling, data capture and an hourly data-quality monitor), and the scoring API's role, which
  * reads customer features and invokes the endpoint.
  */
@@ -27,7 +28,14 @@ export class ServingStack extends Stack {
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
     this.churn = new MonitoredEndpoint(this, 'Churn', {
-      model: props.churnModel,
+      // The newest approved version, read at deploy; approvals between deploys are promoted
+      // without one, and a later deploy never puts an older version back.
+      model: ServableModel.fromLatestApproved(props.churnRegistry, {
+        algorithm: props.churnModel.algorithm,
+        artifactBucket: props.data.bucket,
+        artifactKeyPrefix: 'models/churn/',
+        network: props.churnModel.network,
+      }),
       instanceType: InstanceType.ML_M5_LARGE,
       autoScaling: { minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 500 },
       dataCapture: { samplingPercentage: 20, bucket: props.data.bucket },

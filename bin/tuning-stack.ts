@@ -1,7 +1,9 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import {
-  Algorithm, HyperparameterRange, InstanceType, SageMakerNetwork, SecureBucket, TrainingInput, TunedModel, TuningObjective, TuningStrategy,
+  Algorithm, HyperparameterRange, InstanceType, ManagedPolicyRole, ModelApprovalStatus, ModelRegistry, RegisteredModelVersion, SageMakerNetwork,
+  SecureBucket, TrainingInput, TunedModel, TuningObjective, TuningStrategy,
 } from '../lib';
 
 export interface TuningStackProps extends StackProps {
@@ -11,10 +13,14 @@ export interface TuningStackProps extends StackProps {
 
 /**
  * Tuning at deploy time: the companion Linear Learner searched over learning rate, batch size and
- * regularization with Bayesian optimization; its best training job becomes the platform's model.
+ * regularization with Bayesian optimization; its best training job becomes the platform's model,
+ * registered as the first version of the churn model in the registry.
  */
 export class TuningStack extends Stack {
   public readonly churn: TunedModel;
+  public readonly registry: ModelRegistry;
+  public readonly churnV1: RegisteredModelVersion;
+  public readonly reviewerRole: ManagedPolicyRole;
 
   constructor(scope: Construct, id: string, props: TuningStackProps) {
     super(scope, id, props);
@@ -41,5 +47,18 @@ export class TuningStack extends Stack {
       outputBucket: props.data.bucket,
       outputPrefix: 'models/churn/',
     });
+
+    // Every version of the churn model. The tuned one is approved by the rule that made it (the best
+    // of 20 jobs on the validation loss); later versions wait for a reviewer.
+    this.registry = new ModelRegistry(this, 'ChurnRegistry', {
+      modelPackageGroupName: 'churn',
+      description: 'Churn classifier (companion Linear Learner) versions',
+    });
+    this.churnV1 = this.registry.register('Tuned', { model: this.churn, approval: ModelApprovalStatus.APPROVED });
+    this.reviewerRole = new ManagedPolicyRole(this, 'ModelReviewerRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Approves or rejects versions of the churn model',
+    });
+    this.registry.grantApprove(this.reviewerRole);
   }
 }

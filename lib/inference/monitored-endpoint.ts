@@ -1,4 +1,4 @@
-import { Duration, Names } from 'aws-cdk-lib';
+import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,6 +24,7 @@ import { SageMakerNetwork } from '../core/network';
 import { platformBucket } from '../core/private/platform-bucket';
 import { ValidationProblems } from '../core/private/validation';
 import { IServableModel } from '../models/servable-model';
+import { configurationHash } from '../private/deploy-time-job';
 
 /**
  * Properties of a {@link MonitoredEndpoint}.
@@ -192,7 +193,13 @@ export class MonitoredEndpoint extends EndpointBase {
 
   constructor(scope: Construct, id: string, props: MonitoredEndpointProps) {
     super(scope, id);
-    const served = props.model.bindForServing(this);
+    // A model resolved at deploy time (the latest approved version) resolves again whenever the
+    // rest of the endpoint changes: an update never puts back an older version (see README).
+    let configuration: unknown;
+    const served = props.model.bindForServing(this, {
+      network: props.network,
+      revision: Lazy.string({ produce: () => configurationHash(this, configuration) }),
+    });
     const network = props.network ?? served.network ?? new SageMakerNetwork(this, 'Network');
     this.encryptionKey = props.encryptionKey ?? served.encryptionKey ?? network.encryptionKey;
     this.endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
@@ -236,6 +243,15 @@ export class MonitoredEndpoint extends EndpointBase {
       } : undefined,
     });
     if (served.role) config.node.addDependency(served.role);
+    configuration = {
+      variants: [...variants, ...shadows].map((v) => renderVariant({ ...v, modelName: '' }, timeouts)),
+      capture: captureEnabled ? [props.dataCapture?.samplingPercentage ?? 20, this.captureBucket!.bucketName] : false,
+      key: this.encryptionKey.keyArn,
+      // An endpoint update with CloudFormation's configuration would put its model back: any
+      // change that updates the endpoint is in here.
+      deployment: (props.deployment ?? DeploymentStrategy.allAtOnce())._render([]),
+      name: this.endpointName,
+    };
 
     this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this, this.endpointName, this.encryptionKey);
     const { alarms, rollbackAlarms } = createEndpointAlarms(this, this, variants, props.alarms ?? {}, this.alarmTopic);
