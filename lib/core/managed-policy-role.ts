@@ -1,5 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Construct } from 'constructs';
+import { Construct, Dependable } from 'constructs';
 
 /**
  * An IAM role whose permissions (its own and every `grant*` made to it) land in one
@@ -14,6 +14,16 @@ export class ManagedPolicyRole extends iam.Role {
 
   constructor(scope: Construct, id: string, props: iam.RoleProps) {
     super(scope, id, props);
+    // What depends on the role needs its permissions in place: depending on the managed policy
+    // (which names the role) orders both. Depending on the role resource as well would repeat what
+    // a GetAtt of its ARN already orders (cfn-lint W3005, on every function and model using it).
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const role = this;
+    Dependable.implement(this, {
+      get dependencyRoots() {
+        return [role.permissions ?? role.node.defaultChild!];
+      },
+    });
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {

@@ -3,7 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, Dependable } from 'constructs';
 import { ManagedPolicyRole } from './managed-policy-role';
 import { acknowledge } from './private/nag-acknowledgments';
 import { acknowledgeWildcardResource } from './private/wildcard-acknowledgment';
@@ -58,6 +58,13 @@ export class SageMakerExecutionRole extends Construct implements iam.IGrantable 
     });
     this.role = this.managedRole;
     this.grantPrincipal = this.managedRole;
+    // Depending on this construct means depending on the role's permissions (see ManagedPolicyRole).
+    const managedRole = this.managedRole;
+    Dependable.implement(this, {
+      get dependencyRoots() {
+        return Dependable.of(managedRole).dependencyRoots;
+      },
+    });
   }
 
   /**

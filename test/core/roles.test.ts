@@ -1,6 +1,10 @@
+import { CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { SecureBucket } from '../../lib/core/storage';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
@@ -106,11 +110,34 @@ describe('SageMakerExecutionRole', () => {
     // WHEN
     role.grantRead(data.bucket, 'train/');
     role.grantWrite(data.bucket, 'models/');
-    role.grantPull(new ecr.Repository(stack, 'Repo'));
+    // A repository of the platform team's (the Control Tower ECR controls are about creating one).
+    role.grantPull(ecr.Repository.fromRepositoryName(stack, 'Repo', 'algorithms/kmeans'));
     role.grantLogs('/aws/sagemaker/TrainingJobs');
     role.allowPutMetricData();
     role.allowVpcAccess();
     // THEN
     expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+});
+
+describe('depending on a role', () => {
+  test('orders after its managed policy only, not the role resource a GetAtt already orders (cfn-lint W3005)', () => {
+    // GIVEN
+    const stack = newStack();
+    const role = new SageMakerExecutionRole(stack, 'Exec');
+    role.grantEncryptDecrypt(new kms.Key(stack, 'K', { enableKeyRotation: true }));
+    const managed = new ManagedPolicyRole(stack, 'Plain', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    managed.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] }));
+    // WHEN
+    const a = new CfnResource(stack, 'UsesExec', { type: 'Custom::A', properties: { Role: role.role.roleArn } });
+    a.node.addDependency(role);
+    const b = new CfnResource(stack, 'UsesPlain', { type: 'Custom::B', properties: { Role: managed.roleArn } });
+    b.node.addDependency(managed);
+    // THEN
+    const template = Template.fromStack(stack);
+    const [execPolicy] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: stack.resolve((role.role.node.defaultChild as CfnResource).logicalId) }] } }));
+    const [plainPolicy] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: stack.resolve((managed.node.defaultChild as CfnResource).logicalId) }] } }));
+    expect(template.toJSON().Resources.UsesExec.DependsOn).toEqual([execPolicy]);
+    expect(template.toJSON().Resources.UsesPlain.DependsOn).toEqual([plainPolicy]);
   });
 });
