@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { Fn, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -254,7 +255,10 @@ class AssetAlgorithm extends Algorithm {
   }
 
   public bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
-    const id = `${this.name}Image`;
+    // One image per build (directory, Dockerfile, build arguments) in a scope: two directories
+    // with the same base name are two images, and binding the same build twice reuses one.
+    const build = JSON.stringify([path.resolve(this.directory), this.assetOptions.file ?? null, this.assetOptions.buildArgs ?? {}]);
+    const id = `${this.name}Image${crypto.createHash('sha256').update(build).digest('hex').slice(0, 8)}`;
     const asset = (scope.node.tryFindChild(id) as ecrAssets.DockerImageAsset | undefined) ?? new ecrAssets.DockerImageAsset(scope, id, {
       directory: this.directory,
       file: this.assetOptions.file,

@@ -1,4 +1,4 @@
-import { Duration, Names, Stack } from 'aws-cdk-lib';
+import { Duration, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -319,6 +319,11 @@ function renderTtl(ttl: Duration): { Unit: string; Value: number } {
 function validate(scope: Construct, id: string, props: FeatureGroupConstructProps, name: string, features: Feature[]): void {
   const problems = ValidationProblems.of('FeatureGroup', scope, id);
   problems.require(FEATURE_NAME.test(name), 'featureGroupName', name, '1 to 64 letters or digits, with single "-" or "_" between them');
+  // The Glue table is named after the group, lower-cased: a name known only at deploy time cannot
+  // be (lower-casing the token's text would break it), so say so instead of rendering garbage.
+  if (Token.isUnresolved(name) && !props.disableOfflineStore && !props.offline?.disableGlueTableCreation) {
+    problems.add('featureGroupName', name, 'a literal name when the offline store creates its Glue table (named after the group, lower-cased), or offline.disableGlueTableCreation: true');
+  }
   const seen = new Set<string>();
   for (const feature of features) {
     problems.require(FEATURE_NAME.test(feature.name), 'features[].name', feature.name, '1 to 64 letters or digits, with "-" or "_" between them');

@@ -9,6 +9,7 @@ import { SageMakerNetwork } from '../core/network';
 import { regionalRegistryAccount } from '../core/private/regional-registry';
 import { SageMakerExecutionRole } from '../core/roles';
 import { vpcConfigOf } from '../private/vpc-config';
+import { boundedName } from './private/names';
 
 /**
  * Registries of the Model Monitor analyzer image, by region.
@@ -205,7 +206,8 @@ export class DataQualityMonitor extends Construct {
     }
 
     // Named, so the schedule can refer to it (the resource returns only its ARN).
-    const definitionName = `${props.endpointName.slice(0, 60).replace(/-+$/, '')}-dq`;
+    // Within SageMaker's 63 characters, unique however long the endpoint's name (#27 f, g).
+    const definitionName = boundedName(this, props.endpointName, '-dq', 63);
     const definition = new sagemaker.CfnDataQualityJobDefinition(this, 'Definition', {
       jobDefinitionName: definitionName,
       dataQualityAppSpecification: { imageUri: image },
@@ -228,7 +230,7 @@ export class DataQualityMonitor extends Construct {
     dependencies.forEach((dependency) => definition.node.addDependency(dependency));
 
     const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
-      monitoringScheduleName: `${props.endpointName.slice(0, 50).replace(/-+$/, '')}-data-quality`,
+      monitoringScheduleName: boundedName(this, props.endpointName, '-data-quality', 63),
       monitoringScheduleConfig: {
         monitoringJobDefinitionName: definitionName,
         monitoringType: 'DataQuality',

@@ -206,11 +206,13 @@ export class MonitoredEndpoint extends EndpointBase {
     this.endpointArn = endpointArn(this, this.endpointName);
 
     const instanceType = props.instanceType ?? InstanceType.ML_M5_LARGE;
-    const resolve = (options: VariantOptions): ResolvedVariant => ({
-      options,
-      instanceType: options.instanceType ?? instanceType,
-      modelName: options.model ? options.model.bindForServing(this).modelName : served.modelName,
-    });
+    // Every model the endpoint serves, each bound once: all of them write captures (#27 a).
+    const servedModels = [served];
+    const resolve = (options: VariantOptions): ResolvedVariant => {
+      const bound = options.model ? options.model.bindForServing(this) : served;
+      if (!servedModels.includes(bound)) servedModels.push(bound);
+      return { options, instanceType: options.instanceType ?? instanceType, modelName: bound.modelName };
+    };
     const variants = (props.variants ?? [{ name: 'AllTraffic' }]).map(resolve);
     const shadows = (props.shadowVariants ?? []).map(resolve);
     validate(scope, id, props, variants, shadows);
@@ -220,8 +222,12 @@ export class MonitoredEndpoint extends EndpointBase {
     const capturePrefix = `capture/${this.endpointName}/`;
     if (captureEnabled) {
       this.captureBucket = props.dataCapture?.bucket ?? platformBucket(this, this.encryptionKey);
-      if (served.role) {
-        allowCaptureWrites(this, served.role, { bucket: this.captureBucket, prefix: capturePrefix, encryptionKey: this.encryptionKey }, served.encryptionKey);
+      // SageMaker writes a variant's captures with that variant's model role.
+      const roles = new Set<unknown>();
+      for (const model of servedModels) {
+        if (!model.role || roles.has(model.role)) continue;
+        roles.add(model.role);
+        allowCaptureWrites(this, model.role, { bucket: this.captureBucket, prefix: capturePrefix, encryptionKey: this.encryptionKey }, model.encryptionKey);
       }
     }
 
@@ -257,12 +263,14 @@ export class MonitoredEndpoint extends EndpointBase {
     const { alarms, rollbackAlarms } = createEndpointAlarms(this, this, variants, props.alarms ?? {}, this.alarmTopic);
     this.alarms = alarms;
     this.rollbackAlarms = rollbackAlarms;
-    const serverlessOnly = variants.every((v) => v.options.serverless);
+    // Guardrails support no serverless variant, shadows included (#27 c): validate() rejects an
+    // explicit deployment with one, and the default all-at-once guardrail is left out.
+    const anyServerless = [...variants, ...shadows].some((v) => v.options.serverless);
     const endpoint = new sagemaker.CfnEndpoint(this, 'Endpoint', {
       endpointName: this.endpointName,
       endpointConfigName: config.attrEndpointConfigName,
       // Guardrails are not supported for serverless endpoints.
-      deploymentConfig: serverlessOnly ? undefined
+      deploymentConfig: anyServerless ? undefined
         : (props.deployment ?? DeploymentStrategy.allAtOnce())._render(this.rollbackAlarms.map((alarm) => alarm.alarmName)),
     });
     // The L1 stays reachable for escape hatches, without being API.

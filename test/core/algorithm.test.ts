@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { newStack } from '../helpers/nag';
@@ -94,5 +96,27 @@ describe('Algorithm', () => {
     const stack = new Stack(new App(), 'Mars', { env: { region: 'mars-north-1' } });
     expect(() => Algorithm.builtIn('kmeans').bind(stack, new SageMakerExecutionRole(stack, 'Role')))
       .toThrow(/region: got "mars-north-1"; allowed: af-south-1/);
+  });
+});
+
+describe('Algorithm.fromAsset', () => {
+  test('two directories with the same base name are two images, the same directory bound twice one (#27 e)', () => {
+    // GIVEN two build contexts both named "algo", with different Dockerfiles
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'assets-'));
+    const dirs = ['team-a', 'team-b'].map((team) => {
+      const dir = path.join(root, team, 'algo');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM public.ecr.aws/docker/library/busybox\nLABEL team=${team}\n`);
+      return dir;
+    });
+    const stack = newStack();
+    const role = new SageMakerExecutionRole(stack, 'Role');
+    // WHEN
+    const [a, b] = dirs.map((dir) => Algorithm.fromAsset(dir).bind(stack, role));
+    const again = Algorithm.fromAsset(dirs[0]).bind(stack, role);
+    // THEN
+    expect(stack.resolve(a.imageUri)).not.toEqual(stack.resolve(b.imageUri));
+    expect(stack.resolve(again.imageUri)).toEqual(stack.resolve(a.imageUri));
+    expect(stack.node.children.filter((c) => c instanceof ecrAssets.DockerImageAsset)).toHaveLength(2);
   });
 });

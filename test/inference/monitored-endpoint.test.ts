@@ -1,13 +1,18 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, CfnResource, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { SageMakerNetwork } from '../../lib/core/network';
+import { Feature } from '../../lib/feature-store/feature';
+import { FeatureStore } from '../../lib/feature-store/feature-store';
 import { Algorithm } from '../../lib/core/algorithm';
 import { InstanceType } from '../../lib/core/instance-type';
 import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
 import { SecureBucket } from '../../lib/core/storage';
 import { DeploymentStrategy } from '../../lib/inference/deployment';
-import { MonitoringBaseline } from '../../lib/inference/model-monitor';
+import { DataQualityMonitor, MonitoringBaseline } from '../../lib/inference/model-monitor';
 import { MonitoredEndpoint, MonitoredEndpointProps } from '../../lib/inference/monitored-endpoint';
 import { ServableModel } from '../../lib/models/servable-model';
 import { TrainingInput } from '../../lib/training/inputs';
@@ -302,6 +307,141 @@ describe('MonitoredEndpoint names', () => {
     expect(definition.Properties.JobDefinitionName).toMatch(pattern);
     expect(schedule.Properties.MonitoringScheduleConfig.MonitoringJobDefinitionName).toBe(definition.Properties.JobDefinitionName);
     expect(endpoint.endpointName).toMatch(pattern);
+  });
+});
+
+describe('#27 defects', () => {
+  const monitoring = { baseline: MonitoringBaseline.fromS3('s3://b/statistics.json', 's3://b/constraints.json') };
+  const namesOf = (template: Template) => ({
+    schedule: (Object.values(template.findResources('AWS::SageMaker::MonitoringSchedule'))[0] as any).Properties.MonitoringScheduleName as string,
+    definition: (Object.values(template.findResources('AWS::SageMaker::DataQualityJobDefinition'))[0] as any).Properties.JobDefinitionName as string,
+  });
+
+  const twoJobs = () => {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const [a, b] = ['KMeansA', 'KMeansB'].map((id) => new SecureTrainingJob(stack, id, {
+      algorithm: Algorithm.kmeans(), inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/train/')], hyperparameters: { k: '10', feature_dim: '784' },
+    }));
+    return { stack, a, b };
+  };
+  const modelRoleOf = (template: Template, job: string) =>
+    Object.keys(template.findResources('AWS::IAM::Role', { Properties: { Description: Match.stringLikeRegexp(`model of TestStack/${job}`) } }))[0];
+
+  test('(a) every variant\'s model role may write the captures, not only the first one\'s', () => {
+    // GIVEN two variants serving two different models
+    const { stack, a, b } = twoJobs();
+    // WHEN
+    const endpoint = new MonitoredEndpoint(stack, 'Endpoint', { model: a, variants: [{ name: 'A' }, { name: 'B', model: b }] });
+    // THEN
+    const template = Template.fromStack(stack);
+    for (const role of [modelRoleOf(template, 'KMeansA'), modelRoleOf(template, 'KMeansB')]) {
+      expect(role).toBeDefined();
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: stack.resolve(endpoint.captureBucket!.bucketName),
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+          Principal: { AWS: { 'Fn::GetAtt': [role, 'Arn'] } },
+          Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        })]) },
+      });
+    }
+  });
+
+  test('(b) a capture bucket imported into the endpoint\'s stack is granted through the model role', () => {
+    // GIVEN
+    const { stack, a } = twoJobs();
+    const imported = s3.Bucket.fromBucketName(stack, 'Lake', 'data-lake-captures');
+    // WHEN
+    new MonitoredEndpoint(stack, 'Endpoint', { model: a, dataCapture: { bucket: imported } });
+    // THEN the model role's policy allows the writes under the capture prefix of that bucket
+    const template = Template.fromStack(stack);
+    const role = modelRoleOf(template, 'KMeansA');
+    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: role }] } }));
+    const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements.some((st: any) => [].concat(st.Action).includes('s3:PutObject' as never) && JSON.stringify(st.Resource).includes(':s3:::data-lake-captures/capture/'))).toBe(true);
+  });
+
+  test('(c) serverless and instance variants mixed (a serverless shadow too): no guardrail rendered, an explicit one rejected', () => {
+    const serverless = { memorySizeMb: 2048, maxConcurrency: 20 };
+    const mixed = endpointFor({ variants: [{ name: 'Instances' }, { name: 'Serverless', serverless }], disableDataCapture: true });
+    mixed.template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
+    const shadow = endpointFor({ variants: [{ name: 'Instances' }], shadowVariants: [{ name: 'Shadow', serverless }], disableDataCapture: true });
+    shadow.template.hasResourceProperties('AWS::SageMaker::Endpoint', { DeploymentConfig: Match.absent() });
+    expect(() => endpointFor({
+      variants: [{ name: 'Instances' }], shadowVariants: [{ name: 'Shadow', serverless }], disableDataCapture: true,
+      deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(5) }),
+    })).toThrow(/deployment: got .*; allowed: nothing: deployment guardrails do not support serverless variants \(Shadow\)/);
+  });
+
+  test('(d) 6 or more variants roll back on at most 10 alarms: two endpoint-wide ones', () => {
+    // GIVEN / WHEN
+    const variants = Array.from({ length: 6 }, (_, i) => ({ name: `V${i}` }));
+    const { endpoint, template } = endpointFor({ variants });
+    // THEN
+    const [resource] = Object.values(template.findResources('AWS::SageMaker::Endpoint')) as any[];
+    const rollback = resource.Properties.DeploymentConfig.AutoRollbackConfiguration.Alarms;
+    expect(rollback.length).toBeLessThanOrEqual(10);
+    expect(rollback).toHaveLength(2);
+    expect(endpoint.rollbackAlarms).toHaveLength(2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'SUM([m0,m1,m2,m3,m4,m5])' })]),
+    });
+    // each variant still has its own alarms, which notify
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocation5XXErrors', Dimensions: Match.arrayWith([{ Name: 'VariantName', Value: 'V5' }]) });
+    // with 5 variants, the per-variant alarms roll back as before
+    const five = endpointFor({ variants: variants.slice(0, 5) });
+    expect(five.endpoint.rollbackAlarms).toHaveLength(10);
+  });
+
+  test('(g) two long endpoint names that differ only at the end get different monitoring names', () => {
+    // GIVEN two endpoints whose names share their first 60 characters (as generated names, whose hash is at the end)
+    const stack = newStack();
+    const [a, b] = ['x1', 'y2'].map((tail) => {
+      const inner = newStack();
+      new MonitoredEndpoint(inner, 'Endpoint', { model: ServableModel.fromModelName('m'), endpointName: `${'a'.repeat(60)}-${tail}`, monitoring });
+      return namesOf(Template.fromStack(inner));
+    });
+    expect(stack).toBeDefined();
+    // THEN
+    expect(a.schedule).not.toEqual(b.schedule);
+    expect(a.definition).not.toEqual(b.definition);
+    for (const name of [a.schedule, a.definition, b.schedule, b.definition]) expect(name.length).toBeLessThanOrEqual(63);
+  });
+
+  test('(f) an endpoint name known only at deploy time is never cut or lower-cased into a broken token', () => {
+    // GIVEN
+    const stack = newStack();
+    const name = new CfnParameter(stack, 'EndpointName').valueAsString;
+    // WHEN
+    new DataQualityMonitor(stack, 'Monitor', {
+      ...monitoring, endpointName: name, endpoint: new CfnResource(stack, 'E', { type: 'AWS::SageMaker::Endpoint' }),
+      captureBucket: new SecureBucket(stack, 'Capture').bucket, capturePrefix: 'capture/', network: new SageMakerNetwork(stack, 'Network'),
+      encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+    });
+    // THEN the names resolve to plain strings (a cut token would leave "${Token[" text behind) and the input still names the endpoint
+    const template = Template.fromStack(stack);
+    const names = namesOf(template);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/Token\[/);
+    expect(names.schedule).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
+    expect(names.definition).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
+    template.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {
+      DataQualityJobInput: { EndpointInput: Match.objectLike({ EndpointName: { Ref: 'EndpointName' } }) },
+    });
+  });
+
+  test('(f) a feature group named at deploy time with a Glue table is rejected, naming the prop', () => {
+    const stack = newStack();
+    const store = new FeatureStore(stack, 'Features');
+    const name = new CfnParameter(stack, 'GroupName').valueAsString;
+    expect(() => store.addFeatureGroup('Customers', {
+      featureGroupName: name, recordIdentifier: Feature.string('id'), eventTime: Feature.fractional('t'), features: [Feature.integral('age')],
+    })).toThrow(/featureGroupName: got .*; allowed: a literal name when the offline store creates its Glue table/);
+    // and is accepted without the Glue table
+    store.addFeatureGroup('Events', {
+      featureGroupName: name, recordIdentifier: Feature.string('id'), eventTime: Feature.fractional('t'), features: [Feature.integral('age')],
+      offline: { disableGlueTableCreation: true },
+    });
+    expect(JSON.stringify(Template.fromStack(stack).toJSON())).not.toMatch(/token\[/i);
   });
 });
 

@@ -54,8 +54,39 @@ export function createEndpointAlarms(scope: Construct, endpoint: IEndpoint, vari
       }
     }
   }
-  return { alarms, rollbackAlarms };
+  if (rollbackAlarms.length <= MAX_ROLLBACK_ALARMS) return { alarms, rollbackAlarms };
+  // SageMaker takes at most 10 rollback alarms (AutoRollbackConfiguration): with more than 5
+  // variants, deployments roll back on two endpoint-wide alarms over every variant instead (the
+  // sum of 5XX errors, the worst p99 latency); each variant's alarms still notify (#27 d).
+  const across = (metricOf: (variantName: string) => cloudwatch.IMetric, combine: 'SUM' | 'MAX', label: string) => new cloudwatch.MathExpression({
+    expression: `${combine}([${variants.map((_, i) => `m${i}`).join(',')}])`,
+    usingMetrics: Object.fromEntries(variants.map((v, i) => [`m${i}`, metricOf(v.options.name)])),
+    label,
+    period: Duration.minutes(1),
+  });
+  const latency = (thresholds.maxModelLatencyP99 ?? Duration.seconds(1)).toMilliseconds() * 1000;
+  const endpointWide = [
+    ['AllVariants5xxErrors', across((variantName) => endpoint.metric5xxErrors({ variantName }), 'SUM', '5XX errors, all variants'), thresholds.max5xxErrorsPerMinute ?? 1, 1, '5XX errors of all variants'],
+    ['AllVariantsModelLatencyP99', across((variantName) => endpoint.metricModelLatency({ variantName }), 'MAX', 'p99 model latency, worst variant'), latency, 3, 'p99 model latency of the worst variant (microseconds)'],
+  ] as const;
+  const combined = endpointWide.map(([id, metric, threshold, periods, description]) => {
+    const created = new cloudwatch.Alarm(scope, id, {
+      metric,
+      threshold,
+      evaluationPeriods: periods,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      alarmDescription: `${endpoint.endpointName}: ${description}`,
+    });
+    created.addAlarmAction(new cwActions.SnsAction(topic));
+    alarms.push(created);
+    return created;
+  });
+  return { alarms, rollbackAlarms: combined };
 }
+
+/** AutoRollbackConfiguration's limit. */
+const MAX_ROLLBACK_ALARMS = 10;
 
 /** A topic encrypted with the endpoint's key, which CloudWatch may use to publish. */
 export function createAlarmTopic(scope: Construct, endpointName: string, encryptionKey: kms.IKey): sns.Topic {

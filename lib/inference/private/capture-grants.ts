@@ -21,13 +21,14 @@ export interface CaptureDestination {
 export function allowCaptureWrites(endpoint: Construct, modelRole: SageMakerExecutionRole, capture: CaptureDestination, modelKey?: kms.IKey): void {
   const role = modelRole.role;
   const { bucket, prefix, encryptionKey } = capture;
-  if (Stack.of(bucket) === Stack.of(endpoint)) {
-    bucket.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ArnPrincipal(role.roleArn)],
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resources: [bucket.arnForObjects(`${prefix}*`)],
-    }));
-  } else {
+  // An imported bucket (even one imported into this stack) has no policy here to add to:
+  // addToResourcePolicy then adds nothing, and the grant goes on the role instead (#27 b).
+  const inBucketPolicy = Stack.of(bucket) === Stack.of(endpoint) && bucket.addToResourcePolicy(new iam.PolicyStatement({
+    principals: [new iam.ArnPrincipal(role.roleArn)],
+    actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+    resources: [bucket.arnForObjects(`${prefix}*`)],
+  })).statementAdded;
+  if (!inBucketPolicy) {
     modelRole.grantWrite(bucket, prefix);
   }
   if (encryptionKey === modelKey) return; // the model's role already encrypts with its key
