@@ -34,3 +34,8 @@ export * from './registry/model-registry-base';
 export * from './registry/model-registry';
 export * from './registry/model-version';
 export * from './review/architecture-review';
+export * from './workspaces/workspace-grant';
+export * from './workspaces/studio-user-profile';
+export * from './workspaces/studio-space';
+export * from './workspaces/studio-domain';
+export * from './workspaces/secure-notebook';
