@@ -19,12 +19,17 @@ function findings(stack: Stack): Record<string, string> {
 const ROLE = 'arn:aws:iam::111122223333:role/sagemaker';
 const KEY = 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const VPC = { SecurityGroupIds: ['sg-0123'], Subnets: ['subnet-a', 'subnet-b'] };
+/** A notebook instance every notebook rule accepts; tests take one setting away. */
+const SECURE_NOTEBOOK: sagemaker.CfnNotebookInstanceProps = {
+  instanceType: 'ml.t3.medium', roleArn: ROLE, rootAccess: 'Disabled', directInternetAccess: 'Disabled',
+  subnetId: 'subnet-a', securityGroupIds: ['sg-0123'], kmsKeyId: KEY, platformIdentifier: 'notebook-al2023-v1',
+};
 
 describe('SageMakerChecks: models', () => {
   function model(stack: Stack, props: Partial<sagemaker.CfnModelProps> = {}): sagemaker.CfnModel {
     return new sagemaker.CfnModel(stack, 'Model', {
       executionRoleArn: ROLE,
-      primaryContainer: { image: 'img', modelDataUrl: 's3://b/model.tar.gz' },
+      primaryContainer: { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/img:1', modelDataUrl: 's3://b/model.tar.gz' },
       vpcConfig: { securityGroupIds: ['sg-0123'], subnets: ['subnet-a'] },
       enableNetworkIsolation: true,
       ...props,
@@ -45,7 +50,7 @@ describe('SageMakerChecks: models', () => {
 
   test('ModelNetworkIsolation: a pipeline model whose isolation is turned off by an override', () => {
     const stack = newStack();
-    const pipeline = model(stack, { primaryContainer: undefined, containers: [{ image: 'pre' }, { image: 'predict' }], inferenceExecutionConfig: { mode: 'Serial' } });
+    const pipeline = model(stack, { primaryContainer: undefined, containers: [{ image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/pre:1' }, { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/predict:1' }], inferenceExecutionConfig: { mode: 'Serial' } });
     pipeline.addPropertyOverride('EnableNetworkIsolation', false);
     expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelNetworkIsolation': 'error' });
   });
@@ -310,11 +315,11 @@ describe('SageMakerChecks: feature groups and notebooks', () => {
 
   test('NotebookRootAccessDisabled: root access left at its default (Enabled)', () => {
     const stack = newStack();
-    new sagemaker.CfnNotebookInstance(stack, 'Notebook', { instanceType: 'ml.t3.medium', roleArn: ROLE });
+    new sagemaker.CfnNotebookInstance(stack, 'Notebook', { ...SECURE_NOTEBOOK, rootAccess: undefined });
     expect(findings(stack)).toEqual({ 'SageMakerChecks-NotebookRootAccessDisabled': 'error' });
 
     const locked = newStack();
-    new sagemaker.CfnNotebookInstance(locked, 'Notebook', { instanceType: 'ml.t3.medium', roleArn: ROLE, rootAccess: 'Disabled' });
+    new sagemaker.CfnNotebookInstance(locked, 'Notebook', SECURE_NOTEBOOK);
     expect(findings(locked)).toEqual({});
   });
 });
@@ -322,7 +327,7 @@ describe('SageMakerChecks: feature groups and notebooks', () => {
 describe('SageMakerChecks: the pack', () => {
   test('acknowledged findings are not reported', () => {
     const stack = newStack();
-    const notebook = new sagemaker.CfnNotebookInstance(stack, 'Notebook', { instanceType: 'ml.t3.medium', roleArn: ROLE });
+    const notebook = new sagemaker.CfnNotebookInstance(stack, 'Notebook', { ...SECURE_NOTEBOOK, rootAccess: undefined });
     Validations.of(notebook).acknowledge({ id: 'SageMakerChecks-NotebookRootAccessDisabled', reason: 'lab account' });
     expect(findings(stack)).toEqual({});
   });
@@ -378,5 +383,91 @@ describe('SageMakerChecks: model registry', () => {
     const listed = newStack();
     group(listed, { AWS: ['arn:aws:iam::222222222222:root', '*'] });
     expect(findings(listed)).toEqual({ 'SageMakerChecks-ModelPackageGroupNotPublic': 'error' });
+  });
+});
+
+describe('SageMakerChecks: notebook instances and Studio domains (#22)', () => {
+  const domain = (stack: Stack, props: Partial<sagemaker.CfnDomainProps> = {}) => new sagemaker.CfnDomain(stack, 'Domain', {
+    domainName: 'studio', authMode: 'IAM', vpcId: 'vpc-1', subnetIds: ['subnet-a', 'subnet-b'],
+    defaultUserSettings: { executionRole: ROLE }, appNetworkAccessType: 'VpcOnly', kmsKeyId: KEY, ...props,
+  });
+
+  test('a notebook in a VPC, without internet or root, with a key on the current platform is compliant', () => {
+    const stack = newStack();
+    new sagemaker.CfnNotebookInstance(stack, 'Notebook', SECURE_NOTEBOOK);
+    expect(findings(stack)).toEqual({});
+  });
+
+  test.each([
+    ['NotebookNoDirectInternetAccess', { directInternetAccess: 'Enabled' }],
+    ['NotebookNoDirectInternetAccess', { directInternetAccess: undefined }],
+    ['NotebookInVpc', { subnetId: undefined, securityGroupIds: undefined }],
+    ['NotebookSupportedPlatform', { platformIdentifier: 'notebook-al2-v3' }],
+    ['NotebookSupportedPlatform', { platformIdentifier: undefined }],
+    ['NotebookKms', { kmsKeyId: undefined }],
+  ])('%s: a notebook with %j', (rule, change) => {
+    const stack = newStack();
+    new sagemaker.CfnNotebookInstance(stack, 'Notebook', { ...SECURE_NOTEBOOK, ...change });
+    expect(findings(stack)).toEqual({ [`SageMakerChecks-${rule}`]: 'error' });
+  });
+
+  test('NotebookNoDirectInternetAccess judges the rendered template (an override turning it on)', () => {
+    const stack = newStack();
+    new sagemaker.CfnNotebookInstance(stack, 'Notebook', SECURE_NOTEBOOK).addPropertyOverride('DirectInternetAccess', 'Enabled');
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-NotebookNoDirectInternetAccess': 'error' });
+  });
+
+  test('a VpcOnly domain with a key is compliant', () => {
+    const stack = newStack();
+    domain(stack);
+    expect(findings(stack)).toEqual({});
+  });
+
+  test('DomainInVpc: PublicInternetOnly, or the access type left at its default', () => {
+    const stack = newStack();
+    domain(stack, { appNetworkAccessType: 'PublicInternetOnly' });
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-DomainInVpc': 'error' });
+    const unset = newStack();
+    domain(unset, { appNetworkAccessType: undefined });
+    expect(findings(unset)).toEqual({ 'SageMakerChecks-DomainInVpc': 'error' });
+  });
+
+  test('DomainKms: a domain without a key', () => {
+    const stack = newStack();
+    domain(stack, { kmsKeyId: undefined });
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-DomainKms': 'error' });
+  });
+});
+
+describe('SageMakerChecks: images from a private registry (warnings)', () => {
+  const model = (stack: Stack, props: Partial<sagemaker.CfnModelProps>) => new sagemaker.CfnModel(stack, 'Model', {
+    executionRoleArn: ROLE, vpcConfig: { securityGroupIds: ['sg-0123'], subnets: ['subnet-a'] }, enableNetworkIsolation: true, ...props,
+  });
+
+  test('ECR images (literal or built by intrinsics) and images pulled through the VPC are compliant', () => {
+    const stack = newStack();
+    model(stack, { primaryContainer: { image: { 'Fn::Sub': '${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/cdk-assets:abc' } as any } });
+    expect(findings(stack)).toEqual({});
+    const pipeline = newStack();
+    model(pipeline, { containers: [
+      { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/pre:1' },
+      { image: 'registry.internal.example.com/predict:1', imageConfig: { repositoryAccessMode: 'Vpc' } },
+    ] });
+    expect(findings(pipeline)).toEqual({});
+  });
+
+  test('ModelPrimaryContainerPrivateRegistry: a primary container from a public registry', () => {
+    const stack = newStack();
+    model(stack, { primaryContainer: { image: 'docker.io/library/python:3.12' } });
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelPrimaryContainerPrivateRegistry': 'warning' });
+  });
+
+  test('ModelContainersPrivateRegistry: one container of a pipeline from a public registry', () => {
+    const stack = newStack();
+    model(stack, { containers: [
+      { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/pre:1' },
+      { image: 'public.ecr.aws/acme/predict:1', imageConfig: { repositoryAccessMode: 'Platform' } },
+    ] });
+    expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelContainersPrivateRegistry': 'warning' });
   });
 });

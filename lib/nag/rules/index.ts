@@ -16,6 +16,14 @@ import { modelNetworkIsolation } from './model-network-isolation';
 import { modelPackageGroupNotPublic } from './model-package-group-not-public';
 import { modelPackageKms } from './model-package-kms';
 import { notebookRootAccessDisabled } from './notebook-root-access-disabled';
+import { domainInVpc } from './domain-in-vpc';
+import { domainKms } from './domain-kms';
+import { modelContainersPrivateRegistry } from './model-containers-private-registry';
+import { modelPrimaryContainerPrivateRegistry } from './model-primary-container-private-registry';
+import { notebookInVpc } from './notebook-in-vpc';
+import { notebookKms } from './notebook-kms';
+import { notebookNoDirectInternetAccess } from './notebook-no-direct-internet-access';
+import { notebookSupportedPlatform } from './notebook-supported-platform';
 
 
 /** Every rule of the pack, in the order the README lists them. */
@@ -37,4 +45,12 @@ export const SAGEMAKER_RULES: readonly SageMakerRule[] = [
   notebookRootAccessDisabled,
   modelPackageKms,
   modelPackageGroupNotPublic,
+  notebookNoDirectInternetAccess,
+  notebookInVpc,
+  notebookSupportedPlatform,
+  notebookKms,
+  domainInVpc,
+  domainKms,
+  modelPrimaryContainerPrivateRegistry,
+  modelContainersPrivateRegistry,
 ];
