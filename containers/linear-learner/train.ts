@@ -236,10 +236,11 @@ export function autoBatchSize(rows: number, documentedDefault: number): number {
 }
 
 /**
- * wd `auto`: 1 / rows, the L2 prior that scikit-learn's LogisticRegression (C = 1) and Ridge
- * (alpha = 1) put on the standardised weights, in the kernels' units (the mean loss of a batch
- * plus wd/2 ||w||², the bias not decayed). It keeps small data (digits: 64 features, 1,437 rows)
- * from over-fitting, and fades as the rows grow; `wd` 0 turns it off.
+ * wd `auto`: 1 / rows. The kernels minimise the mean loss of a batch plus wd/2 ||w||² (the bias
+ * not decayed); times the rows that is Σ loss + ½||w||² — exactly scikit-learn's
+ * LogisticRegression() (C = 1) on standardised features, and for a regressor (squared loss ½ r²)
+ * Ridge(alpha = 1) on the standardised label. It keeps small data (digits: 64 features, 1,437
+ * rows) from over-fitting, and fades as the rows grow; `wd` 0 turns it off.
  */
 export function autoWeightDecay(rows: number): number {
   return 1 / Math.max(1, rows);
