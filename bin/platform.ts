@@ -4,6 +4,7 @@ import { NetworkStack } from './network-stack';
 import { ServingStack } from './serving-stack';
 import { TrainingStack } from './training-stack';
 import { TuningStack } from './tuning-stack';
+import { WorkspaceStack } from './workspace-stack';
 
 /**
  * Adds the reference platform's stacks to an app. Shared by `bin/app.ts` (what `npm run synth`
@@ -37,5 +38,11 @@ export function buildPlatform(app: App): Stack[] {
   });
   // The serving endpoint reads the newest approved version registered by the tuning stack.
   serving.addStackDependency(tuning, 'the churn endpoint serves the newest approved version the tuning stack registers');
-  return [network, training, tuning, features, serving];
+  const workspace = new WorkspaceStack(app, 'SageMakerPlatform-Workspace', {
+    description: 'SageMaker platform: Studio domain for data scientists (sagemaker-secure-constructs)',
+    network: network.network,
+    data: network.data,
+    endpoint: serving.churn,
+  });
+  return [network, training, tuning, features, serving, workspace];
 }
