@@ -174,6 +174,9 @@ export class MonitoredEndpoint extends EndpointBase {
   /** Every alarm of the endpoint. */
   public readonly alarms: cloudwatch.Alarm[];
 
+  /** The alarms on features drifting from the baseline (`monitoring.driftAlarmFeatures`). */
+  public readonly driftAlarms: cloudwatch.Alarm[] = [];
+
   /** The dashboard. */
   public readonly dashboard: cloudwatch.Dashboard;
 
@@ -301,6 +304,7 @@ export class MonitoredEndpoint extends EndpointBase {
         });
         alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
         this.alarms.push(alarm);
+        this.driftAlarms.push(alarm);
       }
     }
     const monitor = this.monitor;

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
 import { IModelPackageGroup } from '../models/model-package';
+import { APPROVED, modelPackageStateChange, REGISTERED } from './private/events';
 import { lowerCase } from './private/names';
 
 /**
@@ -26,8 +27,6 @@ export interface IModelRegistry extends IResource, IModelPackageGroup {
   /** An EventBridge rule on a version of this group being registered. */
   onVersionRegistered(id: string, options?: events.OnEventOptions): events.Rule;
 }
-
-const STATE_CHANGE = 'SageMaker Model Package State Change';
 
 /**
  * What every registry offers, made here or imported: grants on its versions and events.
@@ -55,11 +54,11 @@ export abstract class ModelRegistryBase extends Resource implements IModelRegist
   }
 
   public onVersionApproved(id: string, options: events.OnEventOptions = {}): events.Rule {
-    return this.onStateChange(id, options, { ModelApprovalStatus: ['Approved'] });
+    return this.onStateChange(id, options, APPROVED);
   }
 
   public onVersionRegistered(id: string, options: events.OnEventOptions = {}): events.Rule {
-    return this.onStateChange(id, options, { ModelPackageStatus: ['Completed'] });
+    return this.onStateChange(id, options, REGISTERED);
   }
 
   /** The ARN pattern of this group's versions (`model-package/<group>/<version>`). */
@@ -75,11 +74,7 @@ export abstract class ModelRegistryBase extends Resource implements IModelRegist
   private onStateChange(id: string, options: events.OnEventOptions, detail: Record<string, string[]>): events.Rule {
     const rule = new events.Rule(this, id, { ruleName: options.ruleName, description: options.description });
     rule.addEventPattern(options.eventPattern);
-    rule.addEventPattern({
-      source: ['aws.sagemaker'],
-      detailType: [STATE_CHANGE],
-      detail: { ModelPackageGroupName: [this.modelPackageGroupName], ...detail },
-    });
+    rule.addEventPattern(modelPackageStateChange(this.modelPackageGroupName, detail));
     if (options.target) rule.addTarget(options.target);
     return rule;
   }

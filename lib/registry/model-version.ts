@@ -15,6 +15,7 @@ import { IModelPackageVersion } from '../models/model-package';
 import { IModelSource } from '../models/model-source';
 import { ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { grantDescribeVersions } from '../models/private/package-grants';
+import { recordServedGroup } from '../models/private/served-groups';
 import { createModel, createModelRole } from '../private/isolated-model';
 import type { ModelRegistry } from './model-registry';
 
@@ -169,7 +170,6 @@ export class RegisteredModelVersion extends Resource implements IModelPackageVer
     });
     modelPackage.node.addDependency(props.registry);
     modelPackage.node.addDependency(source.completion);
-    if (metrics) modelPackage.node.addDependency(metrics.resource);
     this.modelPackageArn = modelPackage.attrModelPackageArn;
     this.completion = modelPackage;
     grantDescribeVersions(role, this.modelPackageGroupName);
@@ -187,6 +187,7 @@ export class RegisteredModelVersion extends Resource implements IModelPackageVer
     model.node.addDependency(this.completion);
     const config = { modelName: model.attrModelName, role: this.servingRole, network, encryptionKey: this.encryptionKey };
     this.served.set(scope, config);
+    recordServedGroup(scope, { modelPackageGroupName: this.modelPackageGroupName, role: this.servingRole });
     return config;
   }
 }

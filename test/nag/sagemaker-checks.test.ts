@@ -471,3 +471,22 @@ describe('SageMakerChecks: images from a private registry (warnings)', () => {
     expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelContainersPrivateRegistry': 'warning' });
   });
 });
+
+describe('SageMakerChecks: state machines that register versions', () => {
+  const machine = (stack: Stack, security: Record<string, unknown>) => new sfn.CfnStateMachine(stack, 'Retrain', {
+    roleArn: 'arn:aws:iam::111122223333:role/sm',
+    definitionString: JSON.stringify({
+      StartAt: 'Register',
+      States: { Register: { Type: 'Task', Resource: 'arn:aws:states:::aws-sdk:sagemaker:createModelPackage', Parameters: { ModelPackageGroupName: 'churn', ...security }, End: true } },
+    }),
+  });
+
+  test('ModelPackageKms: a createModelPackage task without SecurityConfig fails; with a key it passes', () => {
+    const without = newStack();
+    machine(without, {});
+    expect(findings(without)).toEqual({ 'SageMakerChecks-ModelPackageKms': 'error' });
+    const withKey = newStack();
+    machine(withKey, { SecurityConfig: { KmsKeyId: KEY } });
+    expect(findings(withKey)).toEqual({});
+  });
+});

@@ -1,6 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
 import { JOB_KINDS, JobApi, TRAINING } from './jobs';
+import { promote, PromotionRequest, PromotionResult } from './promotion';
 import { APPROVED_MODEL_PACKAGE_RESOURCE_TYPE, MODEL_METRICS_RESOURCE_TYPE, resolveApprovedPackage, writeModelMetrics } from './model-registry';
 import { CustomResourceResult, DeadlineContext, handleCustomResource, put } from '../shared/cfn-response';
 import { isRetryable } from '../shared/retry';
@@ -38,12 +39,14 @@ export interface JobStateSignal {
  *   (Failed, Stopped; read from the job) to the wait condition handle.
  * - `Custom::SageMakerBestTrainingJob`: see best-training-job.ts.
  * - `Custom::SageMakerApprovedModelPackage`, `Custom::SageMakerModelMetrics`: see model-registry.ts.
+ * - `{ promote }` from a retraining pipeline's state machine: see promotion.ts.
  */
-export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal, context?: DeadlineContext): Promise<void> {
+export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal | PromotionRequest, context?: DeadlineContext): Promise<void | PromotionResult> {
   if ('signal' in event) {
     await signalWaitCondition(event.signal);
     return;
   }
+  if ('promote' in event) return promote(event.promote);
   const job = JOBS[event.ResourceType];
   await handleCustomResource(event, async (e) => {
     if (e.ResourceType === BEST_TRAINING_JOB_RESOURCE_TYPE) return readBestTrainingJob(e);

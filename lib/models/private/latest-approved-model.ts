@@ -9,6 +9,7 @@ import { createModel, createModelRole } from '../../private/isolated-model';
 import type { IModelPackageGroup, LatestApprovedOptions } from '../model-package';
 import type { IServableModel, ServingBindOptions, ServingModelConfig } from '../servable-model';
 import { grantDescribeVersions } from './package-grants';
+import { recordServedGroup } from './served-groups';
 
 /**
  * The newest approved version of a group, as a model: its container names the package ARN that a
@@ -61,6 +62,7 @@ export class LatestApprovedModel implements IServableModel {
     const model = createModel(host, 'Model', role, network, { modelPackageName: packageArn });
     const config = { modelName: model.attrModelName, role, network, encryptionKey };
     this.served.set(scope, config);
+    recordServedGroup(scope, { modelPackageGroupName: this.group.modelPackageGroupName, role });
     return config;
   }
 }

@@ -137,7 +137,7 @@ function stateMachineTasks(p: any): JobSettings[] {
  * `"KmsKeyId.$": "$.key"` sets KmsKeyId from the execution input: it is set, but its value is
  * only known at run time, so it is judged as set.
  */
-function dynamicKeysAsSet(value: any): any {
+export function dynamicKeysAsSet(value: any): any {
   if (Array.isArray(value)) return value.map(dynamicKeysAsSet);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, any> = {};
@@ -152,7 +152,7 @@ function dynamicKeysAsSet(value: any): any {
  * references; references are replaced by a placeholder that is valid both inside a JSON string and
  * as a bare number, so the structure can be parsed.
  */
-function parseDefinition(definition: unknown): any {
+export function parseDefinition(definition: unknown): any {
   if (definition && typeof definition === 'object' && !('Fn::Join' in definition) && !('Fn::Sub' in definition)) {
     return definition;
   }
