@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { KMEANS_HYPERPARAMETERS } from '../../containers/kmeans/hyperparameters';
 import { loadKMeansPredictor } from '../../containers/kmeans/serve';
 import { localLloyd } from '../../containers/kmeans/local-lloyd';
-import { KMeansModel, trainKMeans } from '../../containers/kmeans/train';
+import { autoFactor, KMeansModel, trainKMeans } from '../../containers/kmeans/train';
 import { loadKernels } from '../../containers/native';
 import { OptMl } from '../../containers/runtime/layout';
 import { seededRandom } from '../../containers/runtime/random';
@@ -218,7 +218,8 @@ describe('local mode (sagemaker-local)', () => {
     const trained = spawnSync(process.execPath, [local, 'train', 'kmeans', '--train', path.join(dir, 'train.csv'), '--hp', 'k=3', '--hp', 'feature_dim=2', '--out', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' });
     // THEN
     expect(trained.status).toBe(0);
-    expect(trained.stdout).toMatch(/saved model: 6 streaming centers reduced to 3/);
+    // extra_center_factor auto: about 10 streaming centers per center, at least 64 in all (66 here).
+    expect(trained.stdout).toMatch(new RegExp(`saved model: ${3 * autoFactor(3, 150)} streaming centers reduced to 3 `));
     expect(spawnSync('tar', ['-tzf', path.join(dir, 'model.tar.gz')], { encoding: 'utf8' }).stdout).toContain('model.json');
 
     const port = String(20000 + Math.floor(Math.random() * 20000));
