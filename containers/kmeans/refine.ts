@@ -4,17 +4,19 @@
  * pass of the native assignment kernel a mini-batch at a time (so memory beyond the rows is one
  * mini-batch's distances, and the pass could read the rows from a stream), summing every
  * cluster's rows in float64; a cluster left empty keeps its center. Stops when the inertia
- * improves by no more than `tolerance` of itself, or after `maxIterations`.
+ * improves by no more than `tolerance` of itself, or after `maxIterations`, or (`stopped`) as soon
+ * as `stop.requested` is seen between iterations — the caller then discards the result.
  */
 import { Kernels } from '../native';
 
-export interface Refined { readonly centers: Float32Array; readonly inertia: number; readonly iterations: number }
+export interface Refined { readonly centers: Float32Array; readonly inertia: number; readonly iterations: number; readonly stopped?: boolean }
 
 export async function refineOnRows(kernels: Kernels, x: Float32Array, rows: number, d: number, start: Float32Array, batchSize: number,
-  options: { maxIterations: number; tolerance: number }): Promise<Refined> {
+  options: { maxIterations: number; tolerance: number; stop?: { readonly requested: boolean } }): Promise<Refined> {
   const k = start.length / d;
   let centers = Float32Array.from(start), inertia = Infinity, iterations = 0;
   for (; iterations < options.maxIterations; iterations++) {
+    if (options.stop?.requested) return { centers, inertia, iterations, stopped: true };
     const sums = new Float64Array(k * d), counts = new Float64Array(k);
     let total = 0;
     for (let first = 0; first < rows; first += batchSize) {

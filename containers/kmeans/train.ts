@@ -69,8 +69,12 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
   const firstRows = Math.min(train.rows, Math.max(batchSize, kk));
   const centers = resumed ? Float32Array.from(resumed.centers) : await initialCenters(kernels, train.values.subarray(0, firstRows * d), firstRows, d, kk, hp.init_method);
   const weights = resumed ? Float64Array.from(resumed.weights) : new Float64Array(kk);
-  if (resumed) console.log(`resumed from checkpoint at epoch ${resumed.epoch + 1}, mini-batch ${resumed.batch + 1}`);
+  if (resumed) {
+    console.log(resumed.epoch >= hp.epochs ? 'resumed from checkpoint after the streaming pass'
+      : `resumed from checkpoint at epoch ${resumed.epoch + 1}, mini-batch ${resumed.batch + 1}`);
+  }
 
+  let final = centers, finalInertia = Infinity, ready = 0;
   const finished = await watchForStop(async (stop) => {
     for (let epoch = resumed?.epoch ?? 0; epoch < hp.epochs; epoch++) {
       const started = performance.now();
@@ -90,29 +94,36 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
       throughputMetric('train', train.rows, (performance.now() - started) / 1000);
       console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, train msd ${inertia / train.rows}`);
     }
+
+    // The K̃ centers reduced to k by each local Lloyd trial, then every candidate refined against
+    // the rows themselves (Lloyd's over the rows, a mini-batch at a time), keeping the one of least
+    // inertia on the rows: the served centers are the means of the rows they serve, and the trials
+    // act as restarts judged on the data, not on the weighted summary. The refinement passes over
+    // the rows many times, so a stop during it is honoured too: the checkpoint holds the finished
+    // streaming pass, and the next run repeats only this part (seeded: the same model).
+    const candidates = kk === k ? [centers] : localLloydTrials(centers, weights, d, {
+      k, init: hp.local_lloyd_init_method as 'random' | 'kmeans++', trials, maxIterations: hp.local_lloyd_max_iter,
+      tolerance: hp.local_lloyd_tol, random: seededRandom(7),
+    });
+    for (const candidate of candidates) {
+      const refined = await refineOnRows(kernels, train.values, train.rows, d, candidate, batchSize, { maxIterations: hp.local_lloyd_max_iter, tolerance: hp.local_lloyd_tol, stop });
+      if (refined.stopped) {
+        checkpoints.save({ epoch: hp.epochs, batch: 0, centers: Array.from(centers), weights: Array.from(weights) });
+        console.log('SIGTERM: saved a checkpoint after the streaming pass (the refinement on the rows is repeated on resuming)');
+        return false;
+      }
+      if (refined.inertia < finalInertia) ({ centers: final, inertia: finalInertia } = refined);
+    }
+    ready = candidates.length;
     return true;
   });
   if (!finished) return;
-
-  // The K̃ centers reduced to k by each local Lloyd trial, then every candidate refined against
-  // the rows themselves (Lloyd's over the rows, a mini-batch at a time), keeping the one of least
-  // inertia on the rows: the served centers are the means of the rows they serve, and the trials
-  // act as restarts judged on the data, not on the weighted summary.
-  const candidates = kk === k ? [centers] : localLloydTrials(centers, weights, d, {
-    k, init: hp.local_lloyd_init_method as 'random' | 'kmeans++', trials, maxIterations: hp.local_lloyd_max_iter,
-    tolerance: hp.local_lloyd_tol, random: seededRandom(7),
-  });
-  let final = candidates[0], finalInertia = Infinity;
-  for (const candidate of candidates) {
-    const refined = await refineOnRows(kernels, train.values, train.rows, d, candidate, batchSize, { maxIterations: hp.local_lloyd_max_iter, tolerance: hp.local_lloyd_tol });
-    if (refined.inertia < finalInertia) ({ centers: final, inertia: finalInertia } = refined);
-  }
   const model: KMeansModel = {
     algorithm: 'kmeans', format_version: KMEANS_FORMAT, feature_dim: d, k,
     centers: Array.from({ length: k }, (_, c) => Array.from(final.subarray(c * d, c * d + d))),
   };
   saveModel(layout, model);
-  console.log(`saved model: ${kk} streaming centers reduced to ${k} by ${candidates.length} local Lloyd trials, refined on the rows (train msd ${finalInertia / train.rows})`);
+  console.log(`saved model: ${kk} streaming centers reduced to ${k} by ${ready} local Lloyd trials, refined on the rows (train msd ${finalInertia / train.rows})`);
 
   if (hasChannel(layout, 'test')) {
     const test = asMatrix(readChannel(layout, 'test', d));

@@ -134,6 +134,38 @@ describe('K-Means container: training', () => {
     expect(model(interrupted)).toEqual(model(uninterrupted));
   });
 
+  test('SIGTERM during the refinement on the rows saves the finished streaming pass; the restarted run repeats only the refinement and ends with the same model', async () => {
+    const hyperparameters = { k: '5', feature_dim: '2', init_method: 'random', epochs: '3', mini_batch_size: '100' };
+    const uninterrupted = optMl(hyperparameters, 400);
+    quiet();
+    expect(await runTraining(trainKMeans, uninterrupted)).toBe(0);
+
+    // The stop arrives right after the last epoch's progress line, when only the reduction and
+    // the refinement are left (they pass over the rows many times: a spot interruption can land there).
+    const interrupted = new OptMl(fs.mkdtempSync(path.join(os.tmpdir(), 'opt-ml-')));
+    fs.cpSync(path.join(uninterrupted.root, 'input'), path.join(interrupted.root, 'input'), { recursive: true });
+    const lines: string[] = [];
+    const log = jest.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      const line = args.join(' ');
+      lines.push(line);
+      if (line.includes('#progress_metric: host=algo-1, epoch 3/3')) process.emit('SIGTERM' as any);
+    });
+    try {
+      expect(await runTraining(trainKMeans, interrupted)).toBe(0);
+      expect(lines).toContain('SIGTERM: saved a checkpoint after the streaming pass (the refinement on the rows is repeated on resuming)');
+      expect(fs.existsSync(path.join(interrupted.modelDir, 'model.json'))).toBe(false);
+      expect(JSON.parse(fs.readFileSync(path.join(interrupted.checkpointDir, 'kmeans-checkpoint.json'), 'utf8')).state).toMatchObject({ epoch: 3, batch: 0 });
+
+      lines.length = 0;
+      expect(await runTraining(trainKMeans, interrupted)).toBe(0);
+      expect(lines).toContain('resumed from checkpoint after the streaming pass');
+      expect(lines.some((line) => line.startsWith('#progress_metric'))).toBe(false);
+    } finally {
+      log.mockRestore();
+    }
+    expect(model(interrupted)).toEqual(model(uninterrupted));
+  });
+
   test('the image\'s program (the bundled entrypoint, as the Dockerfile installs it) trains in a subprocess', () => {
     // containers/dist is what `npm test` builds first (npm run build:native), exactly as the image's build stage does.
     const layout = optMl({ k: '5', feature_dim: '2', init_method: 'kmeans++' }, 50);
