@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { FeatureStack } from './feature-stack';
 import { NetworkStack } from './network-stack';
+import { RetrainingStack } from './retraining-stack';
 import { ServingStack } from './serving-stack';
 import { TrainingStack } from './training-stack';
 import { TuningStack } from './tuning-stack';
@@ -44,5 +45,12 @@ export function buildPlatform(app: App): Stack[] {
     data: network.data,
     endpoint: serving.churn,
   });
-  return [network, training, tuning, features, serving, workspace];
+  const retraining = new RetrainingStack(app, 'SageMakerPlatform-Retraining', {
+    description: 'SageMaker platform: weekly and drift-triggered retraining, registration and promotion (sagemaker-secure-constructs)',
+    network: network.network,
+    data: network.data,
+    registry: tuning.registry,
+    endpoint: serving.churn,
+  });
+  return [network, training, tuning, features, serving, workspace, retraining];
 }

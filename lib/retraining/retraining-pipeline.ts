@@ -238,7 +238,11 @@ export class RetrainingPipeline extends Resource {
     });
     this.rejectedRunsMetric = this.createAlarms(logGroup, stateMachineName);
     this.createTriggers(props, stack);
-    if (props.endpoint) this.addDashboardRow(props.endpoint.dashboard);
+    if (props.endpoint) {
+      // Beside the endpoint's graphs when in its stack; a dashboard of its own otherwise (the
+      // endpoint's stack must not depend on this one, which depends on it).
+      this.addDashboardRow(Stack.of(props.endpoint) === stack ? props.endpoint.dashboard : new cloudwatch.Dashboard(this, 'Dashboard'));
+    }
   }
 
   /** Lets the grantee start runs by hand (an execution input may name a `partition` of the inputs). */

@@ -4,11 +4,14 @@
  * stand-ins at the Task states (the AWS API boundary). The definition is also checked as valid
  * Amazon States Language (asl-validator).
  */
-import aslValidator from 'asl-validator';
 import { definitionOf, runLocally, TaskStandIn } from '../helpers/local-step-functions';
 import { ModelApproval } from '../../lib/retraining/model-approval';
 import { RetrainingConcurrency } from '../../lib/retraining/retraining-concurrency';
 import { retrainingFixture, tuningProps } from './pipeline-fixture';
+
+// asl-validator ships no type declarations: its one function, as its README gives it.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const aslValidator: (definition: unknown) => { isValid: boolean; errors: unknown[] } = require('asl-validator');
 
 const JOB_ARN = 'arn:aws:sagemaker:eu-west-1:111122223333:training-job/retrain-abc';
 const VERSION = (n: number) => `arn:aws:sagemaker:eu-west-1:111122223333:model-package/churn/${n}`;

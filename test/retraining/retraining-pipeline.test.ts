@@ -118,6 +118,6 @@ describe('RetrainingPipeline rejects bad input at synth', () => {
   });
 });
 
-function retrainingFixtureTraining(network: any, lake: any): any {
+function retrainingFixtureTraining(network: any, _lake: any): any {
   return { network, algorithm: Algorithm.linearLearner(), inputs: [], hyperparameters: {}, maxRuntime: Duration.hours(1) };
 }

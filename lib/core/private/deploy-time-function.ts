@@ -25,11 +25,10 @@ export interface DeployTimeFunctionProps {
   readonly environment?: Record<string, string>;
   /**
    * Runs the function in the network's isolated subnets (AWS Control Tower CT.LAMBDA.PR.3), with
-   * its own security group that reaches only the network's VPC endpoints and S3. Every function
-   * this library deploys should be given one: without it the function runs outside any VPC and
-   * fails that control.
+   * its own security group that reaches only the network's VPC endpoints and S3: every function
+   * this library deploys runs in a VPC.
    */
-  readonly network?: SageMakerNetwork;
+  readonly network: SageMakerNetwork;
   /**
    * The function finds the S3 prefix list itself, so its security group cannot name it: HTTPS
    * egress goes to any address instead. In isolated subnets the only routes out of the VPC are
@@ -101,11 +100,11 @@ export class DeployTimeFunction extends Construct {
       retentionPeriod: Duration.days(14),
     });
     acknowledge(deadLetterQueue, [[`${CONTROL_TOWER}::sqs_dlq_check`, 'This is the function\'s dead-letter queue: a dead-letter queue of its own would only hold the same failed invocations again.']]);
-    const securityGroup = props.network ? this.createSecurityGroup(props.network, props.beforeS3PrefixList ?? false) : undefined;
+    const securityGroup = this.createSecurityGroup(props.network, props.beforeS3PrefixList ?? false);
     this.function = new lambda.Function(this, 'Function', {
-      vpc: props.network?.vpc,
-      vpcSubnets: props.network?.subnets,
-      securityGroups: securityGroup ? [securityGroup] : undefined,
+      vpc: props.network.vpc,
+      vpcSubnets: props.network.subnets,
+      securityGroups: [securityGroup],
       runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromAsset(code),
