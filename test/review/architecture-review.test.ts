@@ -2,25 +2,39 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { buildPlatform } from '../../bin/platform';
 import { SageMakerNetwork } from '../../lib/core/network';
 import { SageMakerChecks } from '../../lib/nag/sagemaker-checks';
 import { ArchitectureReview } from '../../lib/review/architecture-review';
+import { ResolvedImportsPlugin } from '../../lib/review/private/resolved-imports';
 
-function synthesize(build: (app: App) => void, withPacks = false): string {
+/**
+ * Synthesizes an app into a fresh directory, with the rule packs `npm run synth` runs when asked.
+ * A pack's finding fails the synth (CDK throws after writing validation-report.json), which a test
+ * of a non-compliant app expects: `failing: true`.
+ */
+function synthesize(build: (app: App) => void, withPacks = false, failing = false): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
   const app = new App({ outdir });
   if (withPacks) {
-    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new SageMakerChecks(app));
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new SageMakerChecks(app),
+      new ResolvedImportsPlugin(new CfnGuardValidator()));
   }
   build(app);
-  app.synth();
+  if (failing) {
+    expect(() => app.synth()).toThrow(/A copy of this report can be found in/);
+  } else {
+    app.synth();
+  }
   return outdir;
 }
 
@@ -48,7 +62,36 @@ describe('ArchitectureReview', () => {
     // THEN
     expect(review.markdown).toMatchSnapshot();
     expect(review.dot).toMatchSnapshot();
-    expect(review.markdown).toContain('The validation report lists no findings');
+    expect(review.markdown).toContain('**Status: clean under 6 pack(s)**: AwsSolutions, HIPAA.Security, NIST.800.53.R5, PCI.DSS.321, SageMakerChecks, cdk-validator-cfnguard.');
+  });
+
+  describe('compliance status', () => {
+    /** A topic encrypted with SNS's AWS-managed key, which every pack passes; `weaken` adds one without encryption. */
+    const topicApp = (withPacks: boolean, weaken = false) => ArchitectureReview.fromCloudAssembly(synthesize((app) => {
+      const stack = new Stack(app, 'Topics');
+      new sns.Topic(stack, 'Alerts', { masterKey: kms.Alias.fromAliasName(stack, 'Key', 'alias/aws/sns'), enforceSSL: true });
+      if (weaken) new sns.Topic(stack, 'Unencrypted', { enforceSSL: true });
+    }, withPacks, weaken && withPacks));
+
+    test('an app with a non-compliant resource: failing, with the finding', () => {
+      const review = topicApp(true, true);
+      expect(review.markdown).toContain('**Status: ⚠ failing**');
+      expect(review.markdown).toContain('| HIPAA.Security | HIPAA.Security-SNSEncryptedKMS | ⚠ error | /Topics/Unencrypted/Resource |');
+      expect(review.markdown).toContain('| HIPAA.Security | ⚠ failure | 1 | 0 |');
+      expect(review.markdown).toContain('| AwsSolutions | success | 0 | 0 |');
+    });
+
+    test('a clean app: clean under the packs, named', () => {
+      const review = topicApp(true);
+      expect(review.markdown).toContain('**Status: clean under 6 pack(s)**: AwsSolutions, HIPAA.Security, NIST.800.53.R5, PCI.DSS.321, SageMakerChecks, cdk-validator-cfnguard.');
+      expect(review.markdown).not.toContain('failing');
+    });
+
+    test('an app with no packs: not checked', () => {
+      const review = topicApp(false);
+      expect(review.markdown).toContain('**Status: ⚠ not checked**');
+      expect(review.markdown).not.toContain('clean under');
+    });
   });
 
   test('two synths of the same app give the same review', () => {
@@ -91,7 +134,7 @@ describe('ArchitectureReview', () => {
     // THEN
     expect(review.markdown).toMatch(/\| Plain\/Uploads[0-9A-F]{8} \| S3 bucket \| ⚠ SSE-S3 \(S3's default\) \| ⚠ no \| public access ⚠ not fully blocked/);
     expect(review.markdown).toMatch(/\| Plain\/Vpc[0-9A-F]{8} \| 10.0.0.0\/16 \| 0 isolated, 0 private with NAT, 1 public \| ⚠ internet gateway attached \|/);
-    expect(review.markdown).toContain('The validation report lists no findings');
+    expect(review.markdown).toContain('**Status: ⚠ not checked**');
   });
 
   test('the diagram renders to SVG without system tools', async () => {

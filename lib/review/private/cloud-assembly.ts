@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { VALIDATED_BY_METADATA_KEY } from './validated-by';
 
 /** One stack of a cloud assembly: its template and the metadata CDK recorded for it. */
 export interface AssemblyStack {
@@ -7,8 +8,41 @@ export interface AssemblyStack {
   readonly resources: Record<string, TemplateResource>;
   /** Construct path -> logical ID, for the resources CDK recorded. */
   readonly logicalIds: Record<string, string>;
-  /** Acknowledged rules: rule id -> (construct path -> reason). */
-  readonly acknowledgments: Array<{ rule: string; path: string; reason: string }>;
+  /** Acknowledged rules, each with the construct path it was acknowledged on (and below). */
+  readonly acknowledgments: Acknowledgment[];
+  /**
+   * The rule packs synth ran over this stack, as `SageMakerChecks` recorded them; undefined when
+   * nothing recorded it (no pack, or packs registered without `SageMakerChecks`).
+   */
+  readonly validatedBy?: string[];
+  /** The stack's resources as synthesized, before cross-stack imports were resolved. */
+  readonly rawResources: Record<string, TemplateResource>;
+}
+
+/** One acknowledgment: a rule id, the construct path it covers (and everything below), the reason. */
+export interface Acknowledgment {
+  readonly rule: string;
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** One finding of a rule pack, from the validation report. */
+export interface Finding {
+  readonly rule: string;
+  readonly description: string;
+  readonly severity: string;
+  /** Construct paths, with a leading `/` like the manifest's metadata. */
+  readonly paths: string[];
+}
+
+/** One rule pack's entry in the validation report (CDK lists only packs with something to say). */
+export interface PluginReport {
+  readonly plugin: string;
+  /** `success` or `failure`, CDK's `conclusion`. */
+  readonly conclusion: string;
+  readonly violations: Finding[];
+  /** Findings an acknowledgment suppressed. */
+  readonly suppressed: number;
 }
 
 export interface TemplateResource {
@@ -19,8 +53,8 @@ export interface TemplateResource {
 /** What the review reads: every stack (nested assemblies included) and the validation report. */
 export interface CloudAssemblyContents {
   readonly stacks: AssemblyStack[];
-  /** Plugin name -> number of violations, from validation-report.json. */
-  readonly validation?: Array<{ plugin: string; status: string; violations: number }>;
+  /** validation-report.json's plugin reports; undefined when the assembly has no report. */
+  readonly validation?: PluginReport[];
 }
 
 /**
@@ -48,10 +82,14 @@ export function readCloudAssembly(directory: string): CloudAssemblyContents {
       }
       const metadata = readMetadata(dir, artifact);
       const logicalIds: Record<string, string> = {};
-      const acknowledgments: AssemblyStack['acknowledgments'] = [];
+      const acknowledgments: Acknowledgment[] = [];
+      let validatedBy: string[] | undefined;
       for (const [constructPath, entries] of Object.entries<any[]>(metadata)) {
         for (const entry of entries) {
           if (entry.type === 'aws:cdk:logicalId') logicalIds[constructPath] = entry.data;
+          if (entry.type === VALIDATED_BY_METADATA_KEY && Array.isArray(entry.data)) {
+            validatedBy = [...new Set([...(validatedBy ?? []), ...entry.data.map(String)])].sort();
+          }
           if (entry.type === 'aws:cdk:acknowledged-rules' && entry.data) {
             for (const [rule, reason] of Object.entries<string>(entry.data)) {
               acknowledgments.push({ rule: rule.replace(/^annotation::/i, ''), path: constructPath, reason });
@@ -59,7 +97,8 @@ export function readCloudAssembly(directory: string): CloudAssemblyContents {
           }
         }
       }
-      stacks.push({ name: stackName, resources: template.Resources ?? {}, logicalIds, acknowledgments });
+      const resources = template.Resources ?? {};
+      stacks.push({ name: stackName, resources, rawResources: JSON.parse(JSON.stringify(resources)), logicalIds, acknowledgments, validatedBy });
     }
   };
   visit(directory);
@@ -99,13 +138,26 @@ function readMetadata(dir: string, artifact: any): Record<string, any[]> {
   return file && fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
 }
 
+/**
+ * CDK's validation report (`validation-report.json`, schema of aws-cdk-lib 2.2xx): `pluginReports[]`
+ * with `pluginName`, `conclusion`, `violations[].violatingConstructs[].constructPath` and
+ * `suppressedViolations`. The legacy report's `summary.pluginName` / `summary.status` are read too.
+ */
 function readValidationReport(dir: string): CloudAssemblyContents['validation'] {
   const file = path.join(dir, 'validation-report.json');
   if (!fs.existsSync(file)) return undefined;
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
-  return (report.pluginReports ?? []).map((plugin: any) => ({
-    plugin: plugin.summary?.pluginName ?? plugin.pluginName ?? 'unknown',
-    status: plugin.summary?.status ?? 'unknown',
-    violations: (plugin.violations ?? []).length,
-  }));
+  return (report.pluginReports ?? []).map((plugin: any): PluginReport => ({
+    plugin: plugin.pluginName ?? plugin.summary?.pluginName ?? 'unknown',
+    conclusion: plugin.conclusion ?? plugin.summary?.status ?? 'unknown',
+    violations: (plugin.violations ?? []).map((violation: any): Finding => ({
+      rule: String(violation.ruleName ?? 'unknown'),
+      description: String(violation.description ?? ''),
+      severity: String(violation.severity ?? 'error'),
+      paths: [...new Set<string>((violation.violatingConstructs ?? violation.violatingResources ?? [])
+        .map((c: any) => String(c.constructPath ?? c.resourceLogicalId ?? '?'))
+        .map((p: string) => (p.startsWith('/') ? p : `/${p}`)))].sort(),
+    })).sort((a: Finding, b: Finding) => a.rule.localeCompare(b.rule)),
+    suppressed: (plugin.suppressedViolations ?? []).length,
+  })).sort((a: PluginReport, b: PluginReport) => a.plugin.localeCompare(b.plugin));
 }

@@ -1,5 +1,5 @@
 import { asList, isSet, referencedIds, show } from './references';
-import { AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
+import { Acknowledgment, AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
 import { jobSettingsFromTemplate, NOT_APPLICABLE } from '../../nag/private/job-settings';
 import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
@@ -235,19 +235,62 @@ export function sagemakerPosture(contents: CloudAssemblyContents): string[] {
   return lines;
 }
 
-/** The rule packs' results and every acknowledgment with its reason. */
+/** Every acknowledgment, sorted by rule then path, each with the id (`A1`, `A2`, ...) flags cite. */
+export function numberedAcknowledgments(contents: CloudAssemblyContents): Array<Acknowledgment & { id: string; stack: string }> {
+  const cached = numbered.get(contents);
+  if (cached) return cached;
+  const list = contents.stacks.flatMap((stack) => stack.acknowledgments.map((a) => ({ ...a, stack: stack.name })))
+    .sort((a, b) => `${a.rule} ${a.path}`.localeCompare(`${b.rule} ${b.path}`))
+    .map((a, index) => ({ ...a, id: `A${index + 1}` }));
+  numbered.set(contents, list);
+  return list;
+}
+const numbered = new WeakMap<CloudAssemblyContents, Array<Acknowledgment & { id: string; stack: string }>>();
+
+/** Whether an acknowledgment made on `ackPath` covers the construct at `path` (it or below it). */
+export const covers = (ackPath: string, path: string) => path === ackPath || path.startsWith(`${ackPath}/`);
+
+/** A rule pack's acknowledgments: ids `<pack>-<rule>` (cdk-nag) or `<pack>::<rule>` (CDK's plugins). */
+const ofPack = (pack: string, rule: string) => rule.startsWith(`${pack}-`) || rule.startsWith(`${pack}::`);
+
+/**
+ * The rule packs' results and every acknowledgment with its reason. The status tells apart an app
+ * with findings ("failing", each finding flagged), an app that every pack passed ("clean under N
+ * packs", named) and an app no pack checked ("not checked"): CDK's report leaves passing packs
+ * out, so which packs ran comes from what `SageMakerChecks` recorded on each stack.
+ */
 export function compliance(contents: CloudAssemblyContents): string[] {
   const lines = ['## Compliance', ''];
-  if (contents.validation === undefined) {
-    lines.push('No validation report in the assembly (no rule packs were registered).', '');
-  } else if (contents.validation.length === 0) {
-    lines.push('The validation report lists no findings (no rule pack, if any was registered, reported one).', '');
+  const reports = contents.validation ?? [];
+  const acknowledgments = numberedAcknowledgments(contents);
+  const recorded = [...new Set(contents.stacks.flatMap((stack) => stack.validatedBy ?? []))].sort();
+  const unchecked = contents.stacks.filter((stack) => (stack.validatedBy ?? []).length === 0).map((stack) => stack.name);
+  const findings = reports.flatMap((report) => report.violations.map((violation) => ({ report, violation })));
+  const failing = reports.filter((report) => report.conclusion !== 'success');
+  const packs = [...new Set([...recorded, ...reports.map((r) => r.plugin)])].sort();
+  if (failing.length > 0) {
+    lines.push(`**Status: ${FLAG} failing**: ${failing.map((r) => r.plugin).join(', ')} reported ${findings.length} finding(s) nobody acknowledged.`, '');
+  } else if (recorded.length > 0 && unchecked.length === 0) {
+    lines.push(`**Status: clean under ${recorded.length} pack(s)**: ${recorded.join(', ')}${findings.length ? ` (${findings.length} warning(s) below)` : ''}.`, '');
+  } else if (recorded.length > 0) {
+    lines.push(`**Status: clean under ${recorded.length} pack(s)** (${recorded.join(', ')}), but ${FLAG} not checked: ${unchecked.join(', ')}.`, '');
   } else {
-    lines.push(...table(['rule pack', 'status', 'findings'], contents.validation.map((v) => [v.plugin, v.status === 'success' ? v.status : `${FLAG} ${v.status}`, String(v.violations)])));
+    lines.push(`**Status: ${FLAG} not checked**: no rule pack recorded that it ran over these stacks${reports.length ? `; the validation report names ${reports.map((r) => r.plugin).join(', ')}` : ''}. `
+      + 'Register `SageMakerChecks` with the app as its scope (`new SageMakerChecks(app)`) so a clean result can be told from no check.', '');
   }
-  const acknowledgments = contents.stacks.flatMap((stack) => stack.acknowledgments)
-    .map((a) => [show(a.rule), a.path, show(a.reason)])
-    .sort((a, b) => `${a[0]} ${a[1]}`.localeCompare(`${b[0]} ${b[1]}`));
-  lines.push(`### Acknowledged findings (${acknowledgments.length})`, '', ...table(['rule', 'where', 'reason'], acknowledgments));
+  if (packs.length > 0) {
+    lines.push(...table(['rule pack', 'conclusion', 'findings', 'acknowledged'], packs.map((pack) => {
+      const report = reports.find((r) => r.plugin === pack);
+      const conclusion = report?.conclusion ?? 'success';
+      return [pack, conclusion === 'success' ? conclusion : `${FLAG} ${conclusion}`, String(report?.violations.length ?? 0),
+        String(acknowledgments.filter((a) => ofPack(pack, a.rule)).length)];
+    })));
+  }
+  if (findings.length > 0) {
+    lines.push(`### Findings (${findings.length})`, '', ...table(['rule pack', 'rule', 'severity', 'where', 'description'], findings.map(({ report, violation }) =>
+      [report.plugin, violation.rule, violation.severity === 'error' || violation.severity === 'fatal' ? `${FLAG} ${violation.severity}` : violation.severity,
+        violation.paths.join(', '), show(violation.description)])));
+  }
+  lines.push(`### Acknowledged findings (${acknowledgments.length})`, '', ...table(['id', 'rule', 'where', 'reason'], acknowledgments.map((a) => [a.id, show(a.rule), a.path, show(a.reason)])));
   return lines;
 }
