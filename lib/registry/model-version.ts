@@ -168,7 +168,8 @@ export class RegisteredModelVersion extends Resource implements IModelPackageVer
         : undefined,
       securityConfig: { kmsKeyId: this.encryptionKey.keyArn },
     });
-    modelPackage.node.addDependency(props.registry);
+    // The group itself (the registry construct also holds its versions and their metrics).
+    modelPackage.node.addDependency(props.registry.node.defaultChild!);
     modelPackage.node.addDependency(source.completion);
     this.modelPackageArn = modelPackage.attrModelPackageArn;
     this.completion = modelPackage;
