@@ -1,6 +1,6 @@
 import { readCloudAssembly, CloudAssemblyContents } from './private/cloud-assembly';
 import { diagram } from './private/diagram';
-import { compliance, dataStores, FLAG, identity, network, sagemakerPosture } from './private/sections';
+import { compliance, dataStores, FLAG, flagIndex, identity, network, sagemakerPosture } from './private/sections';
 
 /**
  * A security review of a synthesized CDK app (a cloud assembly): data stores and their
@@ -41,6 +41,7 @@ export class ArchitectureReview {
       '',
       `Stacks: ${stacks || 'none'}. Findings flagged ${FLAG}: ${this.flagCount}.`,
       '',
+      ...flagIndex(contents, body),
       ...body,
     ].join('\n').replace(/\n{3,}/g, '\n\n');
     this.dot = diagram(contents);

@@ -13,6 +13,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { buildPlatform } from '../../bin/platform';
 import { SageMakerNetwork } from '../../lib/core/network';
+import { acknowledgeWildcardResource } from '../../lib/core/private/wildcard-acknowledgment';
 import { SageMakerChecks } from '../../lib/nag/sagemaker-checks';
 import { ArchitectureReview } from '../../lib/review/architecture-review';
 import { ResolvedImportsPlugin } from '../../lib/review/private/resolved-imports';
@@ -63,6 +64,9 @@ describe('ArchitectureReview', () => {
     expect(review.markdown).toMatchSnapshot();
     expect(review.dot).toMatchSnapshot();
     expect(review.markdown).toContain('**Status: clean under 6 pack(s)**: AwsSolutions, HIPAA.Security, NIST.800.53.R5, PCI.DSS.321, SageMakerChecks, cdk-validator-cfnguard.');
+    // The batch-transform state machine's key is the network's, named through its definition's import.
+    expect(review.markdown).toMatch(/\| SageMakerPlatform-Serving\/ChurnPipelineNightlyScoringStateMachine[0-9A-F]{8} \| Step Functions SageMaker task volumes \| KMS SageMakerPlatform-Network\/NetworkKey[0-9A-F]{8}\.Arn \(rotation on\) \|/);
+    expect(review.markdown).not.toContain('rotation: not in this app');
   });
 
   describe('compliance status', () => {
@@ -117,6 +121,39 @@ describe('ArchitectureReview', () => {
       role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: ['*'] }));
     });
     expect(weakened.markdown).toMatch(/### Ml\/Admin[0-9A-F]{8}[\s\S]*- \*\*s3\*\*\n {2}- ⚠ s3:\* on \* \(inline policy\)/);
+  });
+
+  test('each flag names the acknowledgment that covers it; flags nobody acknowledged come first', () => {
+    // GIVEN a role with an acknowledged wildcard (objects under a prefix) and one nobody acknowledged
+    const review = modelStack(({ stack }) => {
+      const bucket = new s3.Bucket(stack, 'Data');
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('train/*')] }));
+      acknowledgeWildcardResource(role, bucket.arnForObjects('train/*'), 'reads the training prefix only');
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: ['*'] }));
+    });
+    // THEN
+    const ack = review.markdown.split('\n').find((line) => line.includes('reads the training prefix only'))!;
+    const id = /^\| (A\d+) \| AwsSolutions-IAM5\[Resource::<Data[0-9A-F]{8}\.Arn>\/train\/\*\] \| \/Ml\/Reader \|/.exec(ack)?.[1];
+    expect(id).toBeDefined();
+    expect(review.markdown).toMatch(new RegExp(`  - ⚠ s3:GetObject on Data[0-9A-F]{8}\\.Arn/train/\\* \\(inline policy\\) \\(acknowledged: ${id}\\)`));
+    expect(review.markdown).toContain('  - ⚠ s3:PutObject on * (inline policy) (not acknowledged)');
+    const index = review.markdown.slice(review.markdown.indexOf('## Flags and their acknowledgments'), review.markdown.indexOf('## Data stores'));
+    const rows = index.split('\n').filter((line) => line.startsWith('| Ml/'));
+    expect(rows.findIndex((row) => row.includes('s3:PutObject on *') && row.endsWith('| none |')))
+      .toBeLessThan(rows.findIndex((row) => row.includes('s3:GetObject') && row.endsWith(`| ${id} |`)));
+    expect(rows.slice(0, rows.findIndex((row) => !row.endsWith('| none |'))).every((row) => row.endsWith('| none |'))).toBe(true);
+  });
+
+  test('a key is attributed through cross-stack imports and state machine definitions', () => {
+    // GIVEN a rotating key in one stack, used by a topic in another
+    const review = ArchitectureReview.fromCloudAssembly(synthesize((app) => {
+      const keys = new Stack(app, 'Keys');
+      const key = new kms.Key(keys, 'Key', { enableKeyRotation: true });
+      new sns.Topic(new Stack(app, 'Users'), 'Topic', { masterKey: key });
+    }));
+    // THEN
+    expect(review.markdown).toMatch(/\| Users\/Topic[0-9A-F]{8} \| SNS topic \| KMS Keys\/Key[0-9A-F]{8}\.Arn \(rotation on\) \|/);
   });
 
   test('a security group open to the internet is flagged', () => {

@@ -116,12 +116,13 @@ function qualify(value: any, stackName: string): unknown {
 
 /** Replaces cross-stack imports with stack-qualified references to what they export. */
 function resolveImports(stacks: AssemblyStack[], exports: Map<string, unknown>): void {
-  const replace = (value: any): any => {
-    if (Array.isArray(value)) return value.map(replace);
+  // An export's value may itself import (a re-export): follow the chain, at most a few links.
+  const replace = (value: any, depth = 0): any => {
+    if (Array.isArray(value)) return value.map((v) => replace(v, depth));
     if (value && typeof value === 'object') {
       const name = value['Fn::ImportValue'];
-      if (typeof name === 'string' && exports.has(name)) return exports.get(name);
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+      if (typeof name === 'string' && exports.has(name)) return depth < 5 ? replace(exports.get(name), depth + 1) : exports.get(name);
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v, depth)]));
     }
     return value;
   };

@@ -1,3 +1,4 @@
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { asList, isSet, referencedIds, show } from './references';
 import { Acknowledgment, AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
 import { jobSettingsFromTemplate, NOT_APPLICABLE } from '../../nag/private/job-settings';
@@ -42,11 +43,23 @@ function keyRotation(contents: CloudAssemblyContents): Map<string, boolean> {
   return rotation;
 }
 
+/**
+ * The key a reference (`Stack/LogicalId`) ends at: the key itself, or through an alias's
+ * `TargetKeyId` (cross-stack imports are already resolved to the exporting stack's reference).
+ */
+function keyBehind(contents: CloudAssemblyContents, qualified: string, depth = 0): string {
+  const slash = qualified.lastIndexOf('/');
+  const stack = contents.stacks.find((s) => s.name === qualified.slice(0, slash));
+  const resource = stack?.resources[qualified.slice(slash + 1)];
+  if (!stack || !resource || depth > 5 || resource.Type !== 'AWS::KMS::Alias') return qualified;
+  const target = [...referencedIds(resource.Properties?.TargetKeyId)][0];
+  return target ? keyBehind(contents, target.includes('/') ? target : `${stack.name}/${target}`, depth + 1) : qualified;
+}
+
 function encryption(contents: CloudAssemblyContents, stack: AssemblyStack, keyValue: unknown): string {
   if (!isSet(keyValue)) return `${FLAG} none`;
   const rotation = keyRotation(contents);
-  const ids = [...referencedIds(keyValue)];
-  const key = ids.map((id) => (id.includes('/') ? id : `${stack.name}/${id}`)).find((id) => rotation.has(id));
+  const key = [...referencedIds(keyValue)].map((id) => keyBehind(contents, id.includes('/') ? id : `${stack.name}/${id}`)).find((id) => rotation.has(id));
   const rotated = key === undefined ? 'rotation: not in this app' : `rotation ${rotation.get(key) ? 'on' : `${FLAG} off`}`;
   return `KMS ${show(keyValue)} (${rotated})`;
 }
@@ -92,7 +105,33 @@ export function dataStores(contents: CloudAssemblyContents): string[] {
   return ['## Data stores and encryption', '', ...table(['resource', 'kind', 'encryption', 'TLS enforced', 'notes'], rows)];
 }
 
-/** Every role: who may assume it and what it may do, by service. */
+/** The construct path of a resource (as the manifest's metadata spells it, with a leading `/`). */
+export function constructPath(stack: AssemblyStack, logicalId: string): string | undefined {
+  let index = pathIndex.get(stack);
+  if (!index) {
+    index = new Map(Object.entries(stack.logicalIds).map(([path, id]) => [id, path]));
+    pathIndex.set(stack, index);
+  }
+  return index.get(logicalId);
+}
+const pathIndex = new WeakMap<AssemblyStack, Map<string, string>>();
+
+/** The acknowledgments that cover any of the construct paths with a rule the predicate accepts. */
+function acknowledgmentsFor(contents: CloudAssemblyContents, paths: Array<string | undefined>, rule: (id: string) => boolean): string[] {
+  return numberedAcknowledgments(contents)
+    .filter((a) => rule(a.rule) && paths.some((path) => path !== undefined && covers(a.path, path)))
+    .map((a) => a.id);
+}
+
+/** ` (acknowledged: A1, A2)` or ` (not acknowledged)`: appended to a flag, read back by `flagIndex`. */
+const acknowledged = (ids: string[]) => (ids.length ? ` (acknowledged: ${ids.join(', ')})` : ' (not acknowledged)');
+
+/**
+ * Every role: who may assume it and what it may do, by service. A wildcard is flagged with the
+ * acknowledgments that cover it: cdk-nag's `AwsSolutions-IAM5[Resource::<resource>]` or
+ * `[Action::<action>]`, with the resource flattened as cdk-nag does, on the role, its policy or
+ * above them; within a service, flags nobody acknowledged come first.
+ */
 export function identity(contents: CloudAssemblyContents): string[] {
   const lines = ['## Identity', ''];
   const policies = ofType(contents, 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy');
@@ -100,32 +139,47 @@ export function identity(contents: CloudAssemblyContents): string[] {
   if (roles.length === 0) return [...lines, '_None._', ''];
   for (const role of roles) {
     const p = props(role);
+    const rolePath = constructPath(role.stack, role.id);
     lines.push(`### ${where(role)}`, '');
     if (p.Description) lines.push(`${show(p.Description)}`, '');
     for (const statement of asList<any>(p.AssumeRolePolicyDocument?.Statement)) {
       const principals = Object.entries<any>(statement.Principal ?? {}).map(([kind, value]) => `${kind} ${asList(value).map(show).join(', ')}`);
-      const conditions = statement.Condition ? ` when ${show(JSON.stringify(statement.Condition))}` : ` ${FLAG} no conditions`;
+      const conditions = statement.Condition ? ` when ${show(JSON.stringify(statement.Condition))}` : ` ${FLAG} no conditions${acknowledged([])}`;
       lines.push(`- assumed by ${principals.join('; ')}${conditions.replace(/"/g, '')}`);
     }
-    const statements: any[] = [
-      ...asList<any>(p.Policies).flatMap((policy) => asList(policy.PolicyDocument?.Statement).map((s: any) => ({ ...s, inline: true }))),
+    const rawOf = (located: Located) => located.stack.rawResources[located.id]?.Properties ?? {};
+    const statements: Array<{ statement: any; raw: any; inline: boolean; paths: Array<string | undefined> }> = [
+      ...asList<any>(p.Policies).flatMap((policy, i) => asList<any>(policy.PolicyDocument?.Statement).map((statement, j) => ({
+        statement, raw: asList<any>(asList<any>(rawOf(role).Policies)[i]?.PolicyDocument?.Statement)[j] ?? statement, inline: true, paths: [rolePath],
+      }))),
       ...policies.filter((policy) => policy.stack === role.stack && asList(props(policy).Roles).some((r) => referencedIds(r).has(role.id)))
-        .flatMap((policy) => asList<any>(props(policy).PolicyDocument?.Statement).map((s) => ({ ...s, inline: policy.resource.Type === 'AWS::IAM::Policy' }))),
+        .flatMap((policy) => asList<any>(props(policy).PolicyDocument?.Statement).map((statement, j) => ({
+          statement, raw: asList<any>(rawOf(policy).PolicyDocument?.Statement)[j] ?? statement,
+          inline: policy.resource.Type === 'AWS::IAM::Policy', paths: [rolePath, constructPath(policy.stack, policy.id)],
+        }))),
     ];
-    for (const managed of asList(p.ManagedPolicyArns)) lines.push(`- ${FLAG} AWS-managed policy ${show(managed)}`);
+    for (const managed of asList(p.ManagedPolicyArns)) {
+      lines.push(`- ${FLAG} AWS-managed policy ${show(managed)}${acknowledged(acknowledgmentsFor(contents, [rolePath], (id) => id.startsWith('AwsSolutions-IAM4')))}`);
+    }
     const byService = new Map<string, string[]>();
-    for (const statement of statements.filter((s) => s.Effect === 'Allow')) {
+    for (const { statement, raw, inline, paths } of statements.filter((s) => s.statement.Effect === 'Allow')) {
       const actions = asList<string>(statement.Action);
       const resources = asList(statement.Resource).map(show);
       const wildcard = actions.some((a) => a.includes('*')) || resources.some((r) => r.includes('*'));
-      const text = `${wildcard ? `${FLAG} ` : ''}${actions.join(', ')} on ${resources.join(', ')}${statement.Condition ? ` when ${show(JSON.stringify(statement.Condition)).replace(/"/g, '')}` : ''}${statement.inline ? ' (inline policy)' : ''}`;
+      const findingIds = new Set([
+        ...asList<string>(raw.Action).filter((a) => a.includes('*')).map((a) => `AwsSolutions-IAM5[Action::${a}]`),
+        ...asList<unknown>(raw.Resource).map((r) => flattenCfnReference(r)).filter((r) => r.includes('*')).map((r) => `AwsSolutions-IAM5[Resource::${r}]`),
+      ]);
+      const acks = wildcard ? acknowledged(acknowledgmentsFor(contents, paths, (id) => id === 'AwsSolutions-IAM5' || findingIds.has(id))) : '';
+      const text = `${wildcard ? `${FLAG} ` : ''}${actions.join(', ')} on ${resources.join(', ')}${statement.Condition ? ` when ${show(JSON.stringify(statement.Condition)).replace(/"/g, '')}` : ''}${inline ? ' (inline policy)' : ''}${acks}`;
       for (const service of new Set(actions.map((a) => a.split(':')[0]))) {
         byService.set(service, [...(byService.get(service) ?? []), text]);
       }
     }
+    const rank = (text: string) => (text.includes('(not acknowledged)') ? 0 : text.startsWith(FLAG) ? 1 : 2);
     for (const service of [...byService.keys()].sort()) {
       lines.push(`- **${service}**`);
-      for (const text of [...new Set(byService.get(service))].sort()) lines.push(`  - ${text}`);
+      for (const text of [...new Set(byService.get(service))].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) lines.push(`  - ${text}`);
     }
     lines.push('');
   }
@@ -196,9 +250,38 @@ const JOB_KINDS: Record<string, string> = {
 };
 
 function jobs(contents: CloudAssemblyContents): Job[] {
-  return ofType(contents, ...Object.keys(JOB_KINDS)).flatMap((located) =>
-    jobSettingsFromTemplate(located.resource.Type, props(located)).map((settings) => ({ located, kind: JOB_KINDS[located.resource.Type], settings })));
+  return ofType(contents, ...Object.keys(JOB_KINDS)).flatMap((located) => {
+    const { properties, restore } = withPlaceholders(props(located));
+    return jobSettingsFromTemplate(located.resource.Type, properties).map((settings) => ({
+      located, kind: JOB_KINDS[located.resource.Type],
+      settings: Object.fromEntries(Object.entries(settings).map(([key, value]) => [key, restore(value)])) as unknown as Job['settings'],
+    }));
+  });
 }
+
+/**
+ * A state machine's definition is a string joined with references (`Fn::Join`). The rule packs
+ * parse it with every reference replaced by one placeholder, which loses which key a task uses;
+ * here each reference gets a placeholder of its own (a number, valid inside a JSON string and as a
+ * bare value), and `restore` maps a setting read from the parsed definition back to its reference.
+ */
+function withPlaceholders(properties: Record<string, any>): { properties: Record<string, any>; restore: (value: unknown) => unknown } {
+  const join = properties.DefinitionString?.['Fn::Join'];
+  if (!Array.isArray(join) || !Array.isArray(join[1])) return { properties, restore: (value) => value };
+  const references: unknown[] = [];
+  const text = (join[1] as unknown[]).map((part) => {
+    if (typeof part === 'string') return part;
+    references.push(part);
+    return String(PLACEHOLDER_BASE + references.length - 1);
+  }).join(join[0]);
+  const restore = (value: unknown): unknown => {
+    if (typeof value !== 'string' && typeof value !== 'number') return value;
+    const index = Number(value) - PLACEHOLDER_BASE;
+    return Number.isInteger(index) && index >= 0 && index < references.length ? references[index] : value;
+  };
+  return { properties: { ...properties, DefinitionString: text }, restore };
+}
+const PLACEHOLDER_BASE = 987650000;
 
 /** Per SageMaker resource: the settings that make it secure. */
 export function sagemakerPosture(contents: CloudAssemblyContents): string[] {
@@ -274,8 +357,11 @@ export function compliance(contents: CloudAssemblyContents): string[] {
     lines.push(`**Status: clean under ${recorded.length} pack(s)**: ${recorded.join(', ')}${findings.length ? ` (${findings.length} warning(s) below)` : ''}.`, '');
   } else if (recorded.length > 0) {
     lines.push(`**Status: clean under ${recorded.length} pack(s)** (${recorded.join(', ')}), but ${FLAG} not checked: ${unchecked.join(', ')}.`, '');
+  } else if (reports.length > 0) {
+    lines.push(`**Status: clean under the ${reports.length} pack(s) the validation report names**: ${reports.map((r) => r.plugin).join(', ')}; ${FLAG} which other packs ran is not recorded. `
+      + 'Register `SageMakerChecks` with the app as its scope (`new SageMakerChecks(app)`) so the review can name every pack that passed.', '');
   } else {
-    lines.push(`**Status: ${FLAG} not checked**: no rule pack recorded that it ran over these stacks${reports.length ? `; the validation report names ${reports.map((r) => r.plugin).join(', ')}` : ''}. `
+    lines.push(`**Status: ${FLAG} not checked**: no rule pack recorded that it ran over these stacks, and the validation report lists none. `
       + 'Register `SageMakerChecks` with the app as its scope (`new SageMakerChecks(app)`) so a clean result can be told from no check.', '');
   }
   if (packs.length > 0) {
@@ -293,4 +379,53 @@ export function compliance(contents: CloudAssemblyContents): string[] {
   }
   lines.push(`### Acknowledged findings (${acknowledgments.length})`, '', ...table(['id', 'rule', 'where', 'reason'], acknowledgments.map((a) => [a.id, show(a.rule), a.path, show(a.reason)])));
   return lines;
+}
+
+/** For a flag outside Identity: which acknowledgment ids speak to it, by what the flag says. */
+const RULES_BY_FLAG: Array<[RegExp, RegExp]> = [
+  [/SSE-S3/, /S3DefaultEncryptionKMS|s3_bucket_default_encryption_kms/],
+  [/0\.0\.0\.0\/0|::\/0/, /EC2RestrictedCommonPorts|EC2RestrictedSSH|EC2RestrictedInbound|AwsSolutions-EC23/],
+  [/never expires/, /LogGroupRetention|LogRetention/],
+  [/rotation .*off/, /KeyRotation|AwsSolutions-KMS5/],
+  [/not in a VPC/, /InVPC|InVpc|lambda_inside_vpc/],
+  [/network isolation|⚠ off/, /NetworkIsolation/],
+  [/none$|not encrypted|no KMS/, /Kms|KMS|Encrypt/],
+];
+
+/**
+ * An index of every flag in the body: where it is, what it says, and the acknowledgments that
+ * cover it; flags with no acknowledgment first, so a reviewer starts with what nobody has
+ * argued for. A flag is located by its table row (the first cell names the resource) or by the
+ * role or security group heading above it.
+ */
+export function flagIndex(contents: CloudAssemblyContents, body: string[]): string[] {
+  const stacks = new Map(contents.stacks.map((stack) => [stack.name, stack]));
+  const pathOf = (located: string) => {
+    const slash = located.indexOf('/');
+    const stack = stacks.get(located.slice(0, slash));
+    return stack ? constructPath(stack, located.slice(slash + 1)) : undefined;
+  };
+  const rows: Array<{ where: string; flag: string; acks: string[] }> = [];
+  let heading = '';
+  for (const line of body) {
+    const located = /^### (\S+\/\S+)$/.exec(line)?.[1] ?? /^- \*\*(\S+\/\S+)\*\*/.exec(line)?.[1];
+    if (located) heading = located;
+    if (/^## /.test(line)) heading = '';
+    if (!line.includes(FLAG)) continue;
+    const cells = line.startsWith('|') ? line.split(/(?<!\\) \| /).map((c) => c.replace(/^\| |\|$/g, '').trim()) : undefined;
+    const where = cells ? cells[0] : heading;
+    const flagged = cells ? cells.filter((c) => c.includes(FLAG)) : [line.replace(/^\s*- /, '')];
+    for (const cell of flagged) {
+      const explicit = /\((?:acknowledged: ([^)]*)|not acknowledged)\)$/.exec(cell);
+      const flag = cell.replace(/ \((?:acknowledged: [^)]*|not acknowledged)\)$/, '').replace(`${FLAG} `, '');
+      const acks = explicit ? (explicit[1] ?? '').split(', ').filter(Boolean)
+        : acknowledgmentsFor(contents, [pathOf(where)], (id) => RULES_BY_FLAG.some(([text, rule]) => text.test(cell) && rule.test(id)));
+      rows.push({ where, flag, acks });
+    }
+  }
+  const open = rows.filter((r) => r.acks.length === 0).length;
+  const sorted = rows.sort((a, b) => Number(a.acks.length > 0) - Number(b.acks.length > 0) || a.where.localeCompare(b.where) || a.flag.localeCompare(b.flag));
+  return ['## Flags and their acknowledgments', '',
+    `${rows.length} flag(s), ${open} with no acknowledgment (listed first); the ids name rows of "Acknowledged findings".`, '',
+    ...table(['where', 'flag', 'acknowledged by'], sorted.map((r) => [r.where || '(app)', r.flag, r.acks.join(', ') || 'none']))];
 }
