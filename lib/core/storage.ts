@@ -151,19 +151,21 @@ export class SecureBucket extends Construct {
       versioned: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
-      // Log delivery accepts an Object Lock bucket as long as it has no default retention.
-      objectLockEnabled: props.objectLockEnabled ?? true,
+      // S3's user guide: buckets with Object Lock cannot be destinations of server access logs.
+      objectLockEnabled: false,
       lifecycleRules: lifecycleRules(props),
     });
     enableEventBridge(logs, props.eventBridgeEnabled ?? true);
     const sseS3Only = 'S3 server access log delivery supports only SSE-S3 on the destination bucket.';
     const noLogsOfLogs = 'This is the server access log bucket: logging its own access would log every log delivery into itself.';
+    const noObjectLock = 'S3 cannot deliver server access logs to a bucket with Object Lock (S3 User Guide, Configuring S3 Object Lock); versioning and the noncurrent-version lifecycle stay on.';
     acknowledge(logs, [
       ['HIPAA.Security-S3DefaultEncryptionKMS', sseS3Only],
       ['NIST.800.53.R5-S3DefaultEncryptionKMS', sseS3Only],
       ['PCI.DSS.321-S3DefaultEncryptionKMS', sseS3Only],
       [`${CONTROL_TOWER}::s3_bucket_default_encryption_kms_check`, sseS3Only],
       [`${CONTROL_TOWER}::s3_bucket_logging_enabled_check`, noLogsOfLogs],
+      [`${CONTROL_TOWER}::s3_bucket_object_lock_enabled_check`, noObjectLock],
     ]);
     acknowledgeReplication(logs);
     return logs;

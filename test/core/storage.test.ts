@@ -102,18 +102,21 @@ describe('SecureBucket', () => {
     }
   });
 
-  test('has Object Lock available (no default retention) and sends events to EventBridge without a custom resource', () => {
+  test('has Object Lock available (no default retention) and sends events to EventBridge without a custom resource; its access-log bucket has no Object Lock', () => {
     // GIVEN
     const stack = newStack();
     // WHEN
-    new SecureBucket(stack, 'Data');
+    const secure = new SecureBucket(stack, 'Data');
     // THEN
     const template = Template.fromStack(stack);
     template.allResourcesProperties('AWS::S3::Bucket', {
-      ObjectLockEnabled: true,
       ObjectLockConfiguration: Match.absent(),
       NotificationConfiguration: { EventBridgeConfiguration: { EventBridgeEnabled: true } },
     });
+    const buckets = template.findResources('AWS::S3::Bucket');
+    expect(buckets[stack.getLogicalId(secure.bucket.node.defaultChild as any)].Properties.ObjectLockEnabled).toBe(true);
+    // S3 delivers no server access logs to a bucket with Object Lock.
+    expect(buckets[stack.getLogicalId((secure.serverAccessLogsBucket as any).node.defaultChild)].Properties.ObjectLockEnabled).toBe(false);
     template.resourceCountIs('AWS::Lambda::Function', 0);
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
   });
@@ -149,13 +152,14 @@ describe('SecureBucket', () => {
     ]);
   });
 
-  test('the access-log bucket is exempt only from the two controls a log bucket cannot meet', () => {
+  test('the access-log bucket is exempt only from the three controls a log bucket cannot meet', () => {
     const stack = newStack();
     const data = new SecureBucket(stack, 'Data');
     const acknowledged = (data.serverAccessLogsBucket.node.metadata.find((m) => m.type === 'aws:cdk:acknowledged-rules' && 'cdk-validator-cfnguard::s3_bucket_logging_enabled_check' in m.data)?.data ?? {}) as Record<string, string>;
     expect(Object.keys(acknowledged).filter((id) => id.startsWith('cdk-validator-cfnguard::')).sort()).toEqual([
       'cdk-validator-cfnguard::s3_bucket_default_encryption_kms_check',
       'cdk-validator-cfnguard::s3_bucket_logging_enabled_check',
+      'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
     ]);
     expect(data.bucket.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules' && Object.keys(m.data).some((id) => id.startsWith('cdk-validator-cfnguard::')))).toBe(false);
   });
