@@ -1,6 +1,6 @@
 import { readCloudAssembly, CloudAssemblyContents } from './private/cloud-assembly';
 import { diagram } from './private/diagram';
-import { compliance, dataStores, FLAG, flagIndex, identity, network, sagemakerPosture } from './private/sections';
+import { collectFlags, compliance, dataStores, FLAG, flagIndex, identity, network, sagemakerPosture } from './private/sections';
 
 /**
  * A security review of a synthesized CDK app (a cloud assembly): data stores and their
@@ -35,16 +35,17 @@ export class ArchitectureReview {
       ...compliance(contents),
     ];
     this.flagCount = body.join('\n').split(FLAG).length - 1;
+    const flags = collectFlags(contents, body);
     const stacks = contents.stacks.map((s) => s.name).join(', ');
     this.markdown = [
       '# Architecture review',
       '',
       `Stacks: ${stacks || 'none'}. Findings flagged ${FLAG}: ${this.flagCount}.`,
       '',
-      ...flagIndex(contents, body),
+      ...flagIndex(flags),
       ...body,
     ].join('\n').replace(/\n{3,}/g, '\n\n');
-    this.dot = diagram(contents);
+    this.dot = diagram(contents, flags);
   }
 
   /** Renders the diagram to SVG with Graphviz compiled to WebAssembly (no system tools). */

@@ -109,7 +109,7 @@ describe('ArchitectureReview', () => {
     // WHEN
     const weakened = modelStack(({ model }) => model.addPropertyOverride('EnableNetworkIsolation', false));
     // THEN
-    const row = (review: ArchitectureReview) => review.markdown.split('\n').find((line) => line.startsWith('| Ml/Model'))!;
+    const row = (review: ArchitectureReview) => review.markdown.split('\n').find((line) => line.startsWith('| Ml/Model | subnets'))!; // the posture row, not the flag index's
     expect(row(secure)).toBe('| Ml/Model | subnets 2 | on | 1 container(s), role arn:aws:iam::111122223333:role/model |');
     expect(row(weakened)).toBe('| Ml/Model | subnets 2 | ⚠ off | 1 container(s), role arn:aws:iam::111122223333:role/model |');
     expect(weakened.flagCount).toBe(secure.flagCount + 1);
@@ -172,6 +172,21 @@ describe('ArchitectureReview', () => {
     expect(review.markdown).toMatch(/\| Plain\/Uploads[0-9A-F]{8} \| S3 bucket \| ⚠ SSE-S3 \(S3's default\) \| ⚠ no \| public access ⚠ not fully blocked/);
     expect(review.markdown).toMatch(/\| Plain\/Vpc[0-9A-F]{8} \| 10.0.0.0\/16 \| 0 isolated, 0 private with NAT, 1 public \| ⚠ internet gateway attached \|/);
     expect(review.markdown).toContain('**Status: ⚠ not checked**');
+  });
+
+  test('the diagram shows who may reach what (endpoint, bucket prefix) and marks flagged resources', () => {
+    // GIVEN a role that may invoke an endpoint and read a prefix, and a bucket without a KMS key
+    const review = modelStack(({ stack }) => {
+      new sagemaker.CfnEndpoint(stack, 'Endpoint', { endpointName: 'churn', endpointConfigName: 'config' });
+      const bucket = new s3.Bucket(stack, 'Data');
+      const role = new iam.Role(stack, 'Caller', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['sagemaker:InvokeEndpoint'], resources: [stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: 'churn' })] }));
+      bucket.grantRead(role, 'train/*');
+    });
+    // THEN
+    expect(review.dot).toMatch(/"Ml\/Caller[0-9A-F]{8}" -> "Ml\/Endpoint" \[label="invoke", style=dashed\];/);
+    expect(review.dot).toMatch(/"Ml\/Caller[0-9A-F]{8}" -> "Ml\/Data[0-9A-F]{8}" \[label="read\\ntrain\/", style=dashed\];/);
+    expect(review.dot).toMatch(/"Ml\/Data[0-9A-F]{8}" \[label="Bucket\\nData\\n⚠ \d+", shape=cylinder, color=red, penwidth=2\];/);
   });
 
   test('the diagram renders to SVG without system tools', async () => {

@@ -1,5 +1,6 @@
 import { AssemblyStack, CloudAssemblyContents } from './cloud-assembly';
-import { referencedIds } from './references';
+import { asList, referencedIds, show } from './references';
+import type { FlagEntry } from './sections';
 import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /** The resource types drawn, with their shape and a short name. */
@@ -21,21 +22,33 @@ const DRAWN: Record<string, { label: string; shape: string }> = {
 
 /**
  * A Graphviz (DOT) graph of the assembly: one cluster per stack; SageMaker resources, roles,
- * keys, buckets and VPCs; edges for "runs as" (resource to role), "uses" (role to key or bucket,
- * from its policies), "in" (resource to VPC, through its subnets) and "encrypted by" (to keys).
- * Sorted throughout, so the same assembly always gives the same graph.
+ * keys, buckets and VPCs; edges for "runs as" (resource to role), "in" (resource to VPC, through
+ * its subnets), "encrypted by" (to keys) and access: what each role's policies let it do to an
+ * endpoint, a feature group, a bucket (with the prefix) or a key, in any stack of the app. A
+ * resource the report flags is marked ⚠ with how many flags it has, red when one of them has no
+ * acknowledgment. Sorted throughout, so the same assembly always gives the same graph.
  */
-export function diagram(contents: CloudAssemblyContents): string {
+export function diagram(contents: CloudAssemblyContents, flags: FlagEntry[] = []): string {
   const lines = ['digraph architecture {', '  rankdir=LR;', '  node [fontname="Helvetica", fontsize=10];', '  edge [fontname="Helvetica", fontsize=8];'];
   const edges = new Set<string>();
+  const flagged = new Map<string, { count: number; open: boolean }>();
+  for (const flag of flags) {
+    const entry = flagged.get(flag.where) ?? { count: 0, open: false };
+    flagged.set(flag.where, { count: entry.count + 1, open: entry.open || flag.acks.length === 0 });
+  }
   contents.stacks.forEach((stack, index) => {
     lines.push(`  subgraph cluster_${index} {`, `    label=${quote(stack.name)};`, '    style=rounded;');
     for (const [id, resource] of sorted(stack)) {
       const drawn = DRAWN[resource.Type];
-      if (drawn) lines.push(`    ${node(stack, id)} [label=${quote(`${drawn.label}\\n${shortName(id)}`)}, shape=${drawn.shape}];`);
+      if (!drawn) continue;
+      const mark = flagged.get(`${stack.name}/${id}`);
+      const label = `${drawn.label}\\n${shortName(id)}${mark ? `\\n⚠ ${mark.count}` : ''}`;
+      const style = mark ? `, color=${mark.open ? 'red' : 'orange'}, penwidth=2` : '';
+      lines.push(`    ${node(stack, id)} [label=${quote(label)}, shape=${drawn.shape}${style}];`);
     }
     lines.push('  }');
     for (const edge of stackEdges(stack)) edges.add(edge);
+    for (const edge of accessEdges(contents, stack)) edges.add(edge);
   });
   lines.push(...[...edges].sort(), '}');
   return lines.join('\n') + '\n';
@@ -60,13 +73,78 @@ function stackEdges(stack: AssemblyStack): string[] {
       if (key) edges.push(edge(stack, id, key, 'encrypted by'));
     }
   }
-  // A role's policies: which keys and buckets it may use.
-  for (const [, policy] of sorted(stack).filter(([, r]) => r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy')) {
-    const roles = [...referencedIds(policy.Properties?.Roles)].filter((r) => typeOf(r) === 'AWS::IAM::Role');
-    const targets = [...referencedIds(policy.Properties?.PolicyDocument)].filter((t) => typeOf(t) === 'AWS::KMS::Key' || typeOf(t) === 'AWS::S3::Bucket');
-    for (const role of roles) for (const target of targets) edges.push(edge(stack, role, target, 'may use'));
-  }
   return [...new Set(edges)];
+}
+
+/** What the access edges point at, and the property that names each by a literal. */
+const ACCESS_TARGETS: Record<string, string | undefined> = {
+  'AWS::SageMaker::Endpoint': 'EndpointName',
+  'AWS::SageMaker::FeatureGroup': 'FeatureGroupName',
+  'AWS::S3::Bucket': undefined,
+  'AWS::KMS::Key': undefined,
+};
+
+/**
+ * A role's access, from its inline policies and the policies attached to it: one edge per role
+ * and target, labelled with what it may do (`invoke`, `read`, `write`, ...) and, for a bucket,
+ * the prefixes. A target is found by reference (imports are already resolved to the exporting
+ * stack) or, for endpoints and feature groups, by the literal name in the ARN.
+ */
+function accessEdges(contents: CloudAssemblyContents, stack: AssemblyStack): string[] {
+  const byName = new Map<string, string>();
+  for (const other of contents.stacks) {
+    for (const [id, resource] of Object.entries(other.resources)) {
+      const nameKey = ACCESS_TARGETS[resource.Type];
+      const name = nameKey ? resource.Properties?.[nameKey] : undefined;
+      if (typeof name === 'string') byName.set(`${resource.Type === 'AWS::SageMaker::Endpoint' ? 'endpoint' : 'feature-group'}/${name.toLowerCase()}`, `${other.name}/${id}`);
+    }
+  }
+  const typeOf = (qualified: string) => {
+    const slash = qualified.lastIndexOf('/');
+    return contents.stacks.find((s) => s.name === qualified.slice(0, slash))?.resources[qualified.slice(slash + 1)]?.Type;
+  };
+  const access = new Map<string, { verbs: Set<string>; prefixes: Set<string> }>();
+  const grant = (role: string, statement: any) => {
+    if (statement.Effect !== 'Allow') return;
+    const actions = asList<string>(statement.Action);
+    for (const resource of asList<unknown>(statement.Resource)) {
+      const text = show(resource);
+      const targets = new Set([...referencedIds(resource)].map((id) => (id.includes('/') ? id : `${stack.name}/${id}`)).filter((id) => typeOf(id) && typeOf(id)! in ACCESS_TARGETS));
+      for (const [key, target] of byName) if (text.toLowerCase().endsWith(`:${key}`) || text.toLowerCase().includes(`:${key}/`)) targets.add(target);
+      for (const target of targets) {
+        const entry = access.get(`${role}|${target}`) ?? { verbs: new Set<string>(), prefixes: new Set<string>() };
+        actions.forEach((action) => entry.verbs.add(verb(action)));
+        const prefix = typeOf(target) === 'AWS::S3::Bucket' ? /\.Arn\/(.+)$/.exec(text)?.[1] : undefined;
+        if (prefix) entry.prefixes.add(prefix.replace(/\*$/, '') || '/');
+        access.set(`${role}|${target}`, entry);
+      }
+    }
+  };
+  for (const [id, resource] of sorted(stack)) {
+    if (resource.Type === 'AWS::IAM::Role') {
+      for (const policy of asList<any>(resource.Properties?.Policies)) asList<any>(policy.PolicyDocument?.Statement).forEach((s) => grant(`${stack.name}/${id}`, s));
+    }
+    if (resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy') {
+      const roles = [...referencedIds(resource.Properties?.Roles)].filter((r) => stack.resources[r]?.Type === 'AWS::IAM::Role');
+      for (const role of roles) asList<any>(resource.Properties?.PolicyDocument?.Statement).forEach((s) => grant(`${stack.name}/${role}`, s));
+    }
+  }
+  return [...access.entries()].map(([pair, { verbs, prefixes }]) => {
+    const [role, target] = pair.split('|');
+    const label = `${[...verbs].sort().join(', ')}${prefixes.size ? `\\n${[...prefixes].sort().join('\\n')}` : ''}`;
+    return `  ${quote(role)} -> ${quote(target)} [label=${quote(label)}, style=dashed];`;
+  });
+}
+
+/** `s3:GetObject` -> `read`, `sagemaker:InvokeEndpoint` -> `invoke`, `kms:Decrypt` -> `decrypt`. */
+function verb(action: string): string {
+  const name = action.split(':')[1] ?? action;
+  if (name === '*') return 'all';
+  if (/^Invoke/.test(name)) return 'invoke';
+  if (/^(Decrypt|Encrypt|ReEncrypt|GenerateDataKey|CreateGrant|DescribeKey)/.test(name)) return 'use key';
+  if (/^(Get|List|Describe|Head|Select|Search|BatchGet|Query)/.test(name)) return 'read';
+  if (/^(Put|Delete|Abort|Create|Update|BatchWrite|Restore)/.test(name)) return 'write';
+  return name;
 }
 
 const sorted = (stack: AssemblyStack) => Object.entries(stack.resources).sort(([a], [b]) => a.localeCompare(b));

@@ -392,20 +392,25 @@ const RULES_BY_FLAG: Array<[RegExp, RegExp]> = [
   [/none$|not encrypted|no KMS/, /Kms|KMS|Encrypt/],
 ];
 
+/** One flag of the report: where (`Stack/LogicalId`, or '' for the app), what, and who acknowledged it. */
+export interface FlagEntry {
+  readonly where: string;
+  readonly flag: string;
+  readonly acks: string[];
+}
+
 /**
- * An index of every flag in the body: where it is, what it says, and the acknowledgments that
- * cover it; flags with no acknowledgment first, so a reviewer starts with what nobody has
- * argued for. A flag is located by its table row (the first cell names the resource) or by the
- * role or security group heading above it.
+ * Every flag in the body, with the acknowledgments that cover it. A flag is located by its table
+ * row (the first cell names the resource) or by the role or security group heading above it.
  */
-export function flagIndex(contents: CloudAssemblyContents, body: string[]): string[] {
+export function collectFlags(contents: CloudAssemblyContents, body: string[]): FlagEntry[] {
   const stacks = new Map(contents.stacks.map((stack) => [stack.name, stack]));
   const pathOf = (located: string) => {
     const slash = located.indexOf('/');
     const stack = stacks.get(located.slice(0, slash));
     return stack ? constructPath(stack, located.slice(slash + 1)) : undefined;
   };
-  const rows: Array<{ where: string; flag: string; acks: string[] }> = [];
+  const rows: FlagEntry[] = [];
   let heading = '';
   for (const line of body) {
     const located = /^### (\S+\/\S+)$/.exec(line)?.[1] ?? /^- \*\*(\S+\/\S+)\*\*/.exec(line)?.[1];
@@ -413,19 +418,23 @@ export function flagIndex(contents: CloudAssemblyContents, body: string[]): stri
     if (/^## /.test(line)) heading = '';
     if (!line.includes(FLAG)) continue;
     const cells = line.startsWith('|') ? line.split(/(?<!\\) \| /).map((c) => c.replace(/^\| |\|$/g, '').trim()) : undefined;
-    const where = cells ? cells[0] : heading;
+    const where = cells && stacks.has(cells[0].slice(0, cells[0].indexOf('/'))) ? cells[0] : heading;
     const flagged = cells ? cells.filter((c) => c.includes(FLAG)) : [line.replace(/^\s*- /, '')];
     for (const cell of flagged) {
       const explicit = /\((?:acknowledged: ([^)]*)|not acknowledged)\)$/.exec(cell);
-      const flag = cell.replace(/ \((?:acknowledged: [^)]*|not acknowledged)\)$/, '').replace(`${FLAG} `, '');
+      const flag = cell.replace(/ \((?:acknowledged: [^)]*|not acknowledged)\)$/, '').replace(/\*\*/g, '').replace(`${FLAG} `, '');
       const acks = explicit ? (explicit[1] ?? '').split(', ').filter(Boolean)
         : acknowledgmentsFor(contents, [pathOf(where)], (id) => RULES_BY_FLAG.some(([text, rule]) => text.test(cell) && rule.test(id)));
       rows.push({ where, flag, acks });
     }
   }
-  const open = rows.filter((r) => r.acks.length === 0).length;
-  const sorted = rows.sort((a, b) => Number(a.acks.length > 0) - Number(b.acks.length > 0) || a.where.localeCompare(b.where) || a.flag.localeCompare(b.flag));
+  return rows.sort((a, b) => Number(a.acks.length > 0) - Number(b.acks.length > 0) || a.where.localeCompare(b.where) || a.flag.localeCompare(b.flag));
+}
+
+/** The index of every flag: flags with no acknowledgment first, so a reviewer starts with what nobody has argued for. */
+export function flagIndex(flags: FlagEntry[]): string[] {
+  const open = flags.filter((r) => r.acks.length === 0).length;
   return ['## Flags and their acknowledgments', '',
-    `${rows.length} flag(s), ${open} with no acknowledgment (listed first); the ids name rows of "Acknowledged findings".`, '',
-    ...table(['where', 'flag', 'acknowledged by'], sorted.map((r) => [r.where || '(app)', r.flag, r.acks.join(', ') || 'none']))];
+    `${flags.length} flag(s), ${open} with no acknowledgment (listed first); the ids name rows of "Acknowledged findings".`, '',
+    ...table(['where', 'flag', 'acknowledged by'], flags.map((r) => [r.where || '(app)', r.flag, r.acks.join(', ') || 'none']))];
 }
