@@ -134,7 +134,7 @@ describe('ArchitectureReview', () => {
     });
     // THEN
     const ack = review.markdown.split('\n').find((line) => line.includes('reads the training prefix only'))!;
-    const id = /^\| (A\d+) \| AwsSolutions-IAM5\[Resource::<Data[0-9A-F]{8}\.Arn>\/train\/\*\] \| \/Ml\/Reader \|/.exec(ack)?.[1];
+    const id = /^\| (A-[0-9a-f]{6}) \| AwsSolutions-IAM5\[Resource::<Data[0-9A-F]{8}\.Arn>\/train\/\*\] \| \/Ml\/Reader \|/.exec(ack)?.[1];
     expect(id).toBeDefined();
     expect(review.markdown).toMatch(new RegExp(`  - ⚠ s3:GetObject on Data[0-9A-F]{8}\\.Arn/train/\\* \\(inline policy\\) \\(acknowledged: ${id}\\)`));
     expect(review.markdown).toContain('  - ⚠ s3:PutObject on * (inline policy) (not acknowledged)');

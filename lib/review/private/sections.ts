@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { asList, isSet, referencedIds, show } from './references';
 import { Acknowledgment, AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
@@ -318,13 +319,17 @@ export function sagemakerPosture(contents: CloudAssemblyContents): string[] {
   return lines;
 }
 
-/** Every acknowledgment, sorted by rule then path, each with the id (`A1`, `A2`, ...) flags cite. */
+/**
+ * Every acknowledgment, sorted by rule then path, each with the id flags cite: `A-` and six hex
+ * digits of a hash of its rule and path, so adding one acknowledgment does not renumber the others
+ * in a review's diff.
+ */
 export function numberedAcknowledgments(contents: CloudAssemblyContents): Array<Acknowledgment & { id: string; stack: string }> {
   const cached = numbered.get(contents);
   if (cached) return cached;
   const list = contents.stacks.flatMap((stack) => stack.acknowledgments.map((a) => ({ ...a, stack: stack.name })))
     .sort((a, b) => `${a.rule} ${a.path}`.localeCompare(`${b.rule} ${b.path}`))
-    .map((a, index) => ({ ...a, id: `A${index + 1}` }));
+    .map((a) => ({ ...a, id: `A-${createHash('sha256').update(`${a.rule}\n${a.path}`).digest('hex').slice(0, 6)}` }));
   numbered.set(contents, list);
   return list;
 }
