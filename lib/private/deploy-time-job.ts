@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct, IDependable } from 'constructs';
+import { jobHandler } from './job-handler';
 import { JobKind } from './job-kinds';
 import type { SageMakerNetwork } from '../core/network';
 import { DeployTimeFunction } from '../core/private/deploy-time-function';
@@ -69,13 +70,7 @@ export class DeployTimeJob extends Construct {
     const stack = Stack.of(this);
     this.jobArn = stack.formatArn({ service: 'sagemaker', resource: kind.arnResource, resourceName: jobName.toLowerCase() });
 
-    const handler = this.handler = DeployTimeFunction.of(this, {
-      handler: 'sagemaker-job',
-      description: 'Starts, stops and reports the deploy-time SageMaker jobs of this stack',
-      encryptionKey: props.encryptionKey,
-      network: props.network,
-      timeout: Duration.minutes(5),
-    });
+    const handler = this.handler = jobHandler(this, props.encryptionKey, props.network);
     handler.allow(kind.actions, this.jobArn);
     // SageMaker checks that the caller may use the job's key for the volumes it encrypts.
     handler.allow(['kms:DescribeKey'], props.encryptionKey.keyArn);

@@ -21,10 +21,10 @@ import { InstanceType } from '../core/instance-type';
 import { ManagedPolicyRole } from '../core/managed-policy-role';
 import { checkObjectiveMetric } from '../core/private/algorithm-checks';
 import { specificationOf } from '../core/private/algorithm-specs';
-import { DeployTimeFunction } from '../core/private/deploy-time-function';
 import { ValidationProblems } from '../core/private/validation';
 import { MonitoredEndpoint } from '../inference/monitored-endpoint';
 import { servedGroupsOf } from '../models/private/served-groups';
+import { jobHandler } from '../private/job-handler';
 import { IModelRegistry } from '../registry/model-registry-base';
 import { APPROVED, modelPackageStateChange } from '../registry/private/events';
 import { checkHyperparameters, checkTrainingSettings, renderTags, setUpTraining } from '../training/private/training-setup';
@@ -165,12 +165,7 @@ export class RetrainingPipeline extends Resource {
 
     // The promotion step runs in the stack's deploy-time function (in the VPC), which copies the
     // endpoint's configuration with the new version's model.
-    const handler = props.endpoint ? DeployTimeFunction.of(this, {
-      handler: 'sagemaker-job',
-      description: 'Starts, stops and reports the deploy-time SageMaker jobs of this stack',
-      encryptionKey: setup.encryptionKey,
-      network: setup.network,
-    }) : undefined;
+    const handler = props.endpoint ? jobHandler(this, setup.encryptionKey, setup.network) : undefined;
     const image = algorithm.bind(this, setup.role);
     const spec = specificationOf(algorithm)?.specification;
     const evaluation = props.evaluation;

@@ -1,11 +1,11 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { SageMakerNetwork } from '../../core/network';
-import { DeployTimeFunction } from '../../core/private/deploy-time-function';
 import { acknowledge } from '../../core/private/nag-acknowledgments';
 import { APPROVED_MODEL_PACKAGE_RESOURCE_TYPE } from '../../core/private/resource-types';
 import { configurationHash } from '../../private/deploy-time-job';
 import { createModel, createModelRole } from '../../private/isolated-model';
+import { jobHandler } from '../../private/job-handler';
 import type { IModelPackageGroup, LatestApprovedOptions } from '../model-package';
 import type { IServableModel, ServingBindOptions, ServingModelConfig } from '../servable-model';
 import { grantDescribeVersions } from './package-grants';
@@ -40,12 +40,7 @@ export class LatestApprovedModel implements IServableModel {
       encryptionKey,
     });
 
-    const handler = DeployTimeFunction.of(host, {
-      handler: 'sagemaker-job',
-      description: 'Starts, stops and reports the deploy-time SageMaker jobs of this stack',
-      encryptionKey,
-      network,
-    });
+    const handler = jobHandler(host, encryptionKey, network);
     // ListModelPackages has no resource-level permissions; it reads names and statuses only.
     handler.allow(['sagemaker:ListModelPackages'], '*');
     acknowledge(handler.role, [['AwsSolutions-IAM5[Resource::*]',

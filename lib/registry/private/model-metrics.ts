@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
 import { SageMakerNetwork } from '../../core/network';
-import { DeployTimeFunction } from '../../core/private/deploy-time-function';
+import { jobHandler } from '../../private/job-handler';
 import { MODEL_METRICS_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 export interface ModelMetricsProps {
@@ -25,12 +25,7 @@ export interface ModelMetricsProps {
  * for the model package to reference. The handler may read only that job and write only that key.
  */
 export function writeModelMetrics(scope: Construct, props: ModelMetricsProps): { resource: CustomResource; s3Uri: string } {
-  const handler = DeployTimeFunction.existing(scope, 'sagemaker-job') ?? DeployTimeFunction.of(scope, {
-    handler: 'sagemaker-job',
-    description: 'Starts, stops and reports the deploy-time SageMaker jobs of this stack',
-    encryptionKey: props.encryptionKey,
-    network: props.network(),
-  });
+  const handler = jobHandler(scope, props.encryptionKey, props.network);
   handler.allow(['s3:PutObject'], props.bucket.arnForObjects(props.key));
   handler.allow(['kms:GenerateDataKey', 'kms:Encrypt'], props.encryptionKey.keyArn);
   const describe = new iam.PolicyStatement({
