@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { VALIDATED_BY_METADATA_KEY } from './validated-by';
+import { SageMakerChecks } from '../../nag/sagemaker-checks';
 
 /** One stack of a cloud assembly: its template and the metadata CDK recorded for it. */
 export interface AssemblyStack {
@@ -87,7 +87,7 @@ export function readCloudAssembly(directory: string): CloudAssemblyContents {
       for (const [constructPath, entries] of Object.entries<any[]>(metadata)) {
         for (const entry of entries) {
           if (entry.type === 'aws:cdk:logicalId') logicalIds[constructPath] = entry.data;
-          if (entry.type === VALIDATED_BY_METADATA_KEY && Array.isArray(entry.data)) {
+          if (entry.type === SageMakerChecks.VALIDATED_BY_METADATA_KEY && Array.isArray(entry.data)) {
             validatedBy = [...new Set([...(validatedBy ?? []), ...entry.data.map(String)])].sort();
           }
           if (entry.type === 'aws:cdk:acknowledged-rules' && entry.data) {
