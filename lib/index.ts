@@ -44,3 +44,6 @@ export * from './workspaces/studio-user-profile';
 export * from './workspaces/studio-space';
 export * from './workspaces/studio-domain';
 export * from './workspaces/secure-notebook';
+export * from './jobs/processing-inputs';
+export * from './jobs/processing-outputs';
+export * from './jobs/processing-job';

@@ -1,6 +1,8 @@
 import { Names } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { BEST_TRAINING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../core/private/resource-types';
+import {
+  BEST_TRAINING_JOB_RESOURCE_TYPE, PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE,
+} from '../core/private/resource-types';
 
 /**
  * A resource read once a job has ended (a tuning job's best training job), from the same handler.
@@ -79,6 +81,19 @@ export const TUNING_JOB: JobKind = {
     resourceNamePattern: (jobName) => ({ arnResource: 'training-job', resourceName: `${jobName}-*` }),
     patternReason: 'The handler reads the best of this tuning job\'s training jobs, whose names SageMaker derives from the tuning job\'s name.',
   },
+};
+
+export const PROCESSING_JOB: JobKind = {
+  signalKind: 'processing',
+  resourceType: PROCESSING_JOB_RESOURCE_TYPE,
+  requestProperty: 'ProcessingJob',
+  requestNameField: 'ProcessingJobName',
+  maxNameLength: 63,
+  arnResource: 'processing-job',
+  detailType: 'SageMaker Processing Job State Change',
+  nameField: 'ProcessingJobName',
+  statusField: 'ProcessingJobStatus',
+  actions: ['sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags'],
 };
 
 /** The length of `-<12 hex digits>`, the configuration hash every job name ends with. */

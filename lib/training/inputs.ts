@@ -1,5 +1,21 @@
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { IDependable } from 'constructs';
 import { SageMakerExecutionRole } from '../core/roles';
+
+/**
+ * S3 objects that another construct of the app writes at deploy time (a `SecureProcessingJob`'s
+ * output): where they will be, and when they exist.
+ */
+export interface IDataLocation {
+  /** The bucket the objects are written to. */
+  readonly bucket: s3.IBucket;
+
+  /** The key prefix they are written under, ending in `/`. */
+  readonly prefix: string;
+
+  /** Completes when the objects exist: whatever reads them depends on it. */
+  readonly completion: IDependable;
+}
 
 /**
  * How SageMaker makes a channel's data available to the algorithm.
@@ -84,6 +100,16 @@ export class TrainingInput {
   }
 
   /**
+   * The objects another construct writes at deploy time, e.g. a processing job's output
+   * (`processingJob.output('train')`): the training job starts only once they exist.
+   *
+   * @param channelName the channel, e.g. `train`
+   */
+  public static fromProcessingOutput(channelName: string, location: IDataLocation, options: TrainingInputOptions = {}): TrainingInput {
+    return new TrainingInput(channelName, location.bucket, location.prefix, 'S3Prefix', location.prefix, options, location.completion);
+  }
+
+  /**
    * The objects a manifest file lists.
    *
    * @param manifestKey the key of the manifest file
@@ -101,7 +127,13 @@ export class TrainingInput {
     private readonly dataType: string,
     private readonly readablePrefix: string,
     private readonly options: TrainingInputOptions,
+    private readonly producedBy?: IDependable,
   ) {}
+
+  /** Completes when the channel's objects exist, when another construct of the app writes them. */
+  public get completion(): IDependable | undefined {
+    return this.producedBy;
+  }
 
   /** The MIME type of the channel's data, if declared. */
   public get contentType(): string | undefined {

@@ -120,6 +120,8 @@ export class SecureTrainingJob extends Construct implements IModelSource {
       encryptionKey: this.encryptionKey,
       waitTimeout: setup.waitTimeout,
     });
+    // Inputs another construct writes at deploy (a processing job's output) exist before the job starts.
+    setup.inputCompletions.forEach((completion) => job.node.addDependency(completion));
     this.trainingJobName = this.sourceTrainingJobName = job.jobName;
     this.trainingJobArn = job.jobArn;
     this.completion = job.completion;

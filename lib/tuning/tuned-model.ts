@@ -195,6 +195,8 @@ export class TunedModel extends Construct implements IModelSource {
       encryptionKey: this.encryptionKey,
       waitTimeout: setup.waitTimeout,
     });
+    // Inputs another construct writes at deploy (a processing job's output) exist before the job starts.
+    setup.inputCompletions.forEach((completion) => job.node.addDependency(completion));
     this.tuningJobName = job.jobName;
     this.tuningJobArn = job.jobArn;
     this.completion = job.completion;

@@ -6,9 +6,9 @@
 import { BEST_TRAINING_JOB_RESOURCE_TYPE as HANDLER_BEST_JOB } from '../../lib/handlers/sagemaker-job';
 import { JOB_KINDS } from '../../lib/handlers/sagemaker-job/jobs';
 import { BEST_TRAINING_JOB_RESOURCE_TYPE } from '../../lib/core/private/resource-types';
-import { JobKind, TRAINING_JOB, TUNING_JOB } from '../../lib/private/job-kinds';
+import { JobKind, PROCESSING_JOB, TRAINING_JOB, TUNING_JOB } from '../../lib/private/job-kinds';
 
-const CONSTRUCT_KINDS: JobKind[] = [TRAINING_JOB, TUNING_JOB];
+const CONSTRUCT_KINDS: JobKind[] = [TRAINING_JOB, TUNING_JOB, PROCESSING_JOB];
 
 describe('the kinds of deploy-time job', () => {
   test.each(CONSTRUCT_KINDS.map((kind) => [kind.resourceType, kind]))('%s is served by the handler under the same names', (_type, kind) => {

@@ -12,3 +12,4 @@ export const S3_PREFIX_LIST_RESOURCE_TYPE = 'Custom::S3PrefixList';
 export const RESTRICT_DEFAULT_SECURITY_GROUP_RESOURCE_TYPE = 'Custom::VpcRestrictDefaultSG';
 export const APPROVED_MODEL_PACKAGE_RESOURCE_TYPE = 'Custom::SageMakerApprovedModelPackage';
 export const MODEL_METRICS_RESOURCE_TYPE = 'Custom::SageMakerModelMetrics';
+export const PROCESSING_JOB_RESOURCE_TYPE = 'Custom::SageMakerProcessingJob';

@@ -1,7 +1,7 @@
 import {
-  CreateHyperParameterTuningJobCommand, CreateHyperParameterTuningJobRequest, CreateTrainingJobCommand, CreateTrainingJobRequest,
-  DescribeHyperParameterTuningJobCommand, DescribeTrainingJobCommand, SageMakerClient, StopHyperParameterTuningJobCommand,
-  StopTrainingJobCommand,
+  CreateHyperParameterTuningJobCommand, CreateHyperParameterTuningJobRequest, CreateProcessingJobCommand, CreateProcessingJobRequest,
+  CreateTrainingJobCommand, CreateTrainingJobRequest, DescribeHyperParameterTuningJobCommand, DescribeProcessingJobCommand,
+  DescribeTrainingJobCommand, SageMakerClient, StopHyperParameterTuningJobCommand, StopProcessingJobCommand, StopTrainingJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { createRequest } from './request';
 import { withRetries } from '../shared/retry';
@@ -73,8 +73,27 @@ export const TUNING: JobApi = {
   },
 };
 
+export const PROCESSING: JobApi = {
+  resourceType: 'Custom::SageMakerProcessingJob',
+  signalKind: 'processing',
+  requestProperty: 'ProcessingJob',
+  noun: 'Processing job',
+  nameOf: (request) => createRequest<CreateProcessingJobRequest>(request, 'ProcessingJobName').ProcessingJobName!,
+  create: async (request) => (await withRetries(() => sagemaker.send(new CreateProcessingJobCommand(
+    createRequest<CreateProcessingJobRequest>(request, 'ProcessingJobName'))))).ProcessingJobArn,
+  describe: (name) => ifExists(async () => {
+    const job = await sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: name }));
+    // A failed container's own last words (ExitMessage) say more than the generic reason alone.
+    const reason = [job.FailureReason, job.ExitMessage].filter(Boolean).join(' | ') || undefined;
+    return { arn: job.ProcessingJobArn, status: job.ProcessingJobStatus, failureReason: reason };
+  }),
+  stop: async (name) => {
+    await withRetries(() => sagemaker.send(new StopProcessingJobCommand({ ProcessingJobName: name })));
+  },
+};
+
 /** Every kind the handler serves: a new kind of job is one more entry here, not a new handler. */
-export const JOB_KINDS: readonly JobApi[] = [TRAINING, TUNING];
+export const JOB_KINDS: readonly JobApi[] = [TRAINING, TUNING, PROCESSING];
 
 /** Runs a Describe with retries; undefined when the job does not exist. */
 export async function ifExists<T>(describe: () => Promise<T>): Promise<T | undefined> {

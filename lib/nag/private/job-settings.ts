@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { at, renderedProperties } from './properties';
-import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
+import { PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /**
  * The security-relevant settings of one SageMaker job (training, tuning, processing, monitoring or
@@ -19,8 +19,8 @@ export interface JobSettings {
 /** Marks a setting the job kind does not have. */
 export const NOT_APPLICABLE = Symbol('not applicable');
 
-/** Resource types of the training and tuning jobs this library runs at deploy time. */
-export { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE };
+/** Resource types of the jobs this library runs at deploy time. */
+export { PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE };
 
 const MONITORING_DEFINITION_OUTPUTS: Record<string, string> = {
   'AWS::SageMaker::DataQualityJobDefinition': 'DataQualityJobOutputConfig',
@@ -52,6 +52,10 @@ export function jobSettingsFromTemplate(type: string, properties: Record<string,
   }
   if (type.startsWith(TRAINING_JOB_RESOURCE_TYPE)) {
     return [trainingJob(properties.TrainingJob ?? {})];
+  }
+  if (type.startsWith(PROCESSING_JOB_RESOURCE_TYPE)) {
+    // The deploy-time processing job's request has CreateProcessingJob's shape, as the L1 resource does.
+    return [processingJob(properties.ProcessingJob ?? {})];
   }
   if (type.startsWith(TUNING_JOB_RESOURCE_TYPE)) {
     return [trainingJob(at(properties, 'TuningJob', 'TrainingJobDefinition') ?? {})];

@@ -1,7 +1,7 @@
 import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IDependable } from 'constructs';
 import { Algorithm } from '../../core/algorithm';
 import { InstanceType } from '../../core/instance-type';
 import { SageMakerNetwork } from '../../core/network';
@@ -30,6 +30,8 @@ export interface TrainingSetup {
   readonly maxRuntime: Duration;
   readonly maxWait?: Duration;
   readonly waitTimeout: Duration;
+  /** What the inputs wait for (processing jobs that write them): the job starts after. */
+  readonly inputCompletions: IDependable[];
   /**
    * The request fields a CreateTrainingJob request and a tuning job's TrainingJobDefinition share,
    * in the API's names.
@@ -96,6 +98,7 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings, name
   return {
     network, encryptionKey, outputBucket, outputPrefix, role, maxRuntime, maxWait,
     waitTimeout: settings.waitTimeout ?? MAX_WAIT_CONDITION,
+    inputCompletions: settings.inputs.flatMap((input) => input.completion ? [input.completion] : []),
     definition,
   };
 }
