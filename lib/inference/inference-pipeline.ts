@@ -1,3 +1,4 @@
+import { Lazy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -9,8 +10,12 @@ import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
+import { IModelPackageGroup, LatestApprovedOptions } from '../models/model-package';
 import { IModelSource, ModelSource } from '../models/model-source';
+import { approvedVersionArn } from '../models/private/approved-version';
+import { grantDescribeVersions } from '../models/private/package-grants';
 import { IServableModel, ServingBindOptions, ServingModelConfig } from '../models/servable-model';
+import { configurationHash } from '../private/deploy-time-job';
 import { vpcConfigOf } from '../private/vpc-config';
 
 /**
@@ -54,12 +59,22 @@ export class PipelineStage {
     return new PipelineStage(source.algorithm, options, source);
   }
 
+  /**
+   * The newest approved version of a registry, read at deploy time: the container names that
+   * version's package, and it is read again whenever the pipeline model would change (any of its
+   * stages, its role or network), so a deploy never puts an older version in.
+   */
+  public static fromLatestApproved(group: IModelPackageGroup, approved: LatestApprovedOptions, options: PipelineStageOptions = {}): PipelineStage {
+    return new PipelineStage(approved.algorithm, options, undefined, { group, approved });
+  }
+
   private constructor(
     /** The stage's algorithm. */
     public readonly algorithm: Algorithm,
     /** The stage's options. */
     public readonly options: PipelineStageOptions,
     private readonly source?: IModelSource,
+    private readonly latest?: { group: IModelPackageGroup; approved: LatestApprovedOptions },
   ) {}
 
   /**
@@ -68,8 +83,24 @@ export class PipelineStage {
    *
    * @internal
    */
-  public _bind(scope: Construct, role: SageMakerExecutionRole): { container: sagemaker.CfnModel.ContainerDefinitionProperty; dependsOn?: IDependable } {
+  public _bind(scope: Construct, role: SageMakerExecutionRole, pipeline: PipelineContext): { container: sagemaker.CfnModel.ContainerDefinitionProperty; dependsOn?: IDependable } {
     const image = this.algorithm.bind(scope, role);
+    if (this.latest) {
+      const { group, approved } = this.latest;
+      role.grantRead(approved.artifactBucket, approved.artifactKeyPrefix);
+      if (approved.artifactEncryptionKey) role.grantDecrypt(approved.artifactEncryptionKey);
+      grantDescribeVersions(role, group.modelPackageGroupName);
+      let id = 'ApprovedVersion';
+      for (let n = 2; scope.node.tryFindChild(id); n++) id = `ApprovedVersion${n}`;
+      const packageArn = approvedVersionArn(scope, id, {
+        modelPackageGroupName: group.modelPackageGroupName,
+        revision: pipeline.revision,
+        modelConfiguration: { image: image.imageUri },
+        encryptionKey: pipeline.encryptionKey,
+        network: pipeline.network,
+      });
+      return { container: { modelPackageName: packageArn, environment: this.options.environment, containerHostname: this.options.hostname } };
+    }
     const source = this.source;
     if (source) {
       role.grantRead(source.artifactBucket, source.artifactKey);
@@ -80,6 +111,14 @@ export class PipelineStage {
       dependsOn: source?.completion,
     };
   }
+}
+
+/** What a stage learns of the pipeline it is bound into. */
+interface PipelineContext {
+  /** Changes with the pipeline model's configuration. */
+  readonly revision: string;
+  readonly network: SageMakerNetwork;
+  readonly encryptionKey: kms.IKey;
 }
 
 /**
@@ -140,7 +179,16 @@ export class InferencePipeline extends Construct implements IServableModel {
     this.role.grantLogs('/aws/sagemaker/TransformJobs');
     this.role.allowPutMetricData();
     this.role.allowVpcAccess();
-    const stages = props.stages.map((stage) => stage._bind(this, this.role));
+    // A stage read at deploy time (the newest approved version) is read again whenever the rest of
+    // the model changes: its other containers, role and network.
+    let configuration: unknown;
+    const revision = Lazy.string({ produce: () => configurationHash(this, configuration) });
+    const stages = props.stages.map((stage) => stage._bind(this, this.role, { revision, network: this.network, encryptionKey: this.encryptionKey }));
+    configuration = {
+      containers: stages.map((stage) => ({ ...stage.container, modelPackageName: undefined })),
+      role: this.role.role.roleArn,
+      network: vpcConfigOf(this.network),
+    };
     const model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.role.roleArn,
       containers: stages.map((stage) => stage.container),

@@ -6,6 +6,7 @@ import { Algorithm } from '../../lib/core/algorithm';
 import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
 import { SageMakerNetwork } from '../../lib/core/network';
 import { SecureBucket } from '../../lib/core/storage';
+import { InferencePipeline, PipelineStage } from '../../lib/inference/inference-pipeline';
 import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { ServableModel } from '../../lib/models/servable-model';
 import { ModelApprovalStatus } from '../../lib/registry/model-approval-status';
@@ -188,5 +189,37 @@ describe('Serving from the registry', () => {
     expect(lookup[1].Properties).toMatchObject({ ModelPackageGroupName: 'churn', Revision: expect.stringMatching(/^[0-9a-f]{12}$/), ModelConfiguration: expect.stringMatching(/^[0-9a-f]{12}$/) });
     template.hasResourceProperties('AWS::SageMaker::Model', { PrimaryContainer: { ModelPackageName: { 'Fn::GetAtt': [lookup[0], 'ModelPackageArn'] } } });
     expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+});
+
+describe('A pipeline stage from the registry', () => {
+  function pipelineServing(scalerEnvironment: Record<string, string>) {
+    const { stack, tuned, registry, network } = registryWithTunedModel();
+    const pipeline = new InferencePipeline(stack, 'Pipeline', {
+      network,
+      stages: [
+        PipelineStage.fromAlgorithm(Algorithm.preprocessing(), { hostname: 'scaler', environment: scalerEnvironment }),
+        PipelineStage.fromLatestApproved(registry, { algorithm: tuned.algorithm, artifactBucket: tuned.outputBucket, artifactKeyPrefix: tuned.outputPrefix }, { hostname: 'churn' }),
+      ],
+    });
+    return { stack, pipeline, template: Template.fromStack(stack) };
+  }
+
+  test('names the newest approved version\'s package, read at deploy; the pipeline role may describe the versions and read their artifacts', () => {
+    const { stack, pipeline, template } = pipelineServing({});
+    const [[lookupId]] = Object.entries(template.findResources('Custom::SageMakerApprovedModelPackage'));
+    template.hasResourceProperties('AWS::SageMaker::Model', {
+      Containers: [Match.objectLike({ ContainerHostname: 'scaler' }), { ContainerHostname: 'churn', ModelPackageName: { 'Fn::GetAtt': [lookupId, 'ModelPackageArn'] } }],
+    });
+    const statements = JSON.stringify(statementsOf(template, stack, pipeline.role.role));
+    expect(statements).toContain('sagemaker:DescribeModelPackage');
+    expect(statements).toContain(':model-package/churn/*');
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('is read again when another stage changes (the model would be replaced), not otherwise', () => {
+    const revision = (env: Record<string, string>) => (Object.values(pipelineServing(env).template.findResources('Custom::SageMakerApprovedModelPackage'))[0] as any).Properties.Revision;
+    expect(revision({})).toEqual(revision({}));
+    expect(revision({ SCALE: 'robust' })).not.toEqual(revision({}));
   });
 });

@@ -1,13 +1,10 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { SageMakerNetwork } from '../../core/network';
-import { acknowledge } from '../../core/private/nag-acknowledgments';
-import { APPROVED_MODEL_PACKAGE_RESOURCE_TYPE } from '../../core/private/resource-types';
-import { configurationHash } from '../../private/deploy-time-job';
 import { createModel, createModelRole } from '../../private/isolated-model';
-import { jobHandler } from '../../private/job-handler';
 import type { IModelPackageGroup, LatestApprovedOptions } from '../model-package';
 import type { IServableModel, ServingBindOptions, ServingModelConfig } from '../servable-model';
+import { approvedVersionArn } from './approved-version';
 import { grantDescribeVersions } from './package-grants';
 import { recordServedGroup } from './served-groups';
 
@@ -40,19 +37,13 @@ export class LatestApprovedModel implements IServableModel {
       encryptionKey,
     });
 
-    const handler = jobHandler(host, encryptionKey, network);
-    // ListModelPackages has no resource-level permissions; it reads names and statuses only.
-    handler.allow(['sagemaker:ListModelPackages'], '*');
-    acknowledge(handler.role, [['AwsSolutions-IAM5[Resource::*]',
-      'Lambda manages the network interfaces of a function in a VPC, and sagemaker:ListModelPackages (read-only) supports no resource-level permissions; EC2 actions are limited to the region.']]);
-    const modelConfiguration = { image: imageUri, role: role.role.roleArn, network: [network.securityGroup.securityGroupId, network.subnets] };
-    const approved = handler.createResource(host, 'Version', APPROVED_MODEL_PACKAGE_RESOURCE_TYPE, {
-      ModelPackageGroupName: this.group.modelPackageGroupName,
-      // Read again whenever the endpoint or this model would change (see the class comment).
-      Revision: bindOptions.revision ?? '',
-      ModelConfiguration: configurationHash(host, modelConfiguration),
+    const packageArn = approvedVersionArn(host, 'Version', {
+      modelPackageGroupName: this.group.modelPackageGroupName,
+      revision: bindOptions.revision ?? '',
+      modelConfiguration: { image: imageUri, role: role.role.roleArn, network: [network.securityGroup.securityGroupId, network.subnets] },
+      encryptionKey,
+      network,
     });
-    const packageArn = approved.getAttString('ModelPackageArn');
     grantDescribeVersions(role, this.group.modelPackageGroupName);
     const model = createModel(host, 'Model', role, network, { modelPackageName: packageArn });
     const config = { modelName: model.attrModelName, role, network, encryptionKey };
