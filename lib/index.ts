@@ -44,6 +44,7 @@ export * from './workspaces/studio-user-profile';
 export * from './workspaces/studio-space';
 export * from './workspaces/studio-domain';
 export * from './workspaces/secure-notebook';
+export * from './inference/model-quality-monitor';
 export * from './jobs/processing-inputs';
 export * from './jobs/processing-outputs';
 export * from './jobs/processing-job';

@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -6,37 +6,9 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IDependable } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
-import { regionalRegistryAccount } from '../core/private/regional-registry';
-import { SageMakerExecutionRole } from '../core/roles';
-import { vpcConfigOf } from '../private/vpc-config';
+import { ModelQualityOptions } from './model-quality-monitor';
+import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
-
-/**
- * Registries of the Model Monitor analyzer image, by region.
- * @see https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-pre-built-container.html
- */
-const ANALYZER_REGISTRY_ACCOUNTS: Readonly<Record<string, string>> = {
-  'ap-east-1': '001633400207',
-  'ap-northeast-1': '574779866223',
-  'ap-northeast-2': '709848358524',
-  'ap-south-1': '126357580389',
-  'ap-southeast-1': '245545462676',
-  'ap-southeast-2': '563025443158',
-  'ca-central-1': '536280801234',
-  'cn-north-1': '453000072557',
-  'cn-northwest-1': '453252182341',
-  'eu-central-1': '048819808253',
-  'eu-north-1': '895015795356',
-  'eu-west-1': '468650794304',
-  'eu-west-2': '749857270468',
-  'eu-west-3': '680080141114',
-  'me-south-1': '607024016150',
-  'sa-east-1': '539772159869',
-  'us-east-1': '156813124566',
-  'us-east-2': '777275614652',
-  'us-west-1': '890145073186',
-  'us-west-2': '159807026194',
-};
 
 /** Options of a baseline computed from a dataset. */
 export interface DatasetBaselineOptions {
@@ -77,9 +49,10 @@ export class MonitoringBaseline {
 }
 
 /**
- * A data-quality monitoring schedule for the endpoint's captured traffic.
+ * A data-quality monitoring schedule for the endpoint's captured traffic: Model Monitor compares
+ * the captured requests with the baseline's statistics and constraints.
  */
-export interface MonitoringOptions {
+export interface DataQualityOptions {
   /** What the captured traffic is compared with. */
   readonly baseline: MonitoringBaseline;
 
@@ -114,9 +87,60 @@ export interface MonitoringOptions {
 }
 
 /**
+ * The monitors of an endpoint's captured traffic. Each runs its own jobs, with its own role.
+ */
+export interface MonitoringOptions {
+  /**
+   * Data quality: captured requests against a baseline's statistics and constraints, with drift alarms.
+   *
+   * @default - no data-quality monitor (unless the deprecated top-level `baseline` is given)
+   */
+  readonly dataQuality?: DataQualityOptions;
+
+  /**
+   * Model quality: captured predictions merged with ground truth labels, with alarms on the
+   * metrics of the problem type.
+   *
+   * @default - no model-quality monitor
+   */
+  readonly modelQuality?: ModelQualityOptions;
+
+  /**
+   * @deprecated use `dataQuality.baseline`; given here, it makes a data-quality monitor with the
+   * other deprecated top-level settings (it may not be combined with `dataQuality`)
+   * @default - none
+   */
+  readonly baseline?: MonitoringBaseline;
+
+  /**
+   * @deprecated use `dataQuality.scheduleExpression`
+   * @default 'cron(0 * ? * * *)' (hourly)
+   */
+  readonly scheduleExpression?: string;
+
+  /**
+   * @deprecated use `dataQuality.driftAlarmFeatures`
+   * @default - no drift alarms
+   */
+  readonly driftAlarmFeatures?: string[];
+
+  /**
+   * @deprecated use `dataQuality.driftThreshold`
+   * @default 0.1
+   */
+  readonly driftThreshold?: number;
+
+  /**
+   * @deprecated use `dataQuality.instanceType`
+   * @default InstanceType.ML_M5_XLARGE
+   */
+  readonly instanceType?: InstanceType;
+}
+
+/**
  * Properties of a {@link DataQualityMonitor}: what it monitors and where its jobs run.
  */
-export interface DataQualityMonitorProps extends MonitoringOptions {
+export interface DataQualityMonitorProps extends DataQualityOptions {
   /** The name of the endpoint monitored. */
   readonly endpointName: string;
   /** The endpoint resource: the monitor's job definition is created after it. */
@@ -131,10 +155,6 @@ export interface DataQualityMonitorProps extends MonitoringOptions {
   readonly encryptionKey: kms.IKey;
 }
 
-/** Where the analyzer reads and writes inside its container. */
-const INPUT = '/opt/ml/processing/input';
-const OUTPUT = '/opt/ml/processing/output';
-
 /**
  * Model Monitor for data quality: an optional deploy-time baselining processing job, a job
  * definition and an hourly schedule, all with network isolation, inter-container encryption, KMS
@@ -148,23 +168,13 @@ export class DataQualityMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: DataQualityMonitorProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.endpointName = props.endpointName;
-    const account = regionalRegistryAccount(this, 'SageMakerModelMonitorAnalyzerRegistries', ANALYZER_REGISTRY_ACCOUNTS, 'Model Monitor');
-    const image = Fn.join('', [account, '.dkr.ecr.', stack.region, '.', stack.urlSuffix, '/sagemaker-model-monitor-analyzer']);
-    const role = new SageMakerExecutionRole(this, 'Role', { description: `Model Monitor of ${props.endpointName}` });
-    role.grantPullFrom(`arn:${stack.partition}:ecr:${stack.region}:${account}:repository/sagemaker-model-monitor-analyzer`, 'The region\'s Model Monitor analyzer image.');
-    role.grantRead(props.captureBucket, props.capturePrefix);
     const outputPrefix = `monitoring/${props.endpointName}/`;
-    role.grantWrite(props.captureBucket, outputPrefix);
-    role.grantEncryptDecrypt(props.encryptionKey);
-    role.grantLogs('/aws/sagemaker/ProcessingJobs');
-    role.allowPutMetricData();
-    role.allowVpcAccess();
-
-    const instanceType = (props.instanceType ?? InstanceType.ML_M5_XLARGE).toString();
-    const cluster = { instanceCount: 1, instanceType, volumeSizeInGb: 20, volumeKmsKeyId: props.encryptionKey.keyArn };
-    const networkConfig = { enableNetworkIsolation: true, enableInterContainerTrafficEncryption: true, vpcConfig: vpcConfigOf(props.network) };
+    const { role, image } = monitorRole(this, `Model Monitor of ${props.endpointName}`, props.encryptionKey, (grantee) => {
+      grantee.grantRead(props.captureBucket, props.capturePrefix);
+      grantee.grantWrite(props.captureBucket, outputPrefix);
+    });
+    const { cluster, networkConfig, stoppingCondition } = monitorJobSettings(props.network, props.encryptionKey, props.instanceType);
 
     let statisticsUri = props.baseline.statisticsUri;
     let constraintsUri = props.baseline.constraintsUri;
@@ -197,7 +207,7 @@ export class DataQualityMonitor extends Construct {
         },
         processingResources: { clusterConfig: cluster },
         networkConfig,
-        stoppingCondition: { maxRuntimeInSeconds: Duration.hours(1).toSeconds() },
+        stoppingCondition,
       });
       baselining.node.addDependency(role);
       dependencies.push(baselining);
@@ -225,7 +235,7 @@ export class DataQualityMonitor extends Construct {
       jobResources: { clusterConfig: cluster },
       networkConfig,
       roleArn: role.role.roleArn,
-      stoppingCondition: { maxRuntimeInSeconds: Duration.hours(1).toSeconds() },
+      stoppingCondition,
     });
     dependencies.forEach((dependency) => definition.node.addDependency(dependency));
 

@@ -11,11 +11,14 @@ import { AutoScalingOptions } from './autoscaling';
 import { DataCaptureOptions } from './data-capture';
 import { DeploymentStrategy } from './deployment';
 import { EndpointAttributes, EndpointBase, IEndpoint } from './endpoint';
-import { DataQualityMonitor, MonitoringOptions } from './model-monitor';
+import { DataQualityMonitor, DataQualityOptions, MonitoringOptions } from './model-monitor';
+import { ModelQualityMonitor, ModelQualityOptions } from './model-quality-monitor';
 import { createAlarmTopic, createEndpointAlarms } from './private/alarms';
 import { allowCaptureWrites } from './private/capture-grants';
 import { createEndpointDashboard } from './private/dashboard';
 import { endpointArn, ImportedEndpoint } from './private/imported-endpoint';
+import { linearLearnerAttributes, modelQualityAlarmSpecs, modelQualityProblems } from './private/model-quality-checks';
+import { checkScheduleExpression } from './private/monitor-jobs';
 import { scaleVariant } from './private/scaling';
 import { renderVariant, ResolvedVariant } from './private/variants';
 import { VariantOptions } from './variant-options';
@@ -97,7 +100,9 @@ export interface MonitoredEndpointProps {
   readonly disableDataCapture?: boolean;
 
   /**
-   * A data-quality monitoring schedule (needs data capture).
+   * Model Monitor schedules of the captured traffic (need data capture): `dataQuality` and
+   * `modelQuality`. The top-level `baseline`, `driftAlarmFeatures`, ... of earlier versions still
+   * make a data-quality monitor (deprecated: move them under `dataQuality`).
    *
    * @default - no monitoring schedule
    */
@@ -189,8 +194,14 @@ export class MonitoredEndpoint extends EndpointBase {
   /** The key of volumes and captures. */
   public readonly encryptionKey: kms.IKey;
 
-  /** The data-quality monitor, when monitoring is on. */
+  /** The data-quality monitor, when `monitoring.dataQuality` (or the deprecated `monitoring.baseline`) is given. */
   public readonly monitor?: DataQualityMonitor;
+
+  /** The model-quality monitor, when `monitoring.modelQuality` is given. */
+  public readonly modelQualityMonitor?: ModelQualityMonitor;
+
+  /** The alarms on model-quality metrics (`monitoring.modelQuality.alarms`). */
+  public readonly modelQualityAlarms: cloudwatch.Alarm[] = [];
 
   protected readonly defaultVariantName: string;
 
@@ -218,7 +229,9 @@ export class MonitoredEndpoint extends EndpointBase {
     };
     const variants = (props.variants ?? [{ name: 'AllTraffic' }]).map(resolve);
     const shadows = (props.shadowVariants ?? []).map(resolve);
-    validate(scope, id, props, variants, shadows);
+    const dataQuality = dataQualityOptions(props.monitoring);
+    const modelQuality = modelQualityOptions(props.model, props.monitoring?.modelQuality);
+    validate(scope, id, props, variants, shadows, dataQuality, modelQuality);
     this.defaultVariantName = variants[0].options.name;
 
     const captureEnabled = !props.disableDataCapture;
@@ -282,10 +295,10 @@ export class MonitoredEndpoint extends EndpointBase {
     if (props.autoScaling) {
       for (const variant of variants.filter((v) => !v.options.serverless)) scaleVariant(this, this, variant.options.name, props.autoScaling, endpoint);
     }
-    const driftFeatures = props.monitoring?.driftAlarmFeatures ?? [];
-    if (props.monitoring) {
+    const driftFeatures = dataQuality?.driftAlarmFeatures ?? [];
+    if (dataQuality) {
       const monitor = this.monitor = new DataQualityMonitor(this, 'Monitor', {
-        ...props.monitoring,
+        ...dataQuality,
         endpointName: this.endpointName,
         endpoint,
         captureBucket: this.captureBucket!,
@@ -296,7 +309,7 @@ export class MonitoredEndpoint extends EndpointBase {
       for (const feature of driftFeatures) {
         const alarm = new cloudwatch.Alarm(this, `Drift${feature}`, {
           metric: monitor.metricFeatureDrift(feature),
-          threshold: props.monitoring.driftThreshold ?? 0.1,
+          threshold: dataQuality.driftThreshold ?? 0.1,
           evaluationPeriods: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -307,13 +320,63 @@ export class MonitoredEndpoint extends EndpointBase {
         this.driftAlarms.push(alarm);
       }
     }
+    if (modelQuality) {
+      const quality = this.modelQualityMonitor = new ModelQualityMonitor(this, 'ModelQuality', {
+        ...modelQuality,
+        endpointName: this.endpointName,
+        endpoint,
+        captureBucket: this.captureBucket!,
+        capturePrefix,
+        network,
+        encryptionKey: this.encryptionKey,
+      });
+      for (const spec of modelQualityAlarmSpecs(modelQuality.problemType, modelQuality.alarms)) {
+        const alarm = new cloudwatch.Alarm(this, `ModelQuality${spec.id}`, {
+          metric: quality.metric(spec.metricName),
+          threshold: spec.threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: spec.below ? cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD : cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          // No labels in an hour means no metric: not a breach.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `${this.endpointName}: model quality ${spec.metricName} ${spec.below ? 'below' : 'above'} ${spec.threshold} (captures merged with ground truth)`,
+        });
+        alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+        this.alarms.push(alarm);
+        this.modelQualityAlarms.push(alarm);
+      }
+    }
     const monitor = this.monitor;
+    const quality = this.modelQualityMonitor;
     this.dashboard = createEndpointDashboard(this, this, variants, this.alarms,
-      monitor ? { features: driftFeatures, metricFor: (feature) => monitor.metricFeatureDrift(feature, { label: feature }) } : undefined);
+      monitor ? { features: driftFeatures, metricFor: (feature) => monitor.metricFeatureDrift(feature, { label: feature }) } : undefined,
+      quality?.keyMetrics.map((name) => quality.metric(name, { label: name })));
   }
 }
 
-function validate(scope: Construct, id: string, props: MonitoredEndpointProps, variants: ResolvedVariant[], shadows: ResolvedVariant[]): void {
+/** The data-quality options: `dataQuality`, or the deprecated top-level settings of earlier versions. */
+function dataQualityOptions(monitoring: MonitoringOptions | undefined): DataQualityOptions | undefined {
+  if (!monitoring) return undefined;
+  if (monitoring.dataQuality) return monitoring.dataQuality;
+  if (!monitoring.baseline) return undefined;
+  const { baseline, scheduleExpression, driftAlarmFeatures, driftThreshold, instanceType } = monitoring;
+  return { baseline, scheduleExpression, driftAlarmFeatures, driftThreshold, instanceType };
+}
+
+/** The model-quality options with the attributes of the model's algorithm filled in (Linear Learner's JSON response). */
+function modelQualityOptions(model: IServableModel, options: ModelQualityOptions | undefined): ModelQualityOptions | undefined {
+  if (!options) return undefined;
+  if (algorithmOf(model) !== 'linear-learner' || options.inferenceAttribute !== undefined || options.probabilityAttribute !== undefined) return options;
+  return { ...options, ...linearLearnerAttributes(options.problemType) };
+}
+
+/** The name of the algorithm serving the model, when it is a model source (a job, a tuned model, a registered version). */
+function algorithmOf(model: IServableModel): string | undefined {
+  const algorithm = (model as { algorithm?: { name?: unknown } }).algorithm;
+  return typeof algorithm?.name === 'string' ? algorithm.name : undefined;
+}
+
+function validate(scope: Construct, id: string, props: MonitoredEndpointProps, variants: ResolvedVariant[], shadows: ResolvedVariant[],
+  dataQuality: DataQualityOptions | undefined, modelQuality: ModelQualityOptions | undefined): void {
   const problems = ValidationProblems.of('MonitoredEndpoint', scope, id);
   const all = [...variants, ...shadows];
   if (props.endpointName !== undefined) {
@@ -367,5 +430,27 @@ function validate(scope: Construct, id: string, props: MonitoredEndpointProps, v
     }
   }
   for (const [prop, value, allowed] of props.deployment?._problems() ?? []) problems.add(prop, value, allowed);
+  if (props.monitoring) monitoringProblems(problems, props, dataQuality, modelQuality);
   problems.throwIfAny();
+}
+
+function monitoringProblems(problems: ValidationProblems, props: MonitoredEndpointProps, dataQuality: DataQualityOptions | undefined, modelQuality: ModelQualityOptions | undefined): void {
+  const monitoring = props.monitoring!;
+  const deprecated = (['baseline', 'scheduleExpression', 'driftAlarmFeatures', 'driftThreshold', 'instanceType'] as const).filter((name) => monitoring[name] !== undefined);
+  if (monitoring.dataQuality) {
+    problems.require(deprecated.length === 0, 'monitoring', deprecated.map((name) => `monitoring.${name}`),
+      'the data-quality settings in one place: under monitoring.dataQuality (the top-level ones are deprecated)');
+  } else if (!monitoring.baseline) {
+    problems.require(deprecated.length === 0, 'monitoring.baseline', monitoring.baseline, `a baseline for the data-quality settings given (${deprecated.join(', ')}), or those settings under monitoring.dataQuality`);
+  }
+  problems.require(dataQuality !== undefined || modelQuality !== undefined, 'monitoring', 'no monitor', 'dataQuality, modelQuality or both');
+  if (dataQuality) {
+    checkScheduleExpression(problems, monitoring.dataQuality ? 'monitoring.dataQuality.scheduleExpression' : 'monitoring.scheduleExpression', dataQuality.scheduleExpression);
+  }
+  if (modelQuality) {
+    const algorithm = algorithmOf(props.model);
+    problems.require(algorithm !== 'kmeans', 'monitoring.modelQuality', algorithm,
+      'a model that predicts labels or values: K-Means assigns clusters, which have no ground truth (use dataQuality)');
+    if (algorithm !== 'kmeans') modelQualityProblems(problems, 'monitoring.modelQuality.', modelQuality);
+  }
 }

@@ -9,9 +9,9 @@ export interface DriftGraph {
   readonly metricFor: (feature: string) => cloudwatch.IMetric;
 }
 
-/** Invocations, latency, errors and utilization per variant, the alarms, and drift when monitored. */
+/** Invocations, latency, errors and utilization per variant, the alarms, drift and model quality when monitored. */
 export function createEndpointDashboard(scope: Construct, endpoint: IEndpoint, variants: ResolvedVariant[],
-  alarms: cloudwatch.IAlarm[], drift?: DriftGraph): cloudwatch.Dashboard {
+  alarms: cloudwatch.IAlarm[], drift?: DriftGraph, modelQuality?: cloudwatch.IMetric[]): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
     dashboardName: endpoint.endpointName.slice(0, 255),
   });
@@ -39,6 +39,9 @@ export function createEndpointDashboard(scope: Construct, endpoint: IEndpoint, v
       left: drift.features.map((feature) => drift.metricFor(feature)),
       width: 24,
     }));
+  }
+  if (modelQuality && modelQuality.length > 0) {
+    dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Model quality (captures merged with ground truth)', left: modelQuality, width: 24 }));
   }
   return dashboard;
 }
