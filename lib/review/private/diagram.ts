@@ -1,7 +1,7 @@
 import { AssemblyStack, CloudAssemblyContents } from './cloud-assembly';
 import { asList, referencedIds, show } from './references';
 import type { FlagEntry } from './sections';
-import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
+import { PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /** The resource types drawn, with their shape and a short name. */
 const DRAWN: Record<string, { label: string; shape: string }> = {
@@ -15,6 +15,7 @@ const DRAWN: Record<string, { label: string; shape: string }> = {
   'AWS::SageMaker::MonitoringSchedule': { label: 'Monitoring schedule', shape: 'component' },
   [TRAINING_JOB_RESOURCE_TYPE]: { label: 'Training job', shape: 'component' },
   [TUNING_JOB_RESOURCE_TYPE]: { label: 'Tuning job', shape: 'component' },
+  [PROCESSING_JOB_RESOURCE_TYPE]: { label: 'Processing job', shape: 'component' },
   'AWS::IAM::Role': { label: 'Role', shape: 'house' },
   'AWS::KMS::Key': { label: 'KMS key', shape: 'octagon' },
   'AWS::S3::Bucket': { label: 'Bucket', shape: 'cylinder' },

@@ -3,7 +3,7 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { asList, isSet, referencedIds, show } from './references';
 import { Acknowledgment, AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
 import { jobSettingsFromTemplate, NOT_APPLICABLE } from '../../nag/private/job-settings';
-import { TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
+import { PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /** Marks a finding a reviewer should look at. */
 export const FLAG = '⚠';
@@ -247,6 +247,7 @@ const JOB_KINDS: Record<string, string> = {
   'AWS::SageMaker::ModelExplainabilityJobDefinition': 'explainability job definition',
   [TRAINING_JOB_RESOURCE_TYPE]: 'training job',
   [TUNING_JOB_RESOURCE_TYPE]: 'tuning job',
+  [PROCESSING_JOB_RESOURCE_TYPE]: 'processing job (deploy time)',
   'AWS::StepFunctions::StateMachine': 'Step Functions SageMaker task',
 };
 
