@@ -109,7 +109,9 @@ export interface MonitoredEndpointProps {
   readonly monitoring?: MonitoringOptions;
 
   /**
-   * Autoscaling of the instance-backed variants.
+   * Autoscaling of the instance-backed variants. Updates of an autoscaled endpoint keep the
+   * instance counts autoscaling reached (`RetainAllVariantProperties`, all but the weights and the
+   * data capture settings, which come from the new configuration).
    *
    * @default - fixed capacity
    */
@@ -273,6 +275,8 @@ export class MonitoredEndpoint extends EndpointBase {
       // change that updates the endpoint is in here.
       deployment: (props.deployment ?? DeploymentStrategy.allAtOnce())._render([]),
       name: this.endpointName,
+      // Only when autoscaled, so the revision of every other endpoint stays what it was.
+      ...(props.autoScaling ? { retainScale: RETAINED_ON_UPDATE } : {}),
     };
 
     this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this, this.endpointName, this.encryptionKey);
@@ -288,6 +292,12 @@ export class MonitoredEndpoint extends EndpointBase {
       // Guardrails are not supported for serverless endpoints.
       deploymentConfig: anyServerless ? undefined
         : (props.deployment ?? DeploymentStrategy.allAtOnce())._render(this.rollbackAlarms.map((alarm) => alarm.alarmName)),
+      // Autoscaled: an update keeps the instance counts autoscaling reached instead of going back
+      // to the config's initial counts (aws-cdk#23151); weights and capture still come from the config.
+      ...(props.autoScaling ? {
+        retainAllVariantProperties: true,
+        excludeRetainedVariantProperties: RETAINED_ON_UPDATE.excluded.map((variantPropertyType) => ({ variantPropertyType })),
+      } : {}),
     });
     // The L1 stays reachable for escape hatches, without being API.
     this.node.defaultChild = endpoint;
@@ -352,6 +362,13 @@ export class MonitoredEndpoint extends EndpointBase {
       quality?.keyMetrics.map((name) => quality.metric(name, { label: name })));
   }
 }
+
+/**
+ * What an update of an autoscaled endpoint keeps from the running one: everything but the weights
+ * and the data capture settings, which come from the new config; the desired instance counts stay.
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html
+ */
+const RETAINED_ON_UPDATE = { retainAll: true, excluded: ['DesiredWeight', 'DataCaptureConfig'] };
 
 /** The data-quality options: `dataQuality`, or the deprecated top-level settings of earlier versions. */
 function dataQualityOptions(monitoring: MonitoringOptions | undefined): DataQualityOptions | undefined {

@@ -161,6 +161,34 @@ describe('MonitoredEndpoint features', () => {
     });
   });
 
+  test('updates of an autoscaled endpoint keep the scaled instance counts; weights and capture come from the config', () => {
+    // GIVEN / WHEN
+    const scaled = endpointFor({ autoScaling: { maxCapacity: 8 } }).template;
+    const fixed = endpointFor().template;
+    // THEN
+    scaled.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      RetainAllVariantProperties: true,
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DesiredWeight' }, { VariantPropertyType: 'DataCaptureConfig' }],
+      DeploymentConfig: Match.objectLike({ AutoRollbackConfiguration: Match.anyValue() }),
+    });
+    fixed.hasResourceProperties('AWS::SageMaker::Endpoint', { RetainAllVariantProperties: Match.absent(), ExcludeRetainedVariantProperties: Match.absent() });
+  });
+
+  test('the revision given to the model changes with the retained properties, not for endpoints without autoscaling', () => {
+    const revisionOf = (overrides: Partial<MonitoredEndpointProps>) => {
+      const stack = newStack();
+      let revision: string | undefined;
+      new MonitoredEndpoint(stack, 'Endpoint', {
+        model: { bindForServing: (_scope, options) => { revision = options?.revision; return { modelName: 'm' }; } },
+        endpointName: 'churn',
+        ...overrides,
+      });
+      return stack.resolve(revision);
+    };
+    expect(revisionOf({})).toEqual(revisionOf({}));
+    expect(revisionOf({ autoScaling: { maxCapacity: 8 } })).not.toEqual(revisionOf({}));
+  });
+
   test('canary, linear and rolling deployments render SageMaker\'s guardrail settings', () => {
     const canary = endpointFor({ deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10), timeout: Duration.hours(1) }) }).template;
     canary.hasResourceProperties('AWS::SageMaker::Endpoint', {
