@@ -27,11 +27,33 @@ function row(): { features: number[]; label: number } {
   }
 }
 
+/** Every server started, stopped after the suite whatever happened: a leftover one keeps jest from exiting. */
+const started = new Set<ChildProcess>();
+afterAll(async () => {
+  const running = [...started].filter((child) => child.exitCode === null && child.signalCode === null);
+  // SIGTERM first: the server stops its workers on it; SIGKILL only for one that does not exit.
+  await Promise.all(running.map((child) => new Promise<void>((done) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => { clearTimeout(force); done(); });
+    child.kill('SIGTERM');
+  })));
+});
+
 function serve(algorithm: string, model: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [local, 'serve', algorithm, '--model', model, '--port', String(port)], { stdio: 'pipe' });
+  started.add(child);
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('serving on port') && resolve(child));
-    child.on('exit', (code) => reject(new Error(`${algorithm} serve exited ${code}`)));
+    const timer = setTimeout(() => reject(new Error(`${algorithm} serve did not start within 60 s`)), 60_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('serving on port')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${algorithm} serve exited ${code}`));
+    });
   });
 }
 
