@@ -1,5 +1,6 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { Algorithm } from '../../core/algorithm';
 import { SageMakerNetwork } from '../../core/network';
 import { createModel, createModelRole } from '../../private/isolated-model';
 import type { IModelPackageGroup, LatestApprovedOptions } from '../model-package';
@@ -21,7 +22,12 @@ import { recordServedGroup } from './served-groups';
 export class LatestApprovedModel implements IServableModel {
   private readonly served = new Map<Construct, ServingModelConfig>();
 
-  constructor(private readonly group: IModelPackageGroup, private readonly options: LatestApprovedOptions) {}
+  /** The algorithm whose image serves every version (what monitors read the responses of). */
+  public readonly algorithm: Algorithm;
+
+  constructor(private readonly group: IModelPackageGroup, private readonly options: LatestApprovedOptions) {
+    this.algorithm = options.algorithm;
+  }
 
   public bindForServing(scope: Construct, bindOptions: ServingBindOptions = {}): ServingModelConfig {
     const known = this.served.get(scope);
