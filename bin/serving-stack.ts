@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
   DeploymentStrategy, FeatureGroup, IModelRegistry, InferencePipeline, InstanceType, ManagedPolicyRole, MonitoredEndpoint, MonitoringBaseline,
-  PipelineStage, SecureBucket, SecureTrainingJob, ServableModel, TunedModel,
+  PipelineStage, ProblemType, SecureBucket, SecureTrainingJob, ServableModel, TunedModel,
 } from '../lib';
 
 export interface ServingStackProps extends StackProps {
@@ -39,8 +39,17 @@ export class ServingStack extends Stack {
       instanceType: InstanceType.ML_M5_LARGE,
       autoScaling: { minCapacity: 2, maxCapacity: 8, targetInvocationsPerInstance: 500 },
       dataCapture: { samplingPercentage: 20, bucket: props.data.bucket },
-      // Headerless CSV: Model Monitor names the columns _c0, _c1, ...; alarm on the first three features' drift.
-      monitoring: { baseline: MonitoringBaseline.fromDataset(props.data.bucket, 'churn/baseline/'), driftAlarmFeatures: ['_c0', '_c1', '_c2'] },
+      monitoring: {
+        // Headerless CSV: Model Monitor names the columns _c0, _c1, ...; alarm on the first three features' drift.
+        dataQuality: { baseline: MonitoringBaseline.fromDataset(props.data.bucket, 'churn/baseline/'), driftAlarmFeatures: ['_c0', '_c1', '_c2'] },
+        // Labels arrive a day later (JSON Lines under churn/labels/yyyy/mm/dd/hh/, one per inference id).
+        modelQuality: {
+          problemType: ProblemType.BINARY_CLASSIFICATION,
+          groundTruth: { bucket: props.data.bucket, prefix: 'churn/labels/' },
+          labelDelay: Duration.days(1),
+          alarms: { minAccuracy: 0.9, minAuc: 0.85 },
+        },
+      },
       deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10) }),
     });
 
