@@ -1,23 +1,44 @@
 #!/usr/bin/env bash
-# Builds the companion images' programs into dist/: the native addon (CPU, plus a CUDA fat binary
-# where nvcc is present; CUDA_ARCHITECTURES picks the GPUs) and each algorithm's entrypoint bundled
-# with esbuild into one file beside a copy of the addon. Run by the Dockerfile's build stage, and
-# by the tests (with the project's own node-gyp and esbuild).
+# Builds the companion images' programs into dist/: the native addon (CPU, plus a CUDA fat binary)
+# and each algorithm's entrypoint bundled with esbuild into one file beside a copy of the addon.
+# Run by the Dockerfile's build stages, and by the tests (with the project's own node-gyp and esbuild).
+#
+# NATIVE_VARIANT picks the addon: `cpu` builds the CPU kernels only, even where nvcc exists (the
+# CPU images); `gpu` builds the CUDA kernels too and fails without nvcc (the GPU images); unset or
+# `auto`, the CUDA kernels are built where nvcc exists. CUDA_ARCHITECTURES lists the targets, `;`
+# separated: `NN` is SASS for sm_NN, `NN-virtual` is PTX for compute_NN (JIT-compiled by the driver
+# on newer GPUs); the default, for development, is 80;90.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 modules=${NODE_MODULES:-$here/node_modules}
 export PATH="$modules/.bin:$PATH"
 cd "$here/native"
 nodedir=${npm_config_nodedir:-$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")}
-cuda=0; cuda_home=/usr/local/cuda
-if command -v nvcc >/dev/null 2>&1; then
+variant=${NATIVE_VARIANT:-auto}
+case "$variant" in
+  auto|cpu|gpu) ;;
+  *) echo "NATIVE_VARIANT is '$variant'; use cpu, gpu or auto" >&2; exit 1 ;;
+esac
+if [ "$variant" = gpu ] && ! command -v nvcc >/dev/null 2>&1; then
+  echo "NATIVE_VARIANT=gpu needs nvcc (CUDA 13) on PATH" >&2; exit 1
+fi
+cuda=0; cuda_home=/usr/local/cuda; targets=
+if [ "$variant" != cpu ] && command -v nvcc >/dev/null 2>&1; then
   # Outside build/, which node-gyp rebuild starts by deleting.
   mkdir -p build-cuda
   archs=${CUDA_ARCHITECTURES:-80;90}
   gencode=()
-  for arch in ${archs//;/ }; do gencode+=(-gencode "arch=compute_${arch},code=sm_${arch}"); done
-  for source in src/kmeans_cuda.cu src/linear_cuda.cu; do
-    nvcc -O3 -std=c++17 -Xcompiler -fPIC -Werror all-warnings "${gencode[@]}" -c "$source" -o "build-cuda/$(basename "$source" .cu).o"
+  for arch in ${archs//;/ }; do
+    case "$arch" in
+      [0-9]*-virtual) gencode+=(-gencode "arch=compute_${arch%-virtual},code=compute_${arch%-virtual}"); targets+=" compute_${arch%-virtual}" ;;
+      [0-9]*) gencode+=(-gencode "arch=compute_${arch},code=sm_${arch}"); targets+=" sm_${arch}" ;;
+      *) echo "CUDA_ARCHITECTURES entry '$arch': use NN (SASS for sm_NN) or NN-virtual (PTX for compute_NN)" >&2; exit 1 ;;
+    esac
+  done
+  targets=${targets# }
+  for source in src/kmeans_cuda.cu src/linear_cuda.cu src/cuda_devices.cu; do
+    nvcc -O3 -std=c++17 -Xcompiler -fPIC -Werror all-warnings "${gencode[@]}" -DSM_CUDA_ARCHITECTURES="\"$targets\"" \
+      -c "$source" -o "build-cuda/$(basename "$source" .cu).o"
   done
   cuda=1
   for candidate in "$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")" /usr/local/cuda; do
@@ -33,4 +54,5 @@ for algorithm in kmeans linear-learner preprocessing; do
   cp "$algorithm/entrypoint" "dist/$algorithm/"
 done
 esbuild local.ts --bundle --platform=node --target=node20 --outfile=dist/local.js --log-level=warning
-echo "built containers/dist and the native addon ($([ "$cuda" = 1 ] && echo "CPU + CUDA ${archs}" || echo "CPU only: no nvcc"))"
+if [ "$cuda" = 1 ]; then built="CPU + CUDA: $targets"; elif [ "$variant" = cpu ]; then built="CPU only: NATIVE_VARIANT=cpu"; else built="CPU only: no nvcc"; fi
+echo "built containers/dist and the native addon ($built)"

@@ -15,6 +15,7 @@
           "libraries": [
             "<(module_root_dir)/build-cuda/kmeans_cuda.o",
             "<(module_root_dir)/build-cuda/linear_cuda.o",
+            "<(module_root_dir)/build-cuda/cuda_devices.o",
             "-L<(cuda_home)/lib64", "-lcudart_static", "-ldl", "-lrt", "-lpthread"
           ]
         }]

@@ -27,6 +27,10 @@ interface NativeBinding {
   readonly cpuFeatures: string;
   readonly cudaCompiled: boolean;
   cudaDeviceCount?(): number;
+  /** The fat binary's targets, e.g. `sm_75 sm_80 compute_120` (SASS as sm_NN, PTX as compute_NN). */
+  readonly cudaArchitectures?: string;
+  /** Every device's name and compute capability, and whether this binary's code loads on it. */
+  cudaDevices?(): CudaDevice[];
   /** The GPU kernel chosen by shape, or the one named. */
   kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled' | 'tf32'): Promise<KMeansAssignment>;
   linearEpoch: LinearEpochKernel;
@@ -249,21 +253,129 @@ export function nativeBinding(): NativeBinding {
   throw new Error(`The native kernels could not be loaded:\n  ${problems.join('\n  ')}\nBuild them with 'npm run build:native' (needs g++; nvcc adds the CUDA kernels).`);
 }
 
-/** Picks the kernels: forced by option or environment, else CUDA when a device is usable, else CPU. */
+/** A CUDA device as the addon (or a test) describes it. */
+export interface CudaDevice {
+  readonly name: string;
+  /** The compute capability, e.g. 8 and 6 for an A10G. */
+  readonly major: number;
+  readonly minor: number;
+  /** Why the binary's code does not load on the device, in the CUDA runtime's words. */
+  readonly problem?: string;
+}
+
+/** What the CUDA side offers: the fat binary's targets and the devices present. */
+export interface CudaProbe {
+  /** Whether the addon holds CUDA kernels at all. */
+  readonly compiled: boolean;
+  /** The fat binary's targets, `sm_NN` (SASS) and `compute_NN` (PTX), space separated. */
+  readonly architectures: string;
+  readonly devices: readonly CudaDevice[];
+}
+
+/**
+ * Whether code compiled for `architectures` runs on a device of compute capability major.minor:
+ * SASS for sm_XY runs on X.Z for Z ≥ Y (the same major), PTX for compute_XY is JIT-compiled for
+ * any X.Y or newer. Says which target, or why none.
+ */
+export function cudaTargetFor(architectures: string, major: number, minor: number): { readonly target?: string; readonly reason?: string } {
+  const capability = major * 10 + minor;
+  const targets = architectures.split(/\s+/).filter(Boolean);
+  const sass = targets.filter((t) => t.startsWith('sm_')).map((t) => Number(t.slice(3)))
+    .filter((arch) => Math.floor(arch / 10) === major && arch % 10 <= minor).sort((a, b) => b - a)[0];
+  if (sass !== undefined) return { target: `sm_${sass}` };
+  const ptx = targets.filter((t) => t.startsWith('compute_')).map((t) => Number(t.slice(8)))
+    .filter((arch) => arch <= capability).sort((a, b) => b - a)[0];
+  if (ptx !== undefined) return { target: `compute_${ptx} (PTX, JIT-compiled)` };
+  return { reason: `compute capability ${major}.${minor} is not among this build's CUDA targets (${targets.join(' ') || 'none'}): no SASS of its family and no PTX of it or older` };
+}
+
+/**
+ * The test hook: SAGEMAKER_NATIVE_TEST_CUDA_DEVICES (`8.6` or `7.0,7.0`; `name@8.6` names one)
+ * simulates the devices present, and SAGEMAKER_NATIVE_TEST_CUDA_ARCHITECTURES the binary's
+ * targets (default: the addon's own). Only the choice is simulated: CUDA kernels run only on a GPU.
+ */
+function simulatedProbe(native: NativeBinding): CudaProbe | undefined {
+  const devices = process.env.SAGEMAKER_NATIVE_TEST_CUDA_DEVICES;
+  if (devices === undefined) return undefined;
+  return {
+    compiled: true,
+    architectures: process.env.SAGEMAKER_NATIVE_TEST_CUDA_ARCHITECTURES ?? native.cudaArchitectures ?? '',
+    devices: devices.split(',').filter(Boolean).map((entry) => {
+      const [name, capability] = entry.includes('@') ? entry.split('@') : ['simulated device', entry];
+      const [major, minor] = capability.split('.').map(Number);
+      if (!Number.isInteger(major) || !Number.isInteger(minor)) throw new Error(`SAGEMAKER_NATIVE_TEST_CUDA_DEVICES: ${JSON.stringify(entry)} is not a compute capability like 8.6`);
+      return { name, major, minor };
+    }),
+  };
+}
+
+/** What the addon says of CUDA here. */
+function addonProbe(native: NativeBinding): CudaProbe {
+  if (!native.cudaCompiled) return { compiled: false, architectures: '', devices: [] };
+  const count = native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
+  return {
+    compiled: true,
+    architectures: native.cudaArchitectures ?? '',
+    devices: count === 0 ? [] : native.cudaDevices ? native.cudaDevices() : Array.from({ length: count }, () => ({ name: 'CUDA device', major: 0, minor: 0, problem: 'the addon reports no compute capability' })),
+  };
+}
+
+/** The backend chosen, and the line that says why when CUDA devices are present but unusable. */
+export interface BackendDecision {
+  readonly backend: 'cpu' | 'cuda';
+  /** Devices the CUDA kernels run on. */
+  readonly devices: number;
+  /** The CUDA target each device runs, e.g. `sm_86` or `compute_120 (PTX, JIT-compiled)`. */
+  readonly target?: string;
+  /** Why CUDA devices present are not used. */
+  readonly fallback?: string;
+}
+
+/**
+ * Decides between the CPU and CUDA kernels: `cpu` always the CPU; `auto` CUDA when every device
+ * can run the binary's code, else the CPU with a reason; `cuda`/`cuda-tf32` CUDA, or an error
+ * naming the device and its compute capability when no device can run it.
+ */
+export function chooseBackend(choice: BackendChoice, probe: CudaProbe): BackendDecision {
+  if (choice === 'cpu') return { backend: 'cpu', devices: 0 };
+  const forced = choice !== 'auto';
+  if (!probe.compiled) {
+    if (forced) throw new Error(`The ${choice} backend was asked for, but the addon was built without CUDA (a CPU image, or no nvcc at build time)`);
+    return { backend: 'cpu', devices: 0 };
+  }
+  if (probe.devices.length === 0) {
+    if (forced) throw new Error(`The ${choice} backend was asked for, but no CUDA device is usable here`);
+    return { backend: 'cpu', devices: 0 };
+  }
+  const problems: string[] = [];
+  const targets = new Set<string>();
+  for (const [index, device] of probe.devices.entries()) {
+    const fit = cudaTargetFor(probe.architectures, device.major, device.minor);
+    const reason = device.problem ?? fit.reason;
+    if (reason) problems.push(`GPU ${index} (${device.name}, compute capability ${device.major}.${device.minor}): ${reason}`);
+    else targets.add(fit.target!);
+  }
+  if (problems.length > 0) {
+    if (forced) throw new Error(`The ${choice} backend was asked for, but the CUDA kernels cannot run on ${problems.join('; ')}. Use _compute_backend=cpu, or an instance whose GPU has compute capability 7.5 or newer (CUDA 13)`);
+    return { backend: 'cpu', devices: 0, fallback: `the CUDA kernels cannot run on ${problems[0]}` };
+  }
+  if (choice === 'cuda-tf32' && probe.devices.some((device) => device.major < 8)) {
+    throw new Error('The cuda-tf32 backend was asked for, but TF32 products need compute capability 8.0 or newer: ' +
+      probe.devices.map((device) => `${device.name} is ${device.major}.${device.minor}`).join(', '));
+  }
+  return { backend: 'cuda', devices: probe.devices.length, target: [...targets].join(', ') };
+}
+
+/** Picks the kernels: forced by option or environment, else CUDA when a device can run them, else CPU. */
 export function loadKernels(options: LoadOptions = {}): Kernels {
   const native = nativeBinding();
   const choice = (options.backend ?? process.env.SAGEMAKER_COMPUTE_BACKEND ?? 'auto') as BackendChoice;
   if (!['auto', 'cpu', 'cuda', 'cuda-tf32'].includes(choice)) {
     throw new Error(`Unknown compute backend ${JSON.stringify(choice)}: use auto, cpu, cuda or cuda-tf32`);
   }
-  const devices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
-  const forcedCuda = choice === 'cuda' || choice === 'cuda-tf32';
-  if (forcedCuda && devices === 0) {
-    throw new Error(native.cudaCompiled
-      ? `The ${choice} backend was asked for, but no CUDA device is usable here`
-      : `The ${choice} backend was asked for, but the addon was built without CUDA (no nvcc at build time)`);
-  }
-  const useCuda = forcedCuda || (choice === 'auto' && devices > 0);
+  const decision = chooseBackend(choice, choice === 'cpu' ? { compiled: false, architectures: '', devices: [] } : simulatedProbe(native) ?? addonProbe(native));
+  const devices = decision.devices;
+  const useCuda = decision.backend === 'cuda';
   const tf32 = choice === 'cuda-tf32';
   const assignCuda = (x: Float32Array, centers: Float32Array, d: number) =>
     tf32 && centers.length / d > 64 && d <= native.kmeansTf32MaxFeatures ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d);
@@ -274,12 +386,12 @@ export function loadKernels(options: LoadOptions = {}): Kernels {
       x, y, d, weights, bias, moments, step, config);
   const kernels: Kernels = useCuda
     ? {
-      backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'}${tf32 ? ', TF32 products' : ''})`,
+      backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'}, ${decision.target}${tf32 ? ', TF32 products' : ''})`,
       kmeansAssign: wrap('kmeansAssign (CUDA)', assignCuda), linearEpoch: wrap('linearEpoch (CUDA)', linearCuda),
       linearEvaluate: wrap('linearEvaluate (CUDA)', native.linearEvaluateCuda!),
     }
     : {
-      backend: 'cpu', description: `CPU (${native.cpuFeatures})`,
+      backend: 'cpu', description: `CPU (${native.cpuFeatures})${decision.fallback ? `: ${decision.fallback}` : ''}`,
       kmeansAssign: wrap('kmeansAssign (CPU)', native.kmeansAssignCpu), linearEpoch: wrap('linearEpoch (CPU)', native.linearEpoch),
       linearEvaluate: wrap('linearEvaluate (CPU)', native.linearEvaluate),
     };
