@@ -48,3 +48,6 @@ export * from './inference/model-quality-monitor';
 export * from './jobs/processing-inputs';
 export * from './jobs/processing-outputs';
 export * from './jobs/processing-job';
+export * from './training/profiler';
+export * from './training/debugger-rule';
+export * from './training/training-observability';

@@ -2,7 +2,9 @@ import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IDependable } from 'constructs';
+import { TrainingObservability } from './training-observability';
 import { TrainingSettings } from './training-settings';
 import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
@@ -11,15 +13,17 @@ import { SageMakerExecutionRole } from '../core/roles';
 import { IModelSource } from '../models/model-source';
 import { ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { DeployTimeJob } from '../private/deploy-time-job';
+import { jobHandler } from '../private/job-handler';
 import { createIsolatedModel, IsolatedModel } from '../private/isolated-model';
 import { jobNamePrefix, TRAINING_JOB } from '../private/job-kinds';
 import { trainingJobMetric } from '../private/training-metrics';
+import { hasRules, watchRuleIssues } from './private/observability';
 import { arnPatternForPrefix, checkHyperparameters, checkTrainingSettings, renderTags, setUpTraining } from './private/training-setup';
 
 /**
  * Properties of a {@link SecureTrainingJob}.
  */
-export interface SecureTrainingJobProps extends TrainingSettings {
+export interface SecureTrainingJobProps extends TrainingSettings, TrainingObservability {
   /**
    * Hyperparameters, all values strings as SageMaker passes them; checked against the names the
    * algorithm accepts.
@@ -82,6 +86,13 @@ export class SecureTrainingJob extends Construct implements IModelSource {
   /** Completes when the job has completed: depend on it to use `modelData`. */
   public readonly completion: IDependable;
 
+  /**
+   * The topic told when a profiler or Debugger rule finds issues.
+   *
+   * @default - none, when the job has no rules
+   */
+  public readonly ruleIssuesTopic?: sns.ITopic;
+
   private readonly outputPrefix: string;
   private servingModel?: IsolatedModel;
 
@@ -128,6 +139,15 @@ export class SecureTrainingJob extends Construct implements IModelSource {
     this.outputPrefix = setup.outputPrefix;
     this.modelDataKey = this.artifactKey = `${setup.outputPrefix}${this.trainingJobName}/output/model.tar.gz`;
     this.modelData = this.outputBucket.s3UrlForObject(this.modelDataKey);
+
+    if (hasRules(props)) {
+      this.ruleIssuesTopic = watchRuleIssues(this, {
+        jobName: this.trainingJobName,
+        encryptionKey: this.encryptionKey,
+        topic: props.ruleIssuesTopic,
+        stopWith: props.stopOnRuleIssues ? jobHandler(this, this.encryptionKey, this.network).function : undefined,
+      });
+    }
 
     const longest = setup.maxWait ?? setup.maxRuntime;
     if (longest.toSeconds() > setup.waitTimeout.toSeconds()) {

@@ -26,6 +26,17 @@ export interface JobStateSignal {
 }
 
 /**
+ * What the EventBridge rule on a training job's rule statuses sends when a Debugger or profiler
+ * rule found issues and the job should stop.
+ */
+export interface StopForRuleIssues {
+  readonly stopForRuleIssues: {
+    readonly kind: string;
+    readonly jobName: string;
+  };
+}
+
+/**
  * Starts and stops deploy-time SageMaker jobs (training and tuning), signals their end to
  * CloudFormation, and reads a tuning job's best training job.
  *
@@ -40,10 +51,20 @@ export interface JobStateSignal {
  * - `Custom::SageMakerBestTrainingJob`: see best-training-job.ts.
  * - `Custom::SageMakerApprovedModelPackage`, `Custom::SageMakerModelMetrics`: see model-registry.ts.
  * - `{ promote }` from a retraining pipeline's state machine: see promotion.ts.
+ * - `{ stopForRuleIssues }`: stops a job whose Debugger or profiler rule found issues, if it still
+ *   runs (its wait then fails, naming the rule).
  */
-export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal | PromotionRequest, context?: DeadlineContext): Promise<void | PromotionResult> {
+export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal | PromotionRequest | StopForRuleIssues,
+  context?: DeadlineContext): Promise<void | PromotionResult> {
   if ('signal' in event) {
     await signalWaitCondition(event.signal);
+    return;
+  }
+  if ('stopForRuleIssues' in event) {
+    const { kind, jobName } = event.stopForRuleIssues;
+    const job = SIGNAL_KINDS[kind];
+    if (!job) throw new Error(`Unknown job kind ${kind}`);
+    await stopJob(job, jobName);
     return;
   }
   if ('promote' in event) return promote(event.promote);

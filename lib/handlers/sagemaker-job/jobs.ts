@@ -49,7 +49,12 @@ export const TRAINING: JobApi = {
     createRequest<CreateTrainingJobRequest>(request, 'TrainingJobName'))))).TrainingJobArn,
   describe: (name) => ifExists(async () => {
     const job = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
-    return { arn: job.TrainingJobArn, status: job.TrainingJobStatus, failureReason: job.FailureReason };
+    // A job stopped for its rules' findings has no FailureReason: the rules are the reason.
+    const issues = [...job.DebugRuleEvaluationStatuses ?? [], ...job.ProfilerRuleEvaluationStatuses ?? []]
+      .filter((rule) => rule.RuleEvaluationStatus === 'IssuesFound')
+      .map((rule) => `rule ${rule.RuleConfigurationName} found issues${rule.StatusDetails ? ` (${rule.StatusDetails})` : ''}`);
+    const reason = [job.FailureReason, ...issues].filter(Boolean).join(' | ') || undefined;
+    return { arn: job.TrainingJobArn, status: job.TrainingJobStatus, failureReason: reason };
   }),
   stop: async (name) => {
     await withRetries(() => sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: name })));

@@ -2,13 +2,14 @@
 const NUMBERS = new Set([
   'InstanceCount', 'VolumeSizeInGB', 'MaxRuntimeInSeconds', 'MaxWaitTimeInSeconds', 'MaxPendingTimeInSeconds',
   'KeepAlivePeriodInSeconds', 'MaxNumberOfTrainingJobs', 'MaxParallelTrainingJobs', 'MinResource', 'MaxResource',
-  'TargetObjectiveMetricValue', 'MaxNumberOfTrainingJobsNotImproving',
+  'TargetObjectiveMetricValue', 'MaxNumberOfTrainingJobsNotImproving', 'ProfilingIntervalInMilliseconds',
 ]);
 const BOOLEANS = new Set([
-  'EnableNetworkIsolation', 'EnableInterContainerTrafficEncryption', 'EnableManagedSpotTraining', 'EnableSageMakerMetricsTimeSeries',
+  'EnableNetworkIsolation', 'EnableInterContainerTrafficEncryption', 'EnableManagedSpotTraining', 'EnableSageMakerMetricsTimeSeries', 'DisableProfiler',
 ]);
 /** User strings, never converted (parameter range bounds are strings in the API too). */
-const VERBATIM = new Set(['HyperParameters', 'StaticHyperParameters', 'Environment', 'Tags', 'ParameterRanges']);
+const VERBATIM = new Set(['HyperParameters', 'StaticHyperParameters', 'Environment', 'Tags', 'ParameterRanges',
+  'RuleParameters', 'ProfilingParameters', 'HookParameters']);
 
 /**
  * A Create request from a custom resource property, with CloudFormation's stringified numbers and

@@ -11,6 +11,8 @@ import { ValidationProblems } from '../../core/private/validation';
 import { SageMakerExecutionRole } from '../../core/roles';
 import { SecureBucket } from '../../core/storage';
 import { apiVpcConfigOf } from '../../private/vpc-config';
+import { checkObservability, renderObservability } from './observability';
+import { TrainingObservability } from '../training-observability';
 import { TrainingSettings } from '../training-settings';
 
 /** SageMaker's limits, from the CreateTrainingJob API reference. */
@@ -41,12 +43,14 @@ export interface TrainingSetup {
 
 /**
  * Creates what the settings leave out (network, output bucket) and the execution role, grants it
- * exactly the inputs, output prefix, key, image and logs, and renders the shared request fields.
+ * exactly the inputs, output prefix, key, image and logs, and renders the shared request fields
+ * (with a single job's profiler and Debugger rules, when its settings have them: a tuning job's
+ * settings cannot).
  *
  * @param namePrefix the construct's job name prefix: its output prefix in the shared bucket
  * @param sourceArnPattern the SageMaker resources allowed to assume the role
  */
-export function setUpTraining(scope: Construct, settings: TrainingSettings, namePrefix: string, sourceArnPattern: string): TrainingSetup {
+export function setUpTraining(scope: Construct, settings: TrainingSettings & TrainingObservability, namePrefix: string, sourceArnPattern: string): TrainingSetup {
   const network = settings.network ?? new SageMakerNetwork(scope, 'Network');
   const encryptionKey = settings.encryptionKey ?? network.encryptionKey;
   // A construct that asks for a removal policy of its own gets a bucket of its own; the others
@@ -94,6 +98,7 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings, name
     EnableInterContainerTrafficEncryption: true,
     EnableManagedSpotTraining: settings.spot ?? false,
     Environment: settings.environment,
+    ...renderObservability(scope, role, outputBucket, outputPrefix, settings),
   };
   return {
     network, encryptionKey, outputBucket, outputPrefix, role, maxRuntime, maxWait,
@@ -109,8 +114,9 @@ export function renderTags(tags?: { [key: string]: string }): Array<{ Key: strin
 }
 
 /** Checks the settings every training run shares; problems are added, not thrown. */
-export function checkTrainingSettings(problems: ValidationProblems, settings: TrainingSettings): void {
+export function checkTrainingSettings(problems: ValidationProblems, settings: TrainingSettings & TrainingObservability): void {
   const { algorithm } = settings;
+  checkObservability(problems, settings);
   problems.require(algorithm.metricDefinitions.length <= MAX_METRIC_DEFINITIONS, 'algorithm.metricDefinitions',
     `${algorithm.metricDefinitions.length} definitions`, `at most ${MAX_METRIC_DEFINITIONS}`);
   problems.require(settings.inputs.length > 0, 'inputs', [], 'at least one channel');
