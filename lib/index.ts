@@ -48,6 +48,7 @@ export * from './inference/model-quality-monitor';
 export * from './jobs/processing-inputs';
 export * from './jobs/processing-outputs';
 export * from './jobs/processing-job';
+export * from './inference/async-inference';
 export * from './training/profiler';
 export * from './training/debugger-rule';
 export * from './training/training-observability';

@@ -1,19 +1,22 @@
 import { Duration, Lazy, Names } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { EndpointAlarmOptions } from './alarm-options';
+import { AsyncInferenceLocation, AsyncInferenceOptions } from './async-inference';
 import { AutoScalingOptions } from './autoscaling';
 import { DataCaptureOptions } from './data-capture';
 import { DeploymentStrategy } from './deployment';
-import { EndpointAttributes, EndpointBase, IEndpoint } from './endpoint';
+import { EndpointAttributes, EndpointBase, EndpointMetricOptions, IEndpoint } from './endpoint';
 import { DataQualityMonitor, DataQualityOptions, MonitoringOptions } from './model-monitor';
 import { ModelQualityMonitor, ModelQualityOptions } from './model-quality-monitor';
 import { createAlarmTopic, createEndpointAlarms } from './private/alarms';
+import { allowAsyncAccess, asyncEndpointMetric, asyncProblems, createAsyncAlarms, grantAsyncCaller, renderAsyncConfig, ResolvedAsync, resolveAsync } from './private/async-inference';
 import { allowCaptureWrites } from './private/capture-grants';
 import { createEndpointDashboard } from './private/dashboard';
 import { endpointArn, ImportedEndpoint } from './private/imported-endpoint';
@@ -118,6 +121,15 @@ export interface MonitoredEndpointProps {
   readonly autoScaling?: AutoScalingOptions;
 
   /**
+   * Make the endpoint asynchronous: requests queued from S3, results and failures written to S3
+   * (KMS) and notified on SNS (KMS), autoscaling on the queue (optionally down to zero), alarms
+   * on the queue's age and the failed invocations. It then takes only `InvokeEndpointAsync`.
+   *
+   * @default - a real-time endpoint
+   */
+  readonly asyncInference?: AsyncInferenceOptions;
+
+  /**
    * How updates move traffic, rolling back on the 5XX and latency alarms.
    *
    * @default DeploymentStrategy.allAtOnce() with auto-rollback
@@ -205,6 +217,23 @@ export class MonitoredEndpoint extends EndpointBase {
   /** The alarms on model-quality metrics (`monitoring.modelQuality.alarms`). */
   public readonly modelQualityAlarms: cloudwatch.Alarm[] = [];
 
+  /** Where callers put the payloads of asynchronous requests (`asyncInference`). */
+  public readonly asyncInput?: AsyncInferenceLocation;
+
+  /** Where the results of asynchronous requests go (`asyncInference`); failures under `asyncFailurePrefix`. */
+  public readonly asyncOutput?: AsyncInferenceLocation;
+
+  /** The prefix of failed asynchronous requests in the output bucket (`asyncInference`). */
+  public readonly asyncFailurePrefix?: string;
+
+  /** The topic notified of each asynchronous result (`asyncInference`). */
+  public readonly asyncSuccessTopic?: sns.ITopic;
+
+  /** The topic notified of each failed asynchronous request (`asyncInference`). */
+  public readonly asyncErrorTopic?: sns.ITopic;
+
+  private readonly async?: ResolvedAsync;
+
   protected readonly defaultVariantName: string;
 
   constructor(scope: Construct, id: string, props: MonitoredEndpointProps) {
@@ -233,11 +262,11 @@ export class MonitoredEndpoint extends EndpointBase {
     const shadows = (props.shadowVariants ?? []).map(resolve);
     const dataQuality = dataQualityOptions(props.monitoring);
     const modelQuality = modelQualityOptions(props.model, props.monitoring?.modelQuality);
-    validate(scope, id, props, variants, shadows, dataQuality, modelQuality);
+    const capturePrefix = `capture/${this.endpointName}/`;
+    validate(scope, id, props, variants, shadows, dataQuality, modelQuality, this.endpointName, capturePrefix);
     this.defaultVariantName = variants[0].options.name;
 
     const captureEnabled = !props.disableDataCapture;
-    const capturePrefix = `capture/${this.endpointName}/`;
     if (captureEnabled) {
       this.captureBucket = props.dataCapture?.bucket ?? platformBucket(this, this.encryptionKey);
       // SageMaker writes a variant's captures with that variant's model role.
@@ -246,6 +275,21 @@ export class MonitoredEndpoint extends EndpointBase {
         if (!model.role || roles.has(model.role)) continue;
         roles.add(model.role);
         allowCaptureWrites(this, model.role, { bucket: this.captureBucket, prefix: capturePrefix, encryptionKey: this.encryptionKey }, model.encryptionKey);
+      }
+    }
+    if (props.asyncInference) {
+      const resolved = this.async = resolveAsync(this, this.endpointName, props.asyncInference, this.encryptionKey);
+      this.asyncInput = resolved.input;
+      this.asyncOutput = resolved.output;
+      this.asyncFailurePrefix = resolved.failurePrefix;
+      this.asyncSuccessTopic = resolved.successTopic;
+      this.asyncErrorTopic = resolved.errorTopic;
+      // SageMaker reads the payloads, writes the results and notifies with each variant's model role.
+      const roles = new Set<unknown>();
+      for (const model of servedModels) {
+        if (!model.role || roles.has(model.role)) continue;
+        roles.add(model.role);
+        allowAsyncAccess(this, model.role, resolved, this.encryptionKey, model.encryptionKey);
       }
     }
 
@@ -265,6 +309,7 @@ export class MonitoredEndpoint extends EndpointBase {
         // Declared so CSV and JSON captures are stored as text, not base64.
         captureContentTypeHeader: { csvContentTypes: ['text/csv'], jsonContentTypes: ['application/json', 'application/jsonlines'] },
       } : undefined,
+      asyncInferenceConfig: this.async ? renderAsyncConfig(this.async, this.encryptionKey) : undefined,
     });
     if (served.role) config.node.addDependency(served.role);
     configuration = {
@@ -277,12 +322,17 @@ export class MonitoredEndpoint extends EndpointBase {
       name: this.endpointName,
       // Only when autoscaled, so the revision of every other endpoint stays what it was.
       ...(props.autoScaling ? { retainScale: RETAINED_ON_UPDATE } : {}),
+      // Only when asynchronous, likewise.
+      ...(this.async ? { async: renderAsyncConfig(this.async, this.encryptionKey) } : {}),
     };
 
     this.alarmTopic = props.alarmTopic ?? createAlarmTopic(this, this.endpointName, this.encryptionKey);
     const { alarms, rollbackAlarms } = createEndpointAlarms(this, this, variants, props.alarms ?? {}, this.alarmTopic);
     this.alarms = alarms;
     this.rollbackAlarms = rollbackAlarms;
+    if (this.async) {
+      this.alarms.push(...createAsyncAlarms(this, this.endpointName, variants.map((v) => v.options.name), this.async.options, this.alarmTopic));
+    }
     // Guardrails support no serverless variant, shadows included (#27 c): validate() rejects an
     // explicit deployment with one, and the default all-at-once guardrail is left out.
     const anyServerless = [...variants, ...shadows].some((v) => v.options.serverless);
@@ -303,7 +353,10 @@ export class MonitoredEndpoint extends EndpointBase {
     this.node.defaultChild = endpoint;
 
     if (props.autoScaling) {
-      for (const variant of variants.filter((v) => !v.options.serverless)) scaleVariant(this, this, variant.options.name, props.autoScaling, endpoint);
+      const backlog = this.async
+        ? { targetPerInstance: this.async.options.targetBacklogPerInstance ?? 5, scaleToZero: this.async.options.scaleToZero ?? false }
+        : undefined;
+      for (const variant of variants.filter((v) => !v.options.serverless)) scaleVariant(this, this, variant.options.name, props.autoScaling, endpoint, backlog);
     }
     const driftFeatures = dataQuality?.driftAlarmFeatures ?? [];
     if (dataQuality) {
@@ -359,7 +412,49 @@ export class MonitoredEndpoint extends EndpointBase {
     const quality = this.modelQualityMonitor;
     this.dashboard = createEndpointDashboard(this, this, variants, this.alarms,
       monitor ? { features: driftFeatures, metricFor: (feature) => monitor.metricFeatureDrift(feature, { label: feature }) } : undefined,
-      quality?.keyMetrics.map((name) => quality.metric(name, { label: name })));
+      quality?.keyMetrics.map((name) => quality.metric(name, { label: name })),
+      this.async ? [
+        this.metricAsyncBacklogSize({ label: 'ApproximateBacklogSize' }),
+        this.metricAsyncOldestRequestAge({ label: 'ApproximateAgeOfOldestRequest (s)' }),
+        ...variants.map((v) => this.metricAsyncInvocationFailures({ variantName: v.options.name, label: `${v.options.name} InvocationFailures` })),
+      ] : undefined);
+  }
+
+  /**
+   * Lets the grantee invoke the endpoint; for an asynchronous endpoint also put request payloads
+   * under the input prefix and read the results and failures (decrypting them with the
+   * endpoint's key).
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    const invoke = super.grantInvoke(grantee);
+    return this.async ? invoke.combine(grantAsyncCaller(grantee, this.async, this.encryptionKey)) : invoke;
+  }
+
+  /**
+   * Queued asynchronous requests, endpoint-wide (`ApproximateBacklogSize`).
+   *
+   * @default - average over 1 minute
+   */
+  public metricAsyncBacklogSize(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return asyncEndpointMetric(this.endpointName, 'ApproximateBacklogSize', 'Average', props);
+  }
+
+  /**
+   * The age of the oldest queued asynchronous request in seconds (`ApproximateAgeOfOldestRequest`).
+   *
+   * @default - maximum over 1 minute
+   */
+  public metricAsyncOldestRequestAge(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return asyncEndpointMetric(this.endpointName, 'ApproximateAgeOfOldestRequest', 'Maximum', props);
+  }
+
+  /**
+   * Failed asynchronous invocations of a variant (`InvocationFailures`).
+   *
+   * @default - sum over 1 minute, the first variant
+   */
+  public metricAsyncInvocationFailures(props?: EndpointMetricOptions): cloudwatch.Metric {
+    return this.metric('InvocationFailures', { statistic: 'Sum', ...props });
   }
 }
 
@@ -393,7 +488,7 @@ function algorithmOf(model: IServableModel): string | undefined {
 }
 
 function validate(scope: Construct, id: string, props: MonitoredEndpointProps, variants: ResolvedVariant[], shadows: ResolvedVariant[],
-  dataQuality: DataQualityOptions | undefined, modelQuality: ModelQualityOptions | undefined): void {
+  dataQuality: DataQualityOptions | undefined, modelQuality: ModelQualityOptions | undefined, endpointName: string, capturePrefix: string): void {
   const problems = ValidationProblems.of('MonitoredEndpoint', scope, id);
   const all = [...variants, ...shadows];
   if (props.endpointName !== undefined) {
@@ -435,12 +530,16 @@ function validate(scope: Construct, id: string, props: MonitoredEndpointProps, v
     problems.require(Number.isInteger(pct) && pct >= 0 && pct <= 100, 'dataCapture.samplingPercentage', pct, 'a whole number from 0 to 100');
   }
   problems.require(!(props.disableDataCapture && props.monitoring), 'monitoring', 'a monitoring schedule', 'only with data capture on');
+  const scaleToZero = props.asyncInference?.scaleToZero === true;
   if (props.autoScaling) {
-    const min = props.autoScaling.minCapacity ?? 2;
+    const min = props.autoScaling.minCapacity ?? (scaleToZero ? 0 : 2);
     const max = props.autoScaling.maxCapacity;
     problems.require(min <= max, 'autoScaling.minCapacity', min, `at most maxCapacity (${max})`);
-    problems.require(min >= (props.allowSingleInstance ? 1 : 2), 'autoScaling.minCapacity', min,
-      'at least 2, across Availability Zones (allowSingleInstance: true to give that up)');
+    // With scale to zero, asyncProblems() requires 0.
+    if (!scaleToZero) {
+      problems.require(min >= (props.allowSingleInstance ? 1 : 2), 'autoScaling.minCapacity', min,
+        'at least 2, across Availability Zones (allowSingleInstance: true to give that up)');
+    }
     problems.require(variants.some((v) => !v.options.serverless), 'autoScaling', 'autoscaling', 'instance-backed variants to scale (serverless variants scale themselves)');
     for (const target of [props.autoScaling.targetCpuUtilization, props.autoScaling.targetGpuUtilization]) {
       if (target !== undefined) problems.require(target > 0 && target <= 100, 'autoScaling.target*Utilization', target, 'a percentage above 0 and at most 100');
@@ -448,6 +547,14 @@ function validate(scope: Construct, id: string, props: MonitoredEndpointProps, v
   }
   for (const [prop, value, allowed] of props.deployment?._problems() ?? []) problems.add(prop, value, allowed);
   if (props.monitoring) monitoringProblems(problems, props, dataQuality, modelQuality);
+  if (props.asyncInference) {
+    asyncProblems(problems, props.asyncInference, endpointName, {
+      serverless: variants.filter((v) => v.options.serverless).map((v) => v.options.name),
+      shadows: shadows.map((v) => v.options.name),
+      capture: props.disableDataCapture ? undefined : { bucket: props.dataCapture?.bucket, prefix: capturePrefix },
+      autoScaling: props.autoScaling,
+    });
+  }
   problems.throwIfAny();
 }
 

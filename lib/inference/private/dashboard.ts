@@ -9,9 +9,9 @@ export interface DriftGraph {
   readonly metricFor: (feature: string) => cloudwatch.IMetric;
 }
 
-/** Invocations, latency, errors and utilization per variant, the alarms, drift and model quality when monitored. */
+/** Invocations, latency, errors and utilization per variant, the alarms, drift and model quality when monitored, the queue when asynchronous. */
 export function createEndpointDashboard(scope: Construct, endpoint: IEndpoint, variants: ResolvedVariant[],
-  alarms: cloudwatch.IAlarm[], drift?: DriftGraph, modelQuality?: cloudwatch.IMetric[]): cloudwatch.Dashboard {
+  alarms: cloudwatch.IAlarm[], drift?: DriftGraph, modelQuality?: cloudwatch.IMetric[], asyncQueue?: cloudwatch.IMetric[]): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', {
     dashboardName: endpoint.endpointName.slice(0, 255),
   });
@@ -42,6 +42,9 @@ export function createEndpointDashboard(scope: Construct, endpoint: IEndpoint, v
   }
   if (modelQuality && modelQuality.length > 0) {
     dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Model quality (captures merged with ground truth)', left: modelQuality, width: 24 }));
+  }
+  if (asyncQueue && asyncQueue.length > 0) {
+    dashboard.addWidgets(new cloudwatch.GraphWidget({ title: 'Asynchronous requests: queue, oldest request, failures', left: asyncQueue, width: 24 }));
   }
   return dashboard;
 }
