@@ -5,6 +5,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Construct } from 'constructs';
 import { SageMakerValidationError } from './errors';
+import { InstanceType } from './instance-type';
 import { regionalRegistryAccount } from './private/regional-registry';
 import { AlgorithmSpec, BUILT_IN_REGISTRY_ACCOUNTS, COMPANION_ONLY_HYPERPARAMETERS, KMEANS, LINEAR_LEARNER, SCALER, withSpecification } from './private/algorithm-specs';
 import { SageMakerExecutionRole } from './roles';
@@ -105,6 +106,23 @@ export interface AssetAlgorithmOptions extends AlgorithmOptions {
 }
 
 /**
+ * Where a bound algorithm's image will run.
+ */
+export interface AlgorithmBindOptions {
+  /**
+   * The instance types the image runs on. The companion K-Means and Linear Learner images come in
+   * two variants of `containers/Dockerfile`: the `gpu` target (CUDA base image, CUDA and CPU
+   * kernels) when any of these types has a GPU the CUDA kernels run on (`InstanceType.hasGpu`),
+   * else the `cpu` target (slim Debian, CPU kernels only). Other images ignore it.
+   *
+   * @default - unknown: the companion K-Means and Linear Learner images use the `gpu` target, which
+   * runs on any instance (on the CPU where there is no usable GPU); the pre-processing image is
+   * always the `cpu` target
+   */
+  readonly instanceTypes?: InstanceType[];
+}
+
+/**
  * The image a bound algorithm runs.
  */
 export interface AlgorithmImageConfig {
@@ -122,18 +140,19 @@ export interface AlgorithmImageConfig {
 export abstract class Algorithm {
   /** The companion K-Means image (CPU and CUDA kernels), a drop-in for the built-in K-Means. */
   public static kmeans(): Algorithm {
-    return withSpecification(new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', ...companionBuild('kmeans'), ...companionOptions(KMEANS) }), KMEANS, true);
+    return withSpecification(new AssetAlgorithm(CONTAINERS_DIR, { name: 'kmeans', ...companionBuild('kmeans'), ...companionOptions(KMEANS) }, true), KMEANS, true);
   }
 
   /** The companion Linear Learner image, a drop-in for the built-in Linear Learner. */
   public static linearLearner(): Algorithm {
-    return withSpecification(new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', ...companionBuild('linear-learner'), ...companionOptions(LINEAR_LEARNER) }), LINEAR_LEARNER, true);
+    return withSpecification(new AssetAlgorithm(CONTAINERS_DIR, { name: 'linear-learner', ...companionBuild('linear-learner'), ...companionOptions(LINEAR_LEARNER) }, true), LINEAR_LEARNER, true);
   }
 
   /**
    * The companion pre-processing image: a standard scaler fitted by a training job on the train
    * channel (CSV; `label_size=1` skips a leading label column), serving scaled records as CSV to
-   * the next container of an InferencePipeline.
+   * the next container of an InferencePipeline. Always the CPU image (`containers/Dockerfile`'s
+   * `cpu` target): the scaler has no GPU kernels.
    */
   public static preprocessing(): Algorithm {
     return new AssetAlgorithm(CONTAINERS_DIR, {
@@ -146,7 +165,7 @@ export abstract class Algorithm {
       // One pass over the data: an interruption restarts it at no real cost.
       supportsCheckpoints: true,
       canServe: true,
-    });
+    }, false);
   }
 
   /**
@@ -224,15 +243,18 @@ export abstract class Algorithm {
   }
 
   /**
-   * Makes the image available to a role in the scope's stack: builds or references it and
-   * grants the role permission to pull it.
+   * Makes the image available to a role in the scope's stack: builds or references it (for the
+   * instance types it runs on, when the image has variants) and grants the role permission to pull it.
    */
-  public abstract bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig;
+  public abstract bind(scope: Construct, role: SageMakerExecutionRole, options?: AlgorithmBindOptions): AlgorithmImageConfig;
 }
 
 const BUILT_IN_SPECS: Record<string, AlgorithmSpec> = { 'kmeans': KMEANS, 'linear-learner': LINEAR_LEARNER };
 
-/** The companion images share containers/Dockerfile; the build argument picks the program. */
+/**
+ * The companion images share containers/Dockerfile: the build argument picks the program, the
+ * target (`cpu` or `gpu`) the variant, chosen at bind from the instance types.
+ */
 function companionBuild(program: 'kmeans' | 'linear-learner' | 'preprocessing'): Pick<AssetAlgorithmOptions, 'file' | 'buildArgs'> {
   return { file: 'Dockerfile', buildArgs: { ALGORITHM: program } };
 }
@@ -250,19 +272,25 @@ function companionOptions(spec: AlgorithmSpec): AlgorithmOptions {
 }
 
 class AssetAlgorithm extends Algorithm {
-  constructor(private readonly directory: string, private readonly assetOptions: AssetAlgorithmOptions) {
+  /**
+   * @param gpuVariant for the companion images: true when the image has CPU and GPU variants
+   * (Dockerfile targets `cpu` and `gpu`), false when it is CPU only; undefined for a user's image
+   */
+  constructor(private readonly directory: string, private readonly assetOptions: AssetAlgorithmOptions, private readonly gpuVariant?: boolean) {
     super(assetOptions.name ?? path.basename(directory), assetOptions, false);
   }
 
-  public bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
-    // One image per build (directory, Dockerfile, build arguments) in a scope: two directories
-    // with the same base name are two images, and binding the same build twice reuses one.
-    const build = JSON.stringify([path.resolve(this.directory), this.assetOptions.file ?? null, this.assetOptions.buildArgs ?? {}]);
-    const id = `${this.name}Image${crypto.createHash('sha256').update(build).digest('hex').slice(0, 8)}`;
+  public bind(scope: Construct, role: SageMakerExecutionRole, options: AlgorithmBindOptions = {}): AlgorithmImageConfig {
+    const target = this.gpuVariant === undefined ? undefined : companionTarget(this.gpuVariant, options.instanceTypes);
+    // One image per build (directory, Dockerfile, build arguments, target) in a scope: two
+    // directories with the same base name are two images, and binding the same build twice reuses one.
+    const build = JSON.stringify([path.resolve(this.directory), this.assetOptions.file ?? null, this.assetOptions.buildArgs ?? {}, ...(target ? [target] : [])]);
+    const id = `${this.name}${target === 'cpu' ? 'Cpu' : ''}Image${crypto.createHash('sha256').update(build).digest('hex').slice(0, 8)}`;
     const asset = (scope.node.tryFindChild(id) as ecrAssets.DockerImageAsset | undefined) ?? new ecrAssets.DockerImageAsset(scope, id, {
       directory: this.directory,
       file: this.assetOptions.file,
       buildArgs: this.assetOptions.buildArgs,
+      target,
       platform: ecrAssets.Platform.LINUX_AMD64,
       exclude: ['**/node_modules', '**/build', '**/build-cuda', '**/dist', '**/.device'],
     });
@@ -271,12 +299,23 @@ class AssetAlgorithm extends Algorithm {
   }
 }
 
+/**
+ * The Dockerfile target of a companion image: `gpu` for an image with GPU kernels when any of the
+ * instance types has a GPU they run on, or when the types are not known (it runs anywhere); `cpu`
+ * otherwise.
+ */
+function companionTarget(gpuVariant: boolean, instanceTypes?: InstanceType[]): 'cpu' | 'gpu' {
+  if (!gpuVariant) return 'cpu';
+  if (instanceTypes === undefined || instanceTypes.length === 0) return 'gpu';
+  return instanceTypes.some((type) => type.hasGpu || type.family === undefined) ? 'gpu' : 'cpu';
+}
+
 class RepositoryAlgorithm extends Algorithm {
   constructor(private readonly repository: ecr.IRepository, private readonly tag: string, options: AlgorithmOptions) {
     super(options.name ?? (Token.isUnresolved(repository.repositoryName) ? 'algorithm' : repository.repositoryName), options, false);
   }
 
-  public bind(_scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
+  public bind(_scope: Construct, role: SageMakerExecutionRole, _options?: AlgorithmBindOptions): AlgorithmImageConfig {
     role.grantPull(this.repository);
     return { imageUri: this.repository.repositoryUriForTag(this.tag) };
   }
@@ -295,7 +334,7 @@ class BuiltInAlgorithm extends Algorithm {
     }, true);
   }
 
-  public bind(scope: Construct, role: SageMakerExecutionRole): AlgorithmImageConfig {
+  public bind(scope: Construct, role: SageMakerExecutionRole, _options?: AlgorithmBindOptions): AlgorithmImageConfig {
     const stack = Stack.of(scope);
     const account = regionalRegistryAccount(scope, 'SageMakerBuiltInAlgorithmRegistries', BUILT_IN_REGISTRY_ACCOUNTS, `Algorithm.builtIn('${this.repositoryName}')`);
     role.grantPullFrom(

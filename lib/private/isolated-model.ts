@@ -4,6 +4,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { vpcConfigOf } from './vpc-config';
 import { Algorithm } from '../core/algorithm';
+import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { SageMakerExecutionRole } from '../core/roles';
 
@@ -18,6 +19,8 @@ export interface ModelRoleProps {
   readonly artifactEncryptionKey?: kms.IKey;
   /** The key the model's endpoint encrypts with (volumes, captures). */
   readonly encryptionKey: kms.IKey;
+  /** The instance types the model serves on, when known: they pick a companion image's CPU or GPU variant. */
+  readonly instanceTypes?: InstanceType[];
 }
 
 export interface IsolatedModelProps extends ModelRoleProps {
@@ -38,7 +41,7 @@ export interface IsolatedModel {
  */
 export function createModelRole(scope: Construct, props: ModelRoleProps): { role: SageMakerExecutionRole; imageUri: string } {
   const role = new SageMakerExecutionRole(scope, 'ModelRole', { description: `Execution role of the SageMaker model of ${scope.node.path}` });
-  const image = props.algorithm.bind(scope, role);
+  const image = props.algorithm.bind(scope, role, { instanceTypes: props.instanceTypes });
   role.grantRead(props.artifactsBucket, props.artifactsPrefix);
   if (props.artifactEncryptionKey) role.grantDecrypt(props.artifactEncryptionKey);
   // Encrypt too: an endpoint serving the model writes its data captures with this role and key.

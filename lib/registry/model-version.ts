@@ -132,6 +132,7 @@ export class RegisteredModelVersion extends Resource implements IModelPackageVer
       artifactsPrefix: source.artifactKey,
       artifactEncryptionKey: source.artifactEncryptionKey,
       encryptionKey: this.encryptionKey,
+      instanceTypes: props.instanceTypes ?? DEFAULT_INSTANCE_TYPES,
     });
     this.servingRole = role;
 

@@ -166,7 +166,9 @@ export class RetrainingPipeline extends Resource {
     // The promotion step runs in the stack's deploy-time function (in the VPC), which copies the
     // endpoint's configuration with the new version's model.
     const handler = props.endpoint ? jobHandler(this, setup.encryptionKey, setup.network) : undefined;
-    const image = algorithm.bind(this, setup.role);
+    // The registered version serves on these CPU instance types: the CPU variant of a companion image.
+    const servingInstanceTypes = [InstanceType.ML_M5_LARGE, InstanceType.ML_M5_XLARGE, InstanceType.of('ml.c5.xlarge'), InstanceType.of('ml.c5.2xlarge')];
+    const image = algorithm.bind(this, setup.role, { instanceTypes: servingInstanceTypes });
     const spec = specificationOf(algorithm)?.specification;
     const evaluation = props.evaluation;
     const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
@@ -187,7 +189,7 @@ export class RetrainingPipeline extends Resource {
         image: image.imageUri,
         contentTypes: [...(spec?.inference.accept ?? ['text/csv'])],
         responseTypes: [...(spec?.inference.produce ?? ['application/json'])],
-        instanceTypes: [InstanceType.ML_M5_LARGE, InstanceType.ML_M5_XLARGE, InstanceType.of('ml.c5.xlarge'), InstanceType.of('ml.c5.2xlarge')].map(String),
+        instanceTypes: servingInstanceTypes.map(String),
         kmsKeyArn: setup.encryptionKey.keyArn,
         approvalStatus: props.approval === ModelApproval.AUTOMATIC ? 'Approved' : 'PendingManualApproval',
       },

@@ -67,7 +67,7 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings & Tra
     description: `Execution role of SageMaker training in ${scope.node.path}`,
     sourceArnPattern,
   });
-  const image = settings.algorithm.bind(scope, role);
+  const image = settings.algorithm.bind(scope, role, { instanceTypes: [settings.instanceType ?? InstanceType.ML_M5_XLARGE] });
   const channels = settings.inputs.map((input) => input._bind(role).channel);
   role.grantWrite(outputBucket, outputPrefix);
   role.grantEncryptDecrypt(encryptionKey);
