@@ -52,3 +52,4 @@ export * from './inference/async-inference';
 export * from './training/profiler';
 export * from './training/debugger-rule';
 export * from './training/training-observability';
+export * from './inference/model-bias-monitor';

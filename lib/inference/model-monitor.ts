@@ -6,6 +6,7 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, IDependable } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
+import { ModelBiasOptions } from './model-bias-monitor';
 import { ModelQualityOptions } from './model-quality-monitor';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
@@ -104,6 +105,14 @@ export interface MonitoringOptions {
    * @default - no model-quality monitor
    */
   readonly modelQuality?: ModelQualityOptions;
+
+  /**
+   * Bias drift (SageMaker Clarify): post-training bias metrics per facet of the captured
+   * predictions merged with ground truth, with alarms on their magnitude.
+   *
+   * @default - no bias monitor
+   */
+  readonly bias?: ModelBiasOptions;
 
   /**
    * @deprecated use `dataQuality.baseline`; given here, it makes a data-quality monitor with the

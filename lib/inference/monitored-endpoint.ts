@@ -14,8 +14,10 @@ import { DataCaptureOptions } from './data-capture';
 import { DeploymentStrategy } from './deployment';
 import { EndpointAttributes, EndpointBase, EndpointMetricOptions, IEndpoint } from './endpoint';
 import { DataQualityMonitor, DataQualityOptions, MonitoringOptions } from './model-monitor';
+import { ModelBiasMonitor, ModelBiasOptions } from './model-bias-monitor';
 import { ModelQualityMonitor, ModelQualityOptions } from './model-quality-monitor';
 import { createAlarmTopic, createEndpointAlarms } from './private/alarms';
+import { biasProblems } from './private/bias-checks';
 import { allowAsyncAccess, asyncEndpointMetric, asyncProblems, createAsyncAlarms, grantAsyncCaller, renderAsyncConfig, ResolvedAsync, resolveAsync } from './private/async-inference';
 import { allowCaptureWrites } from './private/capture-grants';
 import { createEndpointDashboard } from './private/dashboard';
@@ -232,6 +234,12 @@ export class MonitoredEndpoint extends EndpointBase {
   /** The topic notified of each failed asynchronous request (`asyncInference`). */
   public readonly asyncErrorTopic?: sns.ITopic;
 
+  /** The bias monitor, when `monitoring.bias` is given. */
+  public readonly biasMonitor?: ModelBiasMonitor;
+
+  /** The alarms on bias metrics (`monitoring.bias.maxBiasMetrics`, per facet). */
+  public readonly biasAlarms: cloudwatch.Alarm[] = [];
+
   private readonly async?: ResolvedAsync;
 
   protected readonly defaultVariantName: string;
@@ -408,6 +416,34 @@ export class MonitoredEndpoint extends EndpointBase {
         this.modelQualityAlarms.push(alarm);
       }
     }
+    const bias = biasOptions(props.model, props.monitoring?.bias);
+    if (bias) {
+      const biasMonitor = this.biasMonitor = new ModelBiasMonitor(this, 'Bias', {
+        ...bias,
+        endpointName: this.endpointName,
+        endpoint,
+        captureBucket: this.captureBucket!,
+        capturePrefix,
+        network,
+        encryptionKey: this.encryptionKey,
+      });
+      for (const [shortName, threshold] of Object.entries(bias.maxBiasMetrics ?? {})) {
+        for (const facet of bias.facets) {
+          const alarm = new cloudwatch.Alarm(this, `Bias${shortName}${facet.name.replace(/[^A-Za-z0-9]/g, '')}`, {
+            // The magnitude: most bias metrics are signed, 0 being no bias.
+            metric: new cloudwatch.MathExpression({ expression: 'ABS(m)', usingMetrics: { m: biasMonitor.metricBias(shortName, facet.name) }, label: `|${shortName}| ${facet.name}`, period: Duration.hours(1) }),
+            threshold,
+            evaluationPeriods: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarmDescription: `${this.endpointName}: bias metric ${shortName} of facet ${facet.name} beyond ${threshold} (Clarify bias drift)`,
+          });
+          alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+          this.alarms.push(alarm);
+          this.biasAlarms.push(alarm);
+        }
+      }
+    }
     const monitor = this.monitor;
     const quality = this.modelQualityMonitor;
     this.dashboard = createEndpointDashboard(this, this, variants, this.alarms,
@@ -479,6 +515,13 @@ function modelQualityOptions(model: IServableModel, options: ModelQualityOptions
   if (!options) return undefined;
   if (algorithmOf(model) !== 'linear-learner' || options.inferenceAttribute !== undefined || options.probabilityAttribute !== undefined) return options;
   return { ...options, ...linearLearnerAttributes(options.problemType) };
+}
+
+/** The bias options with the attributes of the model's algorithm filled in (Linear Learner's JSON response). */
+function biasOptions(model: IServableModel, options: ModelBiasOptions | undefined): ModelBiasOptions | undefined {
+  if (!options) return undefined;
+  if (algorithmOf(model) !== 'linear-learner' || options.inferenceAttribute !== undefined || options.probabilityAttribute !== undefined) return options;
+  return { ...options, inferenceAttribute: 'predictions[0].predicted_label', probabilityAttribute: 'predictions[0].score' };
 }
 
 /** The name of the algorithm serving the model, when it is a model source (a job, a tuned model, a registered version). */
@@ -567,7 +610,9 @@ function monitoringProblems(problems: ValidationProblems, props: MonitoredEndpoi
   } else if (!monitoring.baseline) {
     problems.require(deprecated.length === 0, 'monitoring.baseline', monitoring.baseline, `a baseline for the data-quality settings given (${deprecated.join(', ')}), or those settings under monitoring.dataQuality`);
   }
-  problems.require(dataQuality !== undefined || modelQuality !== undefined, 'monitoring', 'no monitor', 'dataQuality, modelQuality or both');
+  problems.require(dataQuality !== undefined || modelQuality !== undefined || monitoring.bias !== undefined, 'monitoring', 'no monitor', 'dataQuality, modelQuality, bias or more');
+  const bias = biasOptions(props.model, monitoring.bias);
+  if (bias) biasProblems(problems, 'monitoring.bias.', bias);
   if (dataQuality) {
     checkScheduleExpression(problems, monitoring.dataQuality ? 'monitoring.dataQuality.scheduleExpression' : 'monitoring.scheduleExpression', dataQuality.scheduleExpression);
   }

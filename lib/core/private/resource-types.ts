@@ -13,3 +13,4 @@ export const RESTRICT_DEFAULT_SECURITY_GROUP_RESOURCE_TYPE = 'Custom::VpcRestric
 export const APPROVED_MODEL_PACKAGE_RESOURCE_TYPE = 'Custom::SageMakerApprovedModelPackage';
 export const MODEL_METRICS_RESOURCE_TYPE = 'Custom::SageMakerModelMetrics';
 export const PROCESSING_JOB_RESOURCE_TYPE = 'Custom::SageMakerProcessingJob';
+export const ANALYSIS_CONFIG_RESOURCE_TYPE = 'Custom::SageMakerClarifyAnalysisConfig';

@@ -2,6 +2,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
 import { JOB_KINDS, JobApi, TRAINING } from './jobs';
 import { promote, PromotionRequest, PromotionResult } from './promotion';
+import { ANALYSIS_CONFIG_RESOURCE_TYPE, writeAnalysisConfig } from './analysis-config';
 import { APPROVED_MODEL_PACKAGE_RESOURCE_TYPE, MODEL_METRICS_RESOURCE_TYPE, resolveApprovedPackage, writeModelMetrics } from './model-registry';
 import { CustomResourceResult, DeadlineContext, handleCustomResource, put } from '../shared/cfn-response';
 import { isRetryable } from '../shared/retry';
@@ -73,6 +74,7 @@ export async function handler(event: CloudFormationCustomResourceEvent | JobStat
     if (e.ResourceType === BEST_TRAINING_JOB_RESOURCE_TYPE) return readBestTrainingJob(e);
     if (e.ResourceType === APPROVED_MODEL_PACKAGE_RESOURCE_TYPE) return resolveApprovedPackage(e);
     if (e.ResourceType === MODEL_METRICS_RESOURCE_TYPE) return writeModelMetrics(e);
+    if (e.ResourceType === ANALYSIS_CONFIG_RESOURCE_TYPE) return writeAnalysisConfig(e);
     if (!job) throw new Error(`Unknown resource type ${e.ResourceType}`);
     return e.RequestType === 'Delete' ? stopJob(job, e.PhysicalResourceId) : startJob(job, e);
   }, {
