@@ -501,3 +501,13 @@ describe('MonitoredEndpoint.fromEndpointName', () => {
     expect((endpoint.node.defaultChild as any).cfnResourceType).toBe('AWS::SageMaker::Endpoint');
   });
 });
+
+describe('MonitoredEndpoint GPU alarms', () => {
+  test('every NVIDIA instance gets a GPU utilization alarm, also one the companion CUDA build cannot use (p3, V100); CPU instances get none', () => {
+    const gpuAlarms = (instanceType: InstanceType) => Object.values(endpointFor({ instanceType }).template.findResources('AWS::CloudWatch::Alarm'))
+      .filter((alarm: any) => alarm.Properties.MetricName === 'GPUUtilization');
+    expect(gpuAlarms(InstanceType.of('ml.p3.2xlarge'))).toHaveLength(1);
+    expect(gpuAlarms(InstanceType.ML_G5_XLARGE)).toHaveLength(1);
+    expect(gpuAlarms(InstanceType.ML_M5_LARGE)).toHaveLength(0);
+  });
+});

@@ -49,7 +49,8 @@ export function createEndpointAlarms(scope: Construct, endpoint: IEndpoint, vari
       alarm('CpuUtilization', endpoint.metricCpuUtilization(fiveMinutes), utilization, 'CPU utilization', 3);
       alarm('MemoryUtilization', endpoint.metricMemoryUtilization(fiveMinutes), utilization, 'memory utilization', 3);
       alarm('DiskUtilization', endpoint.metricDiskUtilization(fiveMinutes), utilization, 'disk utilization', 3);
-      if (variant.instanceType.hasGpu) {
+      // Any NVIDIA instance reports GPU utilization, whether or not the companion images' CUDA build runs on it.
+      if (variant.instanceType.gpuArchitecture !== undefined) {
         alarm('GpuUtilization', endpoint.metricGpuUtilization(fiveMinutes), utilization, 'GPU utilization', 3);
       }
     }
