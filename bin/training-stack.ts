@@ -1,6 +1,6 @@
 import { Duration, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { Algorithm, InstanceType, SageMakerNetwork, SecureBucket, SecureTrainingJob, TrainingInput } from '../lib';
+import { Algorithm, InstanceType, Profiler, ProfilerRule, SageMakerNetwork, SecureBucket, SecureTrainingJob, TrainingInput } from '../lib';
 
 export interface TrainingStackProps extends StackProps {
   readonly network: SageMakerNetwork;
@@ -27,6 +27,9 @@ export class TrainingStack extends Stack {
       maxRuntime: Duration.hours(4),
       outputBucket: props.data.bucket,
       outputPrefix: 'models/kmeans/',
+      // A GPU job: report when the GPU idles or the CPU is the bottleneck (the companion images save
+      // no tensors, so no Debugger tensor rules).
+      profiler: Profiler.withRules(ProfilerRule.lowGpuUtilization(), ProfilerRule.cpuBottleneck()),
     });
 
     // The churn pipeline's first stage: a standard scaler fitted on the churn training data.
