@@ -249,20 +249,24 @@ export class MonitoredEndpoint extends EndpointBase {
     // A model resolved at deploy time (the latest approved version) resolves again whenever the
     // rest of the endpoint changes: an update never puts back an older version (see README).
     let configuration: unknown;
+    const instanceType = props.instanceType ?? InstanceType.ML_M5_LARGE;
+    // What the variants run on, so a model made for the endpoint gets the companion image that fits
+    // (a serverless variant runs on CPUs).
+    const servingOn = (variants: VariantOptions[]) => variants.map((v) => (v.serverless ? InstanceType.ML_M5_LARGE : v.instanceType ?? instanceType));
     const served = props.model.bindForServing(this, {
       network: props.network,
       revision: Lazy.string({ produce: () => configurationHash(this, configuration) }),
+      instanceTypes: servingOn([...(props.variants ?? [{ name: 'AllTraffic' }]), ...(props.shadowVariants ?? [])].filter((v) => !v.model)),
     });
     const network = props.network ?? served.network ?? new SageMakerNetwork(this, 'Network');
     this.encryptionKey = props.encryptionKey ?? served.encryptionKey ?? network.encryptionKey;
     this.endpointName = props.endpointName ?? Names.uniqueResourceName(this, { maxLength: 63, separator: '-' });
     this.endpointArn = endpointArn(this, this.endpointName);
 
-    const instanceType = props.instanceType ?? InstanceType.ML_M5_LARGE;
     // Every model the endpoint serves, each bound once: all of them write captures (#27 a).
     const servedModels = [served];
     const resolve = (options: VariantOptions): ResolvedVariant => {
-      const bound = options.model ? options.model.bindForServing(this) : served;
+      const bound = options.model ? options.model.bindForServing(this, { network: props.network, instanceTypes: servingOn([options]) }) : served;
       if (!servedModels.includes(bound)) servedModels.push(bound);
       return { options, instanceType: options.instanceType ?? instanceType, modelName: bound.modelName };
     };

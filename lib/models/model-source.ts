@@ -108,6 +108,7 @@ class ImportedModelSource implements IModelSource {
     const network = this.options.network ?? bindOptions.network ?? new SageMakerNetwork(host, 'Network');
     const encryptionKey = this.options.encryptionKey ?? this.artifactBucket.encryptionKey ?? network.encryptionKey;
     const { model, role } = createIsolatedModel(host, {
+      instanceTypes: bindOptions.instanceTypes,
       algorithm: this.algorithm,
       modelData: this.modelData,
       artifactsBucket: this.artifactBucket,

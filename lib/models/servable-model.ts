@@ -1,5 +1,6 @@
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { SageMakerExecutionRole } from '../core/roles';
 import type { IModelPackageGroup, IModelPackageVersion, LatestApprovedOptions } from './model-package';
@@ -54,6 +55,14 @@ export interface ServingBindOptions {
    * @default - the model's own network, or a new SageMakerNetwork
    */
   readonly network?: SageMakerNetwork;
+
+  /**
+   * The instance types the consumer serves on, so a model made for it runs the companion image's
+   * variant that fits (the CPU image on CPU instances). A model made once serves every consumer.
+   *
+   * @default - unknown: the image that runs everywhere (the GPU variant, with its CPU kernels)
+   */
+  readonly instanceTypes?: InstanceType[];
 }
 
 /**

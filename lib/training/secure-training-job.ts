@@ -160,9 +160,11 @@ export class SecureTrainingJob extends Construct implements IModelSource {
    * Serves the trained artifact (used by `MonitoredEndpoint`): the first call creates an isolated
    * model in the VPC, after the job has completed, with a role that reads only the artifacts.
    */
-  public bindForServing(_scope: Construct, _options?: ServingBindOptions): ServingModelConfig {
+  public bindForServing(_scope: Construct, options: ServingBindOptions = {}): ServingModelConfig {
     if (!this.servingModel) {
+      // Made once, for the first consumer's instance types.
       const served = createIsolatedModel(this, {
+        instanceTypes: options.instanceTypes,
         algorithm: this.algorithm,
         modelData: this.modelData,
         artifactsBucket: this.outputBucket,

@@ -9,6 +9,7 @@ import { Algorithm } from '../../lib/core/algorithm';
 import { InstanceType } from '../../lib/core/instance-type';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { SecureBucket } from '../../lib/core/storage';
+import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { ModelSource } from '../../lib/models/model-source';
 import { ModelRegistry } from '../../lib/registry/model-registry';
 import { TrainingInput } from '../../lib/training/inputs';
@@ -105,5 +106,24 @@ describe('companion image variants', () => {
       // THEN
       expect(imagesUsed(stack)).toEqual([expected]);
     }
+  });
+});
+
+describe('companion image variants of served models', () => {
+  /** An artifact served by an endpoint of the given instance type: the model is made for the endpoint. */
+  function endpointServing(instanceType: InstanceType, serverless = false): Stack {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const artifact = ModelSource.fromS3(Algorithm.kmeans(), data.bucket, 'models/kmeans/model.tar.gz');
+    new MonitoredEndpoint(stack, 'Endpoint', serverless
+      ? { model: artifact, variants: [{ name: 'AllTraffic', serverless: { memorySizeMb: 2048, maxConcurrency: 5 } }], disableDataCapture: true }
+      : { model: artifact, instanceType });
+    return stack;
+  }
+
+  test('an endpoint on CPU instances (or serverless) serves the CPU image; on GPU instances, the GPU image', () => {
+    expect(imagesUsed(endpointServing(InstanceType.ML_M5_LARGE))).toEqual(['kmeans:cpu']);
+    expect(imagesUsed(endpointServing(InstanceType.ML_M5_LARGE, true))).toEqual(['kmeans:cpu']);
+    expect(imagesUsed(endpointServing(InstanceType.ML_G5_XLARGE))).toEqual(['kmeans:gpu']);
   });
 });

@@ -36,6 +36,7 @@ export class LatestApprovedModel implements IServableModel {
     const network = this.options.network ?? bindOptions.network ?? new SageMakerNetwork(host, 'Network');
     const encryptionKey: kms.IKey = this.options.artifactEncryptionKey ?? this.options.artifactBucket.encryptionKey ?? network.encryptionKey;
     const { role, imageUri } = createModelRole(host, {
+      instanceTypes: bindOptions.instanceTypes,
       algorithm: this.options.algorithm,
       artifactsBucket: this.options.artifactBucket,
       artifactsPrefix: this.options.artifactKeyPrefix,
