@@ -53,3 +53,4 @@ export * from './training/profiler';
 export * from './training/debugger-rule';
 export * from './training/training-observability';
 export * from './inference/model-bias-monitor';
+export * from './inference/model-explainability-monitor';

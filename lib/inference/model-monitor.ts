@@ -7,6 +7,7 @@ import { Construct, IDependable } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { ModelBiasOptions } from './model-bias-monitor';
+import { ExplainabilityOptions } from './model-explainability-monitor';
 import { ModelQualityOptions } from './model-quality-monitor';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
@@ -113,6 +114,14 @@ export interface MonitoringOptions {
    * @default - no bias monitor
    */
   readonly bias?: ModelBiasOptions;
+
+  /**
+   * Feature-attribution drift (SageMaker Clarify): global SHAP values of the captured requests,
+   * computed on a shadow copy of the model, against a baseline, with alarms on their values.
+   *
+   * @default - no explainability monitor
+   */
+  readonly explainability?: ExplainabilityOptions;
 
   /**
    * @deprecated use `dataQuality.baseline`; given here, it makes a data-quality monitor with the

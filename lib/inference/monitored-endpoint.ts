@@ -15,9 +15,11 @@ import { DeploymentStrategy } from './deployment';
 import { EndpointAttributes, EndpointBase, EndpointMetricOptions, IEndpoint } from './endpoint';
 import { DataQualityMonitor, DataQualityOptions, MonitoringOptions } from './model-monitor';
 import { ModelBiasMonitor, ModelBiasOptions } from './model-bias-monitor';
+import { ExplainabilityOptions, ModelExplainabilityMonitor } from './model-explainability-monitor';
 import { ModelQualityMonitor, ModelQualityOptions } from './model-quality-monitor';
 import { createAlarmTopic, createEndpointAlarms } from './private/alarms';
 import { biasProblems } from './private/bias-checks';
+import { explainabilityProblems } from './private/explainability-checks';
 import { allowAsyncAccess, asyncEndpointMetric, asyncProblems, createAsyncAlarms, grantAsyncCaller, renderAsyncConfig, ResolvedAsync, resolveAsync } from './private/async-inference';
 import { allowCaptureWrites } from './private/capture-grants';
 import { createEndpointDashboard } from './private/dashboard';
@@ -240,6 +242,12 @@ export class MonitoredEndpoint extends EndpointBase {
   /** The alarms on bias metrics (`monitoring.bias.maxBiasMetrics`, per facet). */
   public readonly biasAlarms: cloudwatch.Alarm[] = [];
 
+  /** The explainability monitor, when `monitoring.explainability` is given. */
+  public readonly explainabilityMonitor?: ModelExplainabilityMonitor;
+
+  /** The alarms on global SHAP values (`monitoring.explainability.maxFeatureAttributions`). */
+  public readonly explainabilityAlarms: cloudwatch.Alarm[] = [];
+
   private readonly async?: ResolvedAsync;
 
   protected readonly defaultVariantName: string;
@@ -448,6 +456,32 @@ export class MonitoredEndpoint extends EndpointBase {
         }
       }
     }
+    const explainability = explainabilityOptions(props.model, props.monitoring?.explainability);
+    if (explainability) {
+      const explainer = this.explainabilityMonitor = new ModelExplainabilityMonitor(this, 'Explainability', {
+        ...explainability,
+        endpointName: this.endpointName,
+        endpoint,
+        modelName: served.modelName,
+        captureBucket: this.captureBucket!,
+        capturePrefix,
+        network,
+        encryptionKey: this.encryptionKey,
+      });
+      for (const [feature, threshold] of Object.entries(explainability.maxFeatureAttributions ?? {})) {
+        const alarm = new cloudwatch.Alarm(this, `Attribution${feature.replace(/[^A-Za-z0-9]/g, '')}`, {
+          metric: explainer.metricFeatureAttribution(feature),
+          threshold,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `${this.endpointName}: global SHAP value of feature ${feature} above ${threshold} (Clarify feature attribution drift)`,
+        });
+        alarm.addAlarmAction(new cwActions.SnsAction(this.alarmTopic));
+        this.alarms.push(alarm);
+        this.explainabilityAlarms.push(alarm);
+      }
+    }
     const monitor = this.monitor;
     const quality = this.modelQualityMonitor;
     this.dashboard = createEndpointDashboard(this, this, variants, this.alarms,
@@ -526,6 +560,13 @@ function biasOptions(model: IServableModel, options: ModelBiasOptions | undefine
   if (!options) return undefined;
   if (algorithmOf(model) !== 'linear-learner' || options.inferenceAttribute !== undefined || options.probabilityAttribute !== undefined) return options;
   return { ...options, inferenceAttribute: 'predictions[0].predicted_label', probabilityAttribute: 'predictions[0].score' };
+}
+
+/** The explainability options with the shadow model's response format filled in (Linear Learner's JSON Lines score). */
+function explainabilityOptions(model: IServableModel, options: ExplainabilityOptions | undefined): ExplainabilityOptions | undefined {
+  if (!options) return undefined;
+  if (algorithmOf(model) !== 'linear-learner' || options.acceptType !== undefined || options.probability !== undefined) return options;
+  return { ...options, acceptType: 'application/jsonlines', probability: 'score' };
 }
 
 /** The name of the algorithm serving the model, when it is a model source (a job, a tuned model, a registered version). */
@@ -614,7 +655,10 @@ function monitoringProblems(problems: ValidationProblems, props: MonitoredEndpoi
   } else if (!monitoring.baseline) {
     problems.require(deprecated.length === 0, 'monitoring.baseline', monitoring.baseline, `a baseline for the data-quality settings given (${deprecated.join(', ')}), or those settings under monitoring.dataQuality`);
   }
-  problems.require(dataQuality !== undefined || modelQuality !== undefined || monitoring.bias !== undefined, 'monitoring', 'no monitor', 'dataQuality, modelQuality, bias or more');
+  problems.require(dataQuality !== undefined || modelQuality !== undefined || monitoring.bias !== undefined || monitoring.explainability !== undefined,
+    'monitoring', 'no monitor', 'dataQuality, modelQuality, bias, explainability or more');
+  const explainability = explainabilityOptions(props.model, monitoring.explainability);
+  if (explainability) explainabilityProblems(problems, 'monitoring.explainability.', explainability);
   const bias = biasOptions(props.model, monitoring.bias);
   if (bias) biasProblems(problems, 'monitoring.bias.', bias);
   if (dataQuality) {
