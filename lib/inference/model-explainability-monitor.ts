@@ -315,11 +315,11 @@ export class ModelExplainabilityMonitor extends Construct {
    * A feature's global SHAP value as Clarify publishes it after each run (`feature_<name>` in
    * `aws/sagemaker/Endpoints/explainability-metrics`).
    *
-   * @param label the explained output: `label0` unless named
-   * @default label 'label0'
+   * @param outputLabel the explained output: `label0` unless named
+   * @default outputLabel 'label0'
    * @default - average over 1 hour
    */
-  public metricFeatureAttribution(feature: string, label?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+  public metricFeatureAttribution(feature: string, outputLabel?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace: 'aws/sagemaker/Endpoints/explainability-metrics',
       metricName: `feature_${feature}`,
@@ -327,7 +327,7 @@ export class ModelExplainabilityMonitor extends Construct {
         Endpoint: this.endpointName,
         MonitoringSchedule: this.scheduleName,
         ExplainabilityMethod: 'KernelShap',
-        Label: label ?? 'label0',
+        Label: outputLabel ?? 'label0',
         ValueType: 'GlobalShapValues',
       },
       statistic: 'Average',

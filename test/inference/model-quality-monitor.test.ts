@@ -257,7 +257,7 @@ describe('MonitoredEndpoint monitoring rejects bad input at synth', () => {
       .toMatch(/monitoring: got \["monitoring.baseline"\]; allowed: the data-quality settings in one place: under monitoring.dataQuality/);
     expect(messageOf(() => endpointWith((d) => ({ driftAlarmFeatures: ['age'], modelQuality: binary(d) }))))
       .toMatch(/monitoring.baseline: got nothing; allowed: a baseline for the data-quality settings given \(driftAlarmFeatures\)/);
-    expect(messageOf(() => endpointWith(() => ({})))).toMatch(/monitoring: got "no monitor"; allowed: dataQuality, modelQuality, bias or more/);
+    expect(messageOf(() => endpointWith(() => ({})))).toMatch(/monitoring: got "no monitor"; allowed: dataQuality, modelQuality, bias, explainability or more/);
   });
 });
 
