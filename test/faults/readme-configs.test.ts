@@ -17,7 +17,6 @@ const README = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'u
 
 /** What the README leaves to the reader: names its examples use without defining them. */
 const READER_CONTEXT: Record<string, string> = {
-  myModel: 'const myModel = new Construct(stack, "MyModel");',
   b: 'const b = data.bucket;',
   preprocessing: 'const preprocessing = Algorithm.preprocessing();',
   kmeansJob: 'const kmeansJob = job;',
