@@ -12,6 +12,7 @@ import { GroundTruthLocation } from './model-quality-monitor';
 import { CLARIFY_CONFIG_INPUT, CLARIFY_DATA_INPUT, clarifyImage, writeAnalysisConfig } from './private/clarify';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
+import { monitoringSchedule } from './private/monitoring-schedule';
 
 /**
  * A sensitive attribute (facet) whose groups Clarify compares.
@@ -291,16 +292,10 @@ export class ModelBiasMonitor extends Construct {
     });
     dependencies.forEach((dependency) => definition.node.addDependency(dependency));
 
-    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
-      monitoringScheduleName: boundedName(this, props.endpointName, '-model-bias', 63),
-      monitoringScheduleConfig: {
-        monitoringJobDefinitionName: definitionName,
-        monitoringType: 'ModelBias',
-        scheduleConfig: { scheduleExpression: props.scheduleExpression ?? 'cron(0 * ? * * *)' },
-      },
+    this.scheduleName = monitoringSchedule(this, {
+      endpointName: props.endpointName, monitoringType: 'ModelBias', nameSuffix: '-model-bias',
+      definitionName, definition, scheduleExpression: props.scheduleExpression,
     });
-    schedule.node.addDependency(definition);
-    this.scheduleName = schedule.monitoringScheduleName!;
   }
 
   /**

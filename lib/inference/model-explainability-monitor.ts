@@ -14,6 +14,7 @@ import { clarifyImage, writeAnalysisConfig } from './private/clarify';
 import { explainabilityProblems } from './private/explainability-checks';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
+import { monitoringSchedule } from './private/monitoring-schedule';
 
 /** How Clarify aggregates the SHAP values of all records into one global value per feature. */
 export enum ShapAggregation {
@@ -299,16 +300,10 @@ export class ModelExplainabilityMonitor extends Construct {
       'Clarify computes SHAP values by starting and invoking a shadow copy of the model: the container must reach the SageMaker API and runtime (through the VPC\'s interface endpoints only; the job runs in the VPC without internet).',
     ]]);
 
-    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
-      monitoringScheduleName: boundedName(this, props.endpointName, '-model-explainability', 63),
-      monitoringScheduleConfig: {
-        monitoringJobDefinitionName: definitionName,
-        monitoringType: 'ModelExplainability',
-        scheduleConfig: { scheduleExpression: props.scheduleExpression ?? 'cron(0 * ? * * *)' },
-      },
+    this.scheduleName = monitoringSchedule(this, {
+      endpointName: props.endpointName, monitoringType: 'ModelExplainability', nameSuffix: '-model-explainability',
+      definitionName, definition, scheduleExpression: props.scheduleExpression,
     });
-    schedule.node.addDependency(definition);
-    this.scheduleName = schedule.monitoringScheduleName!;
   }
 
   /**

@@ -11,6 +11,7 @@ import { ExplainabilityOptions } from './model-explainability-monitor';
 import { ModelQualityOptions } from './model-quality-monitor';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
+import { monitoringSchedule } from './private/monitoring-schedule';
 
 /** Options of a baseline computed from a dataset. */
 export interface DatasetBaselineOptions {
@@ -257,16 +258,10 @@ export class DataQualityMonitor extends Construct {
     });
     dependencies.forEach((dependency) => definition.node.addDependency(dependency));
 
-    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
-      monitoringScheduleName: boundedName(this, props.endpointName, '-data-quality', 63),
-      monitoringScheduleConfig: {
-        monitoringJobDefinitionName: definitionName,
-        monitoringType: 'DataQuality',
-        scheduleConfig: { scheduleExpression: props.scheduleExpression ?? 'cron(0 * ? * * *)' },
-      },
+    this.scheduleName = monitoringSchedule(this, {
+      endpointName: props.endpointName, monitoringType: 'DataQuality', nameSuffix: '-data-quality',
+      definitionName, definition, scheduleExpression: props.scheduleExpression,
     });
-    schedule.node.addDependency(definition);
-    this.scheduleName = schedule.monitoringScheduleName!;
   }
 
   /**

@@ -10,6 +10,7 @@ import { ValidationProblems } from '../core/private/validation';
 import { modelQualityProblems } from './private/model-quality-checks';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
+import { monitoringSchedule } from './private/monitoring-schedule';
 
 /**
  * The kind of problem a model solves, which decides the metrics Model Monitor computes.
@@ -352,16 +353,10 @@ export class ModelQualityMonitor extends Construct {
     });
     dependencies.forEach((dependency) => definition.node.addDependency(dependency));
 
-    const schedule = new sagemaker.CfnMonitoringSchedule(this, 'Schedule', {
-      monitoringScheduleName: boundedName(this, props.endpointName, '-model-quality', 63),
-      monitoringScheduleConfig: {
-        monitoringJobDefinitionName: definitionName,
-        monitoringType: 'ModelQuality',
-        scheduleConfig: { scheduleExpression: props.scheduleExpression ?? 'cron(0 * ? * * *)' },
-      },
+    this.scheduleName = monitoringSchedule(this, {
+      endpointName: props.endpointName, monitoringType: 'ModelQuality', nameSuffix: '-model-quality',
+      definitionName, definition, scheduleExpression: props.scheduleExpression,
     });
-    schedule.node.addDependency(definition);
-    this.scheduleName = schedule.monitoringScheduleName!;
   }
 
   /**
