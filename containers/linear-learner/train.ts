@@ -23,12 +23,14 @@
  * the model is JSON, not MXNet parameters.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { isLossMetric, metricsFromSums, needsScores, Predictor, Selection, selectionMerit } from './metrics';
+import { Evaluated, MODEL_QUALITY_STATISTICS_FILE, modelQualityStatistics } from './quality-statistics';
 import { autoSchedule, batchesUntilChange, ScheduleOptions, scheduledRates } from './schedule';
 import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
-import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
+import { Checkpoints, saveModel, watchForStop, writeFileWhole } from '../runtime/checkpoint';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { seededRandom } from '../runtime/random';
@@ -215,6 +217,30 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
     mean, scale, label_mean: labelMean, label_scale: labelScale,
   };
   saveModel(layout, model);
+
+  // The model registry shows this beside the version (a model package's model-quality statistics).
+  const evaluatedName = te ? 'test' : va ? 'validation' : undefined;
+  const evaluatedSet = te ?? va, original = test ?? validation;
+  if (evaluatedSet && original) {
+    const scoresOf = (cls: number) => models.scores(evaluatedSet.x, chosen, cls);
+    const labels = Float64Array.from(original.y);
+    const evaluated: Evaluated = predictor === 'regressor'
+      ? { problem: 'regression', labels, predictions: Float64Array.from(scoresOf(0), (s) => s * labelScale + labelMean) }
+      : predictor === 'binary_classifier'
+        ? { problem: 'binary', labels, probabilities: Float64Array.from(scoresOf(0), (s) => 1 / (1 + Math.exp(-s))) }
+        : { problem: 'multiclass', labels, classes, predictedLabels: argmaxOfClasses(Array.from({ length: classes }, (_, c) => scoresOf(c))) };
+    writeFileWhole(path.join(layout.modelDir, MODEL_QUALITY_STATISTICS_FILE), JSON.stringify(modelQualityStatistics(evaluated, new Date()), null, 2), 'model quality statistics');
+    console.log(`model quality statistics of the ${evaluatedName} channel written to ${MODEL_QUALITY_STATISTICS_FILE}`);
+  }
+}
+
+/** Each row's class of highest score, from one score array per class. */
+function argmaxOfClasses(scores: Float32Array[]): Int32Array {
+  return Int32Array.from(scores[0], (_, row) => {
+    let best = 0;
+    for (let c = 1; c < scores.length; c++) if (scores[c][row] > scores[best][row]) best = c;
+    return best;
+  });
 }
 
 const host = () => process.env.SM_CURRENT_HOST ?? 'algo-1';
