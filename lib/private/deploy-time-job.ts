@@ -79,31 +79,40 @@ export class DeployTimeJob extends Construct {
 
     // A new handle per job: a wait condition counts the signals of its handle, once.
     const handle = new CfnWaitConditionHandle(this, `Handle-${jobName}`);
-    const stateChange = new events.Rule(this, 'StateChange', {
-      description: `Signals the end of SageMaker ${kind.arnResource} ${jobName} to its deployment`,
-      eventPattern: {
-        source: ['aws.sagemaker'],
-        detailType: [kind.detailType],
-        detail: { [kind.nameField]: [jobName], [kind.statusField]: ['Completed', 'Failed', 'Stopped'] },
-      },
-    });
-    stateChange.addTarget(new targets.LambdaFunction(handler.function, {
-      event: events.RuleTargetInput.fromObject({
-        signal: {
-          kind: kind.signalKind,
-          waitHandleUrl: handle.ref,
-          jobName: events.EventField.fromPath(`$.detail.${kind.nameField}`),
-          // The failure reason is read from the job itself: an absent field would break the template.
-          status: events.EventField.fromPath(`$.detail.${kind.statusField}`),
+    const startJob = () => handler.createResource(this, 'Start', kind.resourceType, { [kind.requestProperty]: request });
+    const { event, pollInterval } = kind.end;
+    let start: CustomResource;
+    if (event) {
+      const stateChange = new events.Rule(this, 'StateChange', {
+        description: `Signals the end of SageMaker ${kind.arnResource} ${jobName} to its deployment`,
+        eventPattern: {
+          source: ['aws.sagemaker'],
+          detailType: [event.detailType],
+          detail: { [event.nameField]: [jobName], [event.statusField]: ['Completed', 'Failed', 'Stopped'] },
         },
-      }),
-      retryAttempts: 185,
-      maxEventAge: Duration.hours(24),
-    }));
-
-    const start = handler.createResource(this, 'Start', kind.resourceType, { [kind.requestProperty]: request });
-    // The rule and its permission to invoke the handler exist before the job can end.
-    start.node.addDependency(stateChange);
+      });
+      stateChange.addTarget(new targets.LambdaFunction(handler.function, {
+        event: events.RuleTargetInput.fromObject({
+          signal: {
+            kind: kind.signalKind,
+            waitHandleUrl: handle.ref,
+            jobName: events.EventField.fromPath(`$.detail.${event.nameField}`),
+            // The failure reason is read from the job itself: an absent field would break the template.
+            status: events.EventField.fromPath(`$.detail.${event.statusField}`),
+          },
+        }),
+        retryAttempts: 185,
+        maxEventAge: Duration.hours(24),
+      }));
+      // The rule and its permission to invoke the handler exist before the job can end.
+      start = startJob();
+      start.node.addDependency(stateChange);
+    } else if (pollInterval) {
+      start = startJob();
+      this.pollUntilEnded(handler, handle, start, pollInterval);
+    } else {
+      throw new Error(`Job kind ${kind.signalKind} says neither how SageMaker announces its end nor how often to poll`);
+    }
 
     const wait = new CfnWaitCondition(this, `Wait-${jobName}`, {
       handle: handle.ref,
@@ -115,17 +124,54 @@ export class DeployTimeJob extends Construct {
   }
 
   /**
+   * For kinds SageMaker sends no state-change event for: a schedule, created once the job has
+   * started and named after it, on which the handler describes the job; once it has ended, the
+   * handler signals the wait condition as for an event and disables the schedule (the handler
+   * reaches EventBridge through an \`events\` endpoint of its network). A new job gets a new
+   * schedule; the old one goes with its job's wait.
+   */
+  private pollUntilEnded(handler: DeployTimeFunction, handle: CfnWaitConditionHandle, start: IDependable, interval: Duration): void {
+    // A rule name of the job's own (unique, at most 63 characters), so the target can name its rule.
+    const ruleName = this.jobName;
+    const poll = new events.Rule(this, `Poll-${this.jobName}`, {
+      ruleName,
+      description: `Polls SageMaker ${this.kind.arnResource} ${this.jobName} until it ends, for its deployment`,
+      schedule: events.Schedule.rate(interval),
+    });
+    poll.addTarget(new targets.LambdaFunction(handler.function, {
+      event: events.RuleTargetInput.fromObject({
+        poll: { kind: this.kind.signalKind, waitHandleUrl: handle.ref, jobName: this.jobName, ruleName },
+      }),
+      // The next tick is the retry.
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(1),
+    }));
+    poll.node.addDependency(start);
+    const stack = Stack.of(this);
+    handler.allow(['events:DisableRule'], stack.formatArn({ service: 'events', resource: 'rule', resourceName: ruleName }));
+    handler.network.addInterfaceEndpoint('events');
+  }
+
+  /**
+   * Lets the stack's job handler call `actions` on `resource` (for what a result reader does
+   * beyond reading: the model an AutoML job's best candidate becomes).
+   */
+  public allowHandler(actions: string[], resource: string, conditions?: Record<string, unknown>): void {
+    this.handler.allow(actions, resource, conditions);
+  }
+
+  /**
    * What the kind reads once the job has ended (a tuning job's best training job), as a custom
    * resource whose attributes are the result.
    */
-  public readResult(scope: Construct, id: string): CustomResource {
+  public readResult(scope: Construct, id: string, properties: Record<string, unknown> = {}): CustomResource {
     const reader = this.kind.result;
     if (!reader) throw new Error(`SageMaker ${this.kind.arnResource}s have no result to read`);
     const { arnResource, resourceName } = reader.resourceNamePattern(this.jobName);
     const pattern = Stack.of(this).formatArn({ service: 'sagemaker', resource: arnResource, resourceName });
     this.handler.allow(reader.actions, pattern);
     acknowledgeWildcardResource(this.handler.role, pattern, reader.patternReason);
-    const result = this.handler.createResource(scope, id, reader.resourceType, { [reader.jobNameProperty]: this.jobName });
+    const result = this.handler.createResource(scope, id, reader.resourceType, { ...properties, [reader.jobNameProperty]: this.jobName });
     result.node.addDependency(this.completion);
     return result;
   }

@@ -1,7 +1,8 @@
-import { Names } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import {
-  BEST_TRAINING_JOB_RESOURCE_TYPE, PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE,
+  AUTOML_JOB_RESOURCE_TYPE, AUTOML_MODEL_RESOURCE_TYPE, BEST_TRAINING_JOB_RESOURCE_TYPE, COMPILATION_JOB_RESOURCE_TYPE,
+  COMPILED_ARTIFACT_RESOURCE_TYPE, PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE,
 } from '../core/private/resource-types';
 
 /**
@@ -17,6 +18,26 @@ export interface JobResultReader {
   readonly resourceNamePattern: (jobName: string) => { arnResource: string; resourceName: string };
   /** Why the read is granted on a name pattern, for the security review. */
   readonly patternReason: string;
+}
+
+/**
+ * The end of a job as SageMaker announces it: an EventBridge event of this detail type whose
+ * detail names the job and its status.
+ */
+export interface JobStateChangeEvent {
+  readonly detailType: string;
+  /** The detail fields of the job's name and status. */
+  readonly nameField: string;
+  readonly statusField: string;
+}
+
+/**
+ * Either SageMaker's state-change event, or (for kinds SageMaker sends none for: compilation and
+ * AutoML jobs) a schedule on which the handler describes the job until it has ended.
+ */
+export interface JobEnd {
+  readonly event?: JobStateChangeEvent;
+  readonly pollInterval?: Duration;
 }
 
 /**
@@ -38,11 +59,11 @@ export interface JobKind {
   readonly maxNameLength: number;
   /** The ARN resource type, e.g. `training-job`. */
   readonly arnResource: string;
-  /** The EventBridge detail type of its state changes. */
-  readonly detailType: string;
-  /** The detail fields of the job's name and status. */
-  readonly nameField: string;
-  readonly statusField: string;
+  /**
+   * How the deployment learns that the job has ended: SageMaker's EventBridge state-change event
+   * where the kind has one, else the handler polling the job's Describe on a schedule.
+   */
+  readonly end: JobEnd;
   /** The API actions the handler calls on the job. */
   readonly actions: string[];
   /** What is read once the job has ended, if anything. */
@@ -56,9 +77,7 @@ export const TRAINING_JOB: JobKind = {
   requestNameField: 'TrainingJobName',
   maxNameLength: 63,
   arnResource: 'training-job',
-  detailType: 'SageMaker Training Job State Change',
-  nameField: 'TrainingJobName',
-  statusField: 'TrainingJobStatus',
+  end: { event: { detailType: 'SageMaker Training Job State Change', nameField: 'TrainingJobName', statusField: 'TrainingJobStatus' } },
   actions: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
 };
 
@@ -70,9 +89,7 @@ export const TUNING_JOB: JobKind = {
   // Its training jobs are named after it, with a suffix of SageMaker's.
   maxNameLength: 32,
   arnResource: 'hyper-parameter-tuning-job',
-  detailType: 'SageMaker HyperParameter Tuning Job State Change',
-  nameField: 'HyperParameterTuningJobName',
-  statusField: 'HyperParameterTuningJobStatus',
+  end: { event: { detailType: 'SageMaker HyperParameter Tuning Job State Change', nameField: 'HyperParameterTuningJobName', statusField: 'HyperParameterTuningJobStatus' } },
   actions: ['sagemaker:CreateHyperParameterTuningJob', 'sagemaker:DescribeHyperParameterTuningJob', 'sagemaker:StopHyperParameterTuningJob', 'sagemaker:AddTags'],
   result: {
     resourceType: BEST_TRAINING_JOB_RESOURCE_TYPE,
@@ -90,10 +107,53 @@ export const PROCESSING_JOB: JobKind = {
   requestNameField: 'ProcessingJobName',
   maxNameLength: 63,
   arnResource: 'processing-job',
-  detailType: 'SageMaker Processing Job State Change',
-  nameField: 'ProcessingJobName',
-  statusField: 'ProcessingJobStatus',
+  end: { event: { detailType: 'SageMaker Processing Job State Change', nameField: 'ProcessingJobName', statusField: 'ProcessingJobStatus' } },
   actions: ['sagemaker:CreateProcessingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob', 'sagemaker:AddTags'],
+};
+
+/**
+ * Neo compilation (CreateCompilationJob). SageMaker sends no EventBridge event for compilation
+ * jobs, so the handler polls DescribeCompilationJob.
+ */
+export const COMPILATION_JOB: JobKind = {
+  signalKind: 'compilation',
+  resourceType: COMPILATION_JOB_RESOURCE_TYPE,
+  requestProperty: 'CompilationJob',
+  requestNameField: 'CompilationJobName',
+  maxNameLength: 63,
+  arnResource: 'compilation-job',
+  end: { pollInterval: Duration.minutes(1) },
+  actions: ['sagemaker:CreateCompilationJob', 'sagemaker:DescribeCompilationJob', 'sagemaker:StopCompilationJob', 'sagemaker:AddTags'],
+  result: {
+    resourceType: COMPILED_ARTIFACT_RESOURCE_TYPE,
+    jobNameProperty: 'CompilationJobName',
+    actions: ['sagemaker:DescribeCompilationJob'],
+    resourceNamePattern: (jobName) => ({ arnResource: 'compilation-job', resourceName: jobName }),
+    patternReason: 'The handler reads the compiled artifact of this compilation job only.',
+  },
+};
+
+/**
+ * Autopilot (CreateAutoMLJobV2, tabular). SageMaker sends no EventBridge event for AutoML jobs,
+ * so the handler polls DescribeAutoMLJobV2; after the job, it makes a model of the best candidate.
+ */
+export const AUTOML_JOB: JobKind = {
+  signalKind: 'automl',
+  resourceType: AUTOML_JOB_RESOURCE_TYPE,
+  requestProperty: 'AutoMLJob',
+  requestNameField: 'AutoMLJobName',
+  // Autopilot names its candidates' training and processing jobs after the AutoML job.
+  maxNameLength: 32,
+  arnResource: 'automl-job',
+  end: { pollInterval: Duration.minutes(2) },
+  actions: ['sagemaker:CreateAutoMLJobV2', 'sagemaker:DescribeAutoMLJobV2', 'sagemaker:StopAutoMLJob', 'sagemaker:AddTags'],
+  result: {
+    resourceType: AUTOML_MODEL_RESOURCE_TYPE,
+    jobNameProperty: 'AutoMLJobName',
+    actions: ['sagemaker:DescribeAutoMLJobV2'],
+    resourceNamePattern: (jobName) => ({ arnResource: 'automl-job', resourceName: jobName }),
+    patternReason: 'The handler reads the best candidate of this AutoML job only.',
+  },
 };
 
 /** The length of `-<12 hex digits>`, the configuration hash every job name ends with. */

@@ -72,10 +72,13 @@ export class DeployTimeFunction extends Construct {
 
   public readonly function: lambda.Function;
   public readonly role: ManagedPolicyRole;
+  /** The network the function runs in (an API it calls needs an endpoint there). */
+  public readonly network: SageMakerNetwork;
   private readonly statements = new Map<string, iam.PolicyStatement>();
 
   constructor(scope: Construct, id: string, props: DeployTimeFunctionProps) {
     super(scope, id);
+    this.network = props.network;
     const code = path.join(HANDLERS_DIR, props.handler);
     if (!fs.existsSync(path.join(code, 'index.js'))) {
       throw new Error(`The bundled handler ${props.handler} is missing from ${code}: run 'npm run build:handlers' (npm test and npm run synth do it first)`);

@@ -14,3 +14,9 @@ export const APPROVED_MODEL_PACKAGE_RESOURCE_TYPE = 'Custom::SageMakerApprovedMo
 export const MODEL_METRICS_RESOURCE_TYPE = 'Custom::SageMakerModelMetrics';
 export const PROCESSING_JOB_RESOURCE_TYPE = 'Custom::SageMakerProcessingJob';
 export const ANALYSIS_CONFIG_RESOURCE_TYPE = 'Custom::SageMakerClarifyAnalysisConfig';
+export const COMPILATION_JOB_RESOURCE_TYPE = 'Custom::SageMakerCompilationJob';
+/** Read after a compilation job ends: where Neo wrote the compiled artifact. */
+export const COMPILED_ARTIFACT_RESOURCE_TYPE = 'Custom::SageMakerCompiledArtifact';
+export const AUTOML_JOB_RESOURCE_TYPE = 'Custom::SageMakerAutoMLJob';
+/** Made after an AutoML job ends: a SageMaker model of its best candidate's containers. */
+export const AUTOML_MODEL_RESOURCE_TYPE = 'Custom::SageMakerAutoMLModel';

@@ -1,11 +1,17 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
-import { JOB_KINDS, JobApi, TRAINING } from './jobs';
+import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { AUTOML_MODEL_RESOURCE_TYPE, makeAutoMLModel } from './automl';
+import { COMPILED_ARTIFACT_RESOURCE_TYPE, readCompiledArtifact } from './compilation';
+import { JobApi, JobState, TRAINING } from './jobs';
+import { JOB_KINDS } from './kinds';
 import { promote, PromotionRequest, PromotionResult } from './promotion';
 import { ANALYSIS_CONFIG_RESOURCE_TYPE, writeAnalysisConfig } from './analysis-config';
 import { APPROVED_MODEL_PACKAGE_RESOURCE_TYPE, MODEL_METRICS_RESOURCE_TYPE, resolveApprovedPackage, writeModelMetrics } from './model-registry';
 import { CustomResourceResult, DeadlineContext, handleCustomResource, put } from '../shared/cfn-response';
-import { isRetryable } from '../shared/retry';
+import { isRetryable, withRetries } from '../shared/retry';
+
+const eventBridge = new EventBridgeClient({ maxAttempts: 1, requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000 } });
 
 /** The job kinds by custom resource type, and by their name in state-change signals. */
 const JOBS: Record<string, JobApi> = Object.fromEntries(JOB_KINDS.map((kind) => [kind.resourceType, kind]));
@@ -25,6 +31,22 @@ export interface JobStateSignal {
     readonly status: string;
   };
 }
+
+/**
+ * What the schedule of a job SageMaker announces no end for (compilation, AutoML) sends: the
+ * handler describes the job and, once it has ended, signals as for an event and disables the rule.
+ */
+export interface JobPollSignal {
+  readonly poll: {
+    readonly kind: string;
+    readonly waitHandleUrl: string;
+    readonly jobName: string;
+    readonly ruleName: string;
+  };
+}
+
+/** The statuses a job ends in, whatever its kind (compilation statuses normalized). */
+const ENDED = new Set(['Completed', 'Failed', 'Stopped']);
 
 /**
  * What the EventBridge rule on a training job's rule statuses sends when a Debugger or profiler
@@ -55,10 +77,14 @@ export interface StopForRuleIssues {
  * - `{ stopForRuleIssues }`: stops a job whose Debugger or profiler rule found issues, if it still
  *   runs (its wait then fails, naming the rule).
  */
-export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal | PromotionRequest | StopForRuleIssues,
+export async function handler(event: CloudFormationCustomResourceEvent | JobStateSignal | JobPollSignal | PromotionRequest | StopForRuleIssues,
   context?: DeadlineContext): Promise<void | PromotionResult> {
   if ('signal' in event) {
     await signalWaitCondition(event.signal);
+    return;
+  }
+  if ('poll' in event) {
+    await pollJob(event.poll);
     return;
   }
   if ('stopForRuleIssues' in event) {
@@ -75,6 +101,8 @@ export async function handler(event: CloudFormationCustomResourceEvent | JobStat
     if (e.ResourceType === APPROVED_MODEL_PACKAGE_RESOURCE_TYPE) return resolveApprovedPackage(e);
     if (e.ResourceType === MODEL_METRICS_RESOURCE_TYPE) return writeModelMetrics(e);
     if (e.ResourceType === ANALYSIS_CONFIG_RESOURCE_TYPE) return writeAnalysisConfig(e);
+    if (e.ResourceType === COMPILED_ARTIFACT_RESOURCE_TYPE) return readCompiledArtifact(e);
+    if (e.ResourceType === AUTOML_MODEL_RESOURCE_TYPE) return makeAutoMLModel(e);
     if (!job) throw new Error(`Unknown resource type ${e.ResourceType}`);
     return e.RequestType === 'Delete' ? stopJob(job, e.PhysicalResourceId) : startJob(job, e);
   }, {
@@ -128,11 +156,28 @@ async function stopJob(job: JobApi, name: string): Promise<CustomResourceResult>
   return { physicalResourceId: name };
 }
 
-async function signalWaitCondition(signal: JobStateSignal['signal']): Promise<void> {
+/**
+ * Describes a polled job; once it has ended, signals its wait condition (with the state just
+ * read) and disables the schedule. A job still running, or not yet visible, waits for the next tick.
+ */
+async function pollJob(poll: JobPollSignal['poll']): Promise<void> {
+  const job = SIGNAL_KINDS[poll.kind];
+  if (!job) throw new Error(`Unknown job kind ${poll.kind}`);
+  const state = await job.describe(poll.jobName);
+  if (!state?.status || !ENDED.has(state.status)) {
+    log(state ? `still ${state.status ?? 'starting'}` : 'not found yet', poll.jobName);
+    return;
+  }
+  await signalWaitCondition({ kind: poll.kind, waitHandleUrl: poll.waitHandleUrl, jobName: poll.jobName, status: state.status }, state);
+  await withRetries(() => eventBridge.send(new DisableRuleCommand({ Name: poll.ruleName })));
+  log('polling stopped', poll.jobName);
+}
+
+async function signalWaitCondition(signal: JobStateSignal['signal'], known?: JobState): Promise<void> {
   const job = SIGNAL_KINDS[signal.kind] ?? TRAINING;
   const succeeded = signal.status === 'Completed';
   // The deployment must hear of the end even when the reason cannot be read.
-  const failureReason = succeeded ? undefined : await job.describe(signal.jobName)
+  const failureReason = succeeded ? undefined : known ? known.failureReason : await job.describe(signal.jobName)
     .then((state) => state?.failureReason, (error: Error) => `(its failure reason could not be read: ${error.name}: ${error.message})`);
   const reason = succeeded
     ? `${job.noun} ${signal.jobName} completed`

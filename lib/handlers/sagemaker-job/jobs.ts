@@ -97,8 +97,6 @@ export const PROCESSING: JobApi = {
   },
 };
 
-/** Every kind the handler serves: a new kind of job is one more entry here, not a new handler. */
-export const JOB_KINDS: readonly JobApi[] = [TRAINING, TUNING, PROCESSING];
 
 /** Runs a Describe with retries; undefined when the job does not exist. */
 export async function ifExists<T>(describe: () => Promise<T>): Promise<T | undefined> {

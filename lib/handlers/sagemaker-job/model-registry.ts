@@ -1,6 +1,10 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import { Parser, ReadEntry } from 'tar';
 import { sagemaker } from './jobs';
 import { CustomResourceResult } from '../shared/cfn-response';
 import { withRetries } from '../shared/retry';
@@ -62,17 +66,53 @@ export function modelQualityStatistics(metrics: Array<{ MetricName?: string; Val
   return { version: 0.0, dataset: { evaluation_time: evaluationTime }, ...sections };
 }
 
+/** The largest statistics file read out of an artifact (the companion images' are a few kB). */
+const MAX_STATISTICS_BYTES = 1024 * 1024;
+
+/**
+ * The model-quality statistics file a companion image wrote beside its model, read out of the
+ * job's model.tar.gz (streamed through gunzip and a tar parser: the archive is never held whole); undefined
+ * when the archive has none or it is not a JSON object.
+ */
+export async function statisticsInArtifact(s3Uri: string, file: string): Promise<Record<string, unknown> | undefined> {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(s3Uri);
+  if (!match) return undefined;
+  const object = await withRetries(() => s3.send(new GetObjectCommand({ Bucket: match[1], Key: match[2] })));
+  let found: string | undefined;
+  const parser = new Parser({
+    filter: (entryPath) => entryPath.replace(/^\.\//, '') === file,
+    onReadEntry: (entry: ReadEntry) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      entry.on('data', (chunk: Buffer) => { size += chunk.length; if (size <= MAX_STATISTICS_BYTES) chunks.push(chunk); });
+      entry.on('end', () => { if (size <= MAX_STATISTICS_BYTES) found = Buffer.concat(chunks).toString('utf8'); });
+    },
+  });
+  await pipeline(object.Body as Readable, createGunzip(), parser);
+  if (found === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(found);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * `Custom::SageMakerModelMetrics`: writes the model quality statistics of a completed training
- * job (its FinalMetricDataList) to S3, encrypted with the given key, for the model version that
- * registers it. A job with no quality metric gets an empty `{}` statistics object noted as such.
+ * job to S3, encrypted with the given key, for the model version that registers it: the file the
+ * companion images write beside the model (`StatisticsFile`, inside model.tar.gz) where the job
+ * has one, else its FinalMetricDataList (what the built-in algorithms publish). A job with no
+ * quality metric gets an empty statistics object noted as such.
  */
 export async function writeModelMetrics(event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
   if (event.RequestType === 'Delete') return { physicalResourceId: event.PhysicalResourceId };
-  const { TrainingJobName: job, Bucket: bucket, Key: key, KmsKeyId: kmsKeyId } = event.ResourceProperties as Record<string, string>;
+  const { TrainingJobName: job, Bucket: bucket, Key: key, KmsKeyId: kmsKeyId, StatisticsFile: file } = event.ResourceProperties as Record<string, string>;
   if (!job || !bucket || !key || !kmsKeyId) throw new Error('TrainingJobName, Bucket, Key and KmsKeyId are required');
   const described = await withRetries(() => sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: job })));
-  const statistics = modelQualityStatistics(described.FinalMetricDataList ?? [], (described.TrainingEndTime ?? new Date()).toISOString())
+  const artifact = described.ModelArtifacts?.S3ModelArtifacts;
+  const statistics = (file && artifact ? await statisticsInArtifact(artifact, file) : undefined)
+    ?? modelQualityStatistics(described.FinalMetricDataList ?? [], (described.TrainingEndTime ?? new Date()).toISOString())
     ?? { version: 0.0, dataset: {}, note: `training job ${job} reported no model quality metric` };
   await withRetries(() => s3.send(new PutObjectCommand({
     Bucket: bucket, Key: key, Body: JSON.stringify(statistics, null, 2), ContentType: 'application/json',

@@ -3,9 +3,11 @@ const NUMBERS = new Set([
   'InstanceCount', 'VolumeSizeInGB', 'MaxRuntimeInSeconds', 'MaxWaitTimeInSeconds', 'MaxPendingTimeInSeconds',
   'KeepAlivePeriodInSeconds', 'MaxNumberOfTrainingJobs', 'MaxParallelTrainingJobs', 'MinResource', 'MaxResource',
   'TargetObjectiveMetricValue', 'MaxNumberOfTrainingJobsNotImproving', 'ProfilingIntervalInMilliseconds',
+  'MaxCandidates', 'MaxRuntimePerTrainingJobInSeconds', 'MaxAutoMLJobRuntimeInSeconds', 'ValidationFraction',
 ]);
 const BOOLEANS = new Set([
   'EnableNetworkIsolation', 'EnableInterContainerTrafficEncryption', 'EnableManagedSpotTraining', 'EnableSageMakerMetricsTimeSeries', 'DisableProfiler',
+  'GenerateCandidateDefinitionsOnly',
 ]);
 /** User strings, never converted (parameter range bounds are strings in the API too). */
 const VERBATIM = new Set(['HyperParameters', 'StaticHyperParameters', 'Environment', 'Tags', 'ParameterRanges',
