@@ -11,9 +11,16 @@ export class SageMakerValidationError extends Error {
   /** The individual problems, one line each. */
   public readonly problems: string[];
 
-  constructor(subject: string, problems: string[]) {
-    super(`${subject} has invalid props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  constructor(subject: string, problems: string[], options: { readonly message?: string; readonly withStack?: boolean } = {}) {
+    super(options.message ?? `${subject} has invalid props:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'SageMakerValidationError';
-    this.problems = problems;
+    // Not enumerable: Node.js prints an uncaught error's enumerable properties after its stack,
+    // which showed every problem a second time.
+    Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
+    if (options.withStack === false) {
+      // The message says what is wrong and where (construct paths); the library's own frames
+      // would only bury it.
+      Object.defineProperty(this, 'stack', { value: `${this.name}: ${this.message}`, enumerable: false, writable: true, configurable: true });
+    }
   }
 }

@@ -303,6 +303,8 @@ function validate(scope: Construct, id: string, props: SageMakerNetworkProps): v
   for (const service of props.additionalEndpoints ?? []) {
     problems.require(KNOWN_ENDPOINT_SERVICES.has(service), 'additionalEndpoints', service, `one of ${[...KNOWN_ENDPOINT_SERVICES].sort().join(', ')}`);
   }
+  // A VPC cannot be built from a malformed CIDR block or too few AZs: those end the app at once.
+  if (problems.count > 0 && (props.cidr !== undefined || props.maxAzs !== undefined)) problems.throwNow();
   problems.throwIfAny();
 }
 

@@ -643,7 +643,8 @@ function validate(scope: Construct, id: string, props: MonitoredEndpointProps, v
       autoScaling: props.autoScaling,
     });
   }
-  problems.throwIfAny();
+  // At once: the endpoint's alarms, variants and scaling cannot be built from some of these.
+  problems.throwNow();
 }
 
 function monitoringProblems(problems: ValidationProblems, props: MonitoredEndpointProps, dataQuality: DataQualityOptions | undefined, modelQuality: ModelQualityOptions | undefined): void {

@@ -243,7 +243,7 @@ export class SecureStudioDomain extends Construct {
   public addUserProfile(userProfileName: string, options: StudioUserProfileOptions = {}): StudioUserProfile {
     if (!Token.isUnresolved(userProfileName) && this.profiles.has(userProfileName)) {
       ValidationProblems.of('SecureStudioDomain.addUserProfile()', this, '')
-        .add('userProfileName', userProfileName, 'a name not already used in this domain').throwIfAny();
+        .add('userProfileName', userProfileName, 'a name not already used in this domain').throwNow();
     }
     this.profiles.add(userProfileName);
     return new StudioUserProfile(this, `UserProfile-${userProfileName}`, { ...options, domain: this, userProfileName });
@@ -258,7 +258,7 @@ export class SecureStudioDomain extends Construct {
   public addSpace(spaceName: string, options: StudioSpaceOptions): StudioSpace {
     if (!Token.isUnresolved(spaceName) && this.spaces.has(spaceName)) {
       ValidationProblems.of('SecureStudioDomain.addSpace()', this, '')
-        .add('spaceName', spaceName, 'a name not already used in this domain').throwIfAny();
+        .add('spaceName', spaceName, 'a name not already used in this domain').throwNow();
     }
     this.spaces.add(spaceName);
     return new StudioSpace(this, `Space-${spaceName}`, { ...options, domain: this, spaceName });

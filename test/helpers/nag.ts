@@ -2,11 +2,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, CfnResource, IPolicyValidationContext, Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, IPolicyValidationContext, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { SageMakerChecks } from '../../lib/nag/sagemaker-checks';
+import { newApp } from './app';
 import { ResolvedImportsPlugin } from '../../lib/review/private/resolved-imports';
 
 /** One unacknowledged finding: rule id and the construct path it was found on. */
@@ -82,7 +83,7 @@ function isAcknowledged(construct: IConstruct, id: string): boolean {
   return false;
 }
 
-/** A stack in its own app, env-agnostic as the reference app is. */
+/** A stack in its own app (cdk.json's feature flags, fail-fast validation), env-agnostic as the reference app is. */
 export function newStack(id = 'TestStack'): Stack {
-  return new Stack(new App(), id);
+  return new Stack(newApp(), id);
 }

@@ -1,4 +1,4 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
@@ -10,6 +10,7 @@ import { ModelRegistry } from '../../lib/registry/model-registry';
 import { StudioAuthMode, SecureStudioDomain } from '../../lib/workspaces/studio-domain';
 import { StudioSpaceAppType } from '../../lib/workspaces/studio-space';
 import { WorkspaceGrant } from '../../lib/workspaces/workspace-grant';
+import { newApp } from '../helpers/app';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
 
 /** The statements of the managed policy attached to a role. */
@@ -226,7 +227,7 @@ describe('SecureStudioDomain bad input', () => {
   });
 
   test('a network whose subnets are in one Availability Zone', () => {
-    const stack = new Stack(new App(), 'Pinned', { env: { account: '111122223333', region: 'eu-west-1' } });
+    const stack = new Stack(newApp(), 'Pinned', { env: { account: '111122223333', region: 'eu-west-1' } });
     const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0, subnetConfiguration: [{ name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
     const network = new SageMakerNetwork(stack, 'Network', { vpc, s3PrefixListId: 'pl-123' });
     expect(() => new SecureStudioDomain(stack, 'Studio', { network })).toThrow(/network: got "1 subnet\(s\) in 1 AZ\(s\)"; allowed: a network whose subnets span at least two Availability Zones/);
