@@ -10,11 +10,13 @@ import { SageMakerNetwork } from '../core/network';
 import { acknowledge } from '../core/private/nag-acknowledgments';
 import { ValidationProblems } from '../core/private/validation';
 import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
-import { clarifyImage, writeAnalysisConfig } from './private/clarify';
+import { CLARIFY_CONFIG_INPUT, CLARIFY_DATA_INPUT, clarifyImage, writeAnalysisConfig } from './private/clarify';
 import { explainabilityProblems } from './private/explainability-checks';
-import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
+import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, MonitorJobSettings, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
 import { monitoringSchedule } from './private/monitoring-schedule';
+import { configurationHash, DeployTimeJob } from '../private/deploy-time-job';
+import { jobNamePrefix, PROCESSING_JOB } from '../private/job-kinds';
 
 /** How Clarify aggregates the SHAP values of all records into one global value per feature. */
 export enum ShapAggregation {
@@ -56,12 +58,27 @@ export interface ShapBaselineObject {
   readonly key: string;
 }
 
+/** The dataset an explainability baseline's SHAP values are computed over. */
+export interface ExplainabilityDatasetOptions {
+  /**
+   * The column of the true label, when the dataset has one: its name in `headers`. Clarify
+   * leaves it out of the explained features.
+   *
+   * @default - none: every column is a feature, in the order of the requests
+   */
+  readonly label?: string;
+
+  /**
+   * The names of the dataset's columns, the label's included.
+   *
+   * @default - the monitor's `headers`
+   */
+  readonly headers?: string[];
+}
+
 /**
  * The constraints (Clarify's `analysis.json` of a baselining run) the explainability monitor
  * compares each run's global SHAP values with.
- *
- * Only `fromS3`: an explainability baseline needs Clarify to start a shadow copy of the model
- * and invoke it, which this library does not yet do at deploy time (see README).
  */
 export class ExplainabilityBaseline {
   /** An analysis computed elsewhere (e.g. by `ModelExplainabilityMonitor.suggest_baseline`). */
@@ -69,9 +86,25 @@ export class ExplainabilityBaseline {
     return new ExplainabilityBaseline(constraintsUri);
   }
 
+  /**
+   * Computed at deploy time by a Clarify processing job over a headerless CSV dataset (e.g. the
+   * validation channel): Clarify starts a shadow copy of the model, computes the dataset's
+   * global SHAP values and writes them as the constraints. The deploy waits for the job and fails
+   * with its reason; a changed configuration or dataset location runs it again.
+   */
+  public static fromDataset(bucket: s3.IBucket, prefix: string, options: ExplainabilityDatasetOptions = {}): ExplainabilityBaseline {
+    return new ExplainabilityBaseline(undefined, bucket, prefix, options);
+  }
+
   private constructor(
-    /** The constraints' S3 URI. */
-    public readonly constraintsUri: string,
+    /** The constraints' S3 URI, when computed elsewhere. */
+    public readonly constraintsUri?: string,
+    /** The dataset's bucket, when computed at deploy time. */
+    public readonly datasetBucket?: s3.IBucket,
+    /** The dataset's prefix. */
+    public readonly datasetPrefix?: string,
+    /** The dataset's columns. */
+    public readonly dataset?: ExplainabilityDatasetOptions,
   ) {}
 }
 
@@ -195,6 +228,9 @@ export interface ModelExplainabilityMonitorProps extends ExplainabilityOptions {
 /** The prefix of the shadow endpoints Clarify starts (and deletes) during each run. */
 const SHADOW_PREFIX = 'sm-clarify-';
 
+const NO_ISOLATION_REASON = 'Clarify computes SHAP values by starting and invoking a shadow copy of the model: the container must reach the SageMaker API and runtime '
+  + '(through the VPC\'s interface endpoints only; the job runs in the VPC without internet).';
+
 /**
  * SageMaker Clarify feature-attribution drift: the analysis configuration written at deploy time
  * from the typed props, a ModelExplainability job definition over the captures and an hourly
@@ -210,7 +246,11 @@ export class ModelExplainabilityMonitor extends Construct {
   /** The monitoring schedule's name. */
   public readonly scheduleName: string;
 
+  /** The S3 URI of the constraints the schedule compares with, when it has a baseline. */
+  public readonly constraintsUri?: string;
+
   private readonly endpointName: string;
+  private baselining?: DeployTimeJob;
 
   constructor(scope: Construct, id: string, props: ModelExplainabilityMonitorProps) {
     super(scope, id);
@@ -224,6 +264,7 @@ export class ModelExplainabilityMonitor extends Construct {
       grantee.grantRead(props.captureBucket, props.capturePrefix);
       grantee.grantWrite(props.captureBucket, outputPrefix);
       if (shap.object) grantee.grantRead(shap.object.bucket, shap.object.key);
+      if (props.baseline?.datasetBucket) grantee.grantRead(props.baseline.datasetBucket, props.baseline.datasetPrefix);
     });
     // Clarify starts a shadow endpoint of the model for each run, invokes it and deletes it.
     const sagemakerArn = (resource: string) => `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${resource}`;
@@ -271,11 +312,15 @@ export class ModelExplainabilityMonitor extends Construct {
       bucket: props.captureBucket, key: `${outputPrefix}analysis_config.json`, encryptionKey: props.encryptionKey, config: analysis, network: props.network,
     });
 
+    const constraintsUri = props.baseline?.datasetBucket
+      ? this.baselineAtDeploy(props, role.role, image, settings, networkConfig, analysis, outputPrefix)
+      : props.baseline?.constraintsUri;
+
     const definitionName = boundedName(this, props.endpointName, '-me', 63);
     const definition = new sagemaker.CfnModelExplainabilityJobDefinition(this, 'Definition', {
       jobDefinitionName: definitionName,
       modelExplainabilityAppSpecification: { imageUri: image, configUri },
-      modelExplainabilityBaselineConfig: props.baseline ? { constraintsResource: { s3Uri: props.baseline.constraintsUri } } : undefined,
+      modelExplainabilityBaselineConfig: constraintsUri ? { constraintsResource: { s3Uri: constraintsUri } } : undefined,
       modelExplainabilityJobInput: {
         endpointInput: {
           endpointName: props.endpointName,
@@ -295,15 +340,73 @@ export class ModelExplainabilityMonitor extends Construct {
       stoppingCondition: settings.stoppingCondition,
     });
     definition.node.addDependency(role, props.endpoint);
-    acknowledge(definition, [[
-      'SageMakerChecks-JobNetworkIsolation',
-      'Clarify computes SHAP values by starting and invoking a shadow copy of the model: the container must reach the SageMaker API and runtime (through the VPC\'s interface endpoints only; the job runs in the VPC without internet).',
-    ]]);
+    if (this.baselining) definition.node.addDependency(this.baselining.completion);
+    acknowledge(definition, [['SageMakerChecks-JobNetworkIsolation', NO_ISOLATION_REASON]]);
 
+    this.constraintsUri = constraintsUri;
     this.scheduleName = monitoringSchedule(this, {
       endpointName: props.endpointName, monitoringType: 'ModelExplainability', nameSuffix: '-model-explainability',
       definitionName, definition, scheduleExpression: props.scheduleExpression,
     });
+  }
+
+  /**
+   * The deploy-time baseline: the analysis configuration with the dataset's columns (written under
+   * a key named after its hash, so a changed configuration is a new job), and a Clarify processing
+   * job over the dataset that starts a shadow copy of the model like the monitoring runs do. The
+   * deploy waits for it; its `analysis.json` is the constraints.
+   */
+  private baselineAtDeploy(props: ModelExplainabilityMonitorProps, role: iam.IRole, image: string, settings: MonitorJobSettings,
+    networkConfig: MonitorJobSettings['networkConfig'], analysis: Record<string, unknown>, outputPrefix: string): string {
+    const baseline = props.baseline!;
+    const dataset = baseline.dataset ?? {};
+    const headers = dataset.headers ?? props.headers;
+    const baselinePrefix = `${outputPrefix}baseline/`;
+    const config: Record<string, unknown> = {
+      ...analysis,
+      dataset_type: 'text/csv',
+      ...(headers ? { headers } : {}),
+      ...(dataset.label !== undefined ? { label: dataset.label } : {}),
+    };
+    const configPrefix = `${baselinePrefix}config/${configurationHash(this, config)}/`;
+    writeAnalysisConfig(this, 'BaselineConfig', {
+      bucket: props.captureBucket, key: `${configPrefix}analysis_config.json`, encryptionKey: props.encryptionKey, config, network: props.network,
+    });
+    const { cluster, stoppingCondition } = settings;
+    const job = this.baselining = new DeployTimeJob(this, 'Baseline', {
+      kind: PROCESSING_JOB,
+      namePrefix: jobNamePrefix(this, PROCESSING_JOB),
+      request: {
+        AppSpecification: { ImageUri: image },
+        RoleArn: role.roleArn,
+        ProcessingInputs: [
+          { InputName: 'dataset', S3Input: { S3Uri: baseline.datasetBucket!.s3UrlForObject(baseline.datasetPrefix), LocalPath: CLARIFY_DATA_INPUT, S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+          { InputName: 'analysis_config', S3Input: { S3Uri: props.captureBucket.s3UrlForObject(configPrefix), LocalPath: CLARIFY_CONFIG_INPUT, S3DataType: 'S3Prefix', S3InputMode: 'File' } },
+        ],
+        ProcessingOutputConfig: {
+          KmsKeyId: props.encryptionKey.keyArn,
+          Outputs: [{ OutputName: 'analysis_result', S3Output: { S3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), LocalPath: OUTPUT, S3UploadMode: 'EndOfJob' } }],
+        },
+        ProcessingResources: {
+          ClusterConfig: { InstanceCount: cluster.instanceCount, InstanceType: cluster.instanceType, VolumeSizeInGB: cluster.volumeSizeInGb, VolumeKmsKeyId: cluster.volumeKmsKeyId },
+        },
+        NetworkConfig: {
+          EnableNetworkIsolation: networkConfig.enableNetworkIsolation,
+          EnableInterContainerTrafficEncryption: networkConfig.enableInterContainerTrafficEncryption,
+          VpcConfig: { SecurityGroupIds: networkConfig.vpcConfig.securityGroupIds, Subnets: networkConfig.vpcConfig.subnets },
+        },
+        StoppingCondition: { MaxRuntimeInSeconds: stoppingCondition.maxRuntimeInSeconds },
+      },
+      executionRole: role,
+      network: props.network,
+      encryptionKey: props.encryptionKey,
+      // The run's hour and the shadow endpoint's start, with room for the job to be queued.
+      waitTimeout: Duration.seconds(stoppingCondition.maxRuntimeInSeconds).plus(Duration.hours(1)),
+    });
+    // The configuration is written before the job reads it, the role may do everything before the job starts.
+    job.node.addDependency(this.node.findChild('BaselineConfig'), role);
+    acknowledge(job, [['SageMakerChecks-JobNetworkIsolation', NO_ISOLATION_REASON]]);
+    return props.captureBucket.s3UrlForObject(`${baselinePrefix}analysis.json`);
   }
 
   /**

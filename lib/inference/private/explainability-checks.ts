@@ -31,9 +31,11 @@ export function explainabilityProblems(problems: ValidationProblems, prefix: str
   if (options.contentType === 'application/jsonlines') {
     problems.require(options.featuresAttribute !== undefined, `${prefix}featuresAttribute`, options.featuresAttribute, 'the path of the features in a JSON Lines request');
   }
-  if (options.baseline) {
-    problems.require(Token.isUnresolved(options.baseline.constraintsUri) || /^s3:\/\/[^/]+\/.+/.test(options.baseline.constraintsUri), `${prefix}baseline`, options.baseline.constraintsUri, 'the S3 URI of a Clarify analysis.json');
+  const baseline = options.baseline;
+  if (baseline?.constraintsUri !== undefined) {
+    problems.require(Token.isUnresolved(baseline.constraintsUri) || /^s3:\/\/[^/]+\/.+/.test(baseline.constraintsUri), `${prefix}baseline`, baseline.constraintsUri, 'the S3 URI of a Clarify analysis.json');
   }
+  if (baseline?.datasetBucket) datasetProblems(problems, prefix, options);
   for (const [feature, threshold] of Object.entries(options.maxFeatureAttributions ?? {})) {
     if (options.headers) {
       problems.require(options.headers.includes(feature), `${prefix}maxFeatureAttributions`, feature, `a feature of headers (${options.headers.join(', ')})`);
@@ -41,4 +43,25 @@ export function explainabilityProblems(problems: ValidationProblems, prefix: str
     problems.require(threshold > 0, `${prefix}maxFeatureAttributions.${feature}`, threshold, 'a global SHAP value above 0');
   }
   checkScheduleExpression(problems, `${prefix}scheduleExpression`, options.scheduleExpression);
+}
+
+/** A deploy-time baseline's dataset: CSV, its columns the requests' features plus at most the label. */
+function datasetProblems(problems: ValidationProblems, prefix: string, options: ExplainabilityOptions): void {
+  const dataset = options.baseline!.dataset ?? {};
+  problems.require((options.contentType ?? 'text/csv') === 'text/csv', `${prefix}contentType`, options.contentType,
+    'text/csv for a baseline from a dataset (Clarify reads the dataset as CSV)');
+  if (dataset.headers !== undefined) {
+    problems.require(dataset.headers.length > 0 && dataset.headers.every((h) => h !== '') && new Set(dataset.headers).size === dataset.headers.length,
+      `${prefix}baseline.dataset.headers`, dataset.headers, 'the names of the dataset\'s columns, none empty, each once');
+  }
+  if (dataset.label !== undefined) {
+    problems.require(dataset.label !== '', `${prefix}baseline.dataset.label`, dataset.label, 'the name of the label\'s column');
+    problems.require(dataset.headers !== undefined && dataset.headers.includes(dataset.label), `${prefix}baseline.dataset.headers`, dataset.headers,
+      `the dataset's column names, the label (${dataset.label}) among them`);
+  }
+  if (dataset.headers !== undefined && options.headers !== undefined) {
+    const features = dataset.headers.filter((h) => h !== dataset.label);
+    problems.require(features.join('\u0000') === options.headers.join('\u0000'), `${prefix}baseline.dataset.headers`, dataset.headers,
+      `the monitor's headers (${options.headers.join(', ')}) in their order${dataset.label !== undefined ? `, and the label ${dataset.label}` : ''}`);
+  }
 }
