@@ -12,10 +12,11 @@
  * computes it, and "NaN" under 200 rows, as it writes then.
  * @see https://docs.aws.amazon.com/sagemaker/latest/dg/model-monitor-model-quality-metrics.html
  */
+import { LINEAR_LEARNER_SPEC } from './spec';
 import { seededRandom } from '../runtime/random';
 
-/** The file's name in the model directory (and so in model.tar.gz). */
-export const MODEL_QUALITY_STATISTICS_FILE = 'model_quality_statistics.json';
+/** The file's name in the model directory (and so in model.tar.gz), as the spec declares it to the registry. */
+export const MODEL_QUALITY_STATISTICS_FILE = LINEAR_LEARNER_SPEC.modelQualityStatistics;
 
 /** Model Monitor's standard deviations need this many rows; fewer get "NaN". */
 const DEVIATION_ROWS = 200;

@@ -88,6 +88,7 @@ export const LINEAR_LEARNER_SPEC = {
     accept: ['text/csv', 'application/json', 'application/jsonlines', 'application/x-recordio-protobuf'],
     produce: ['application/json', 'application/jsonlines', 'text/csv', 'application/x-recordio-protobuf'],
   },
+  modelQualityStatistics: 'model_quality_statistics.json',
   metricsBy: 'predictor_type',
   metrics: {
     binary_classifier: {

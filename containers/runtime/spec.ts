@@ -51,6 +51,11 @@ export interface AlgorithmSpecification {
    */
   readonly metricsBy?: string;
   readonly metrics: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>>;
+  /**
+   * The file of SageMaker model-quality statistics that training writes into the model directory
+   * (so into model.tar.gz), which the model registry records beside a version; none if absent.
+   */
+  readonly modelQualityStatistics?: string;
 }
 
 /** Names SageMaker itself may add to any job (tuning, profiling, debugging). */

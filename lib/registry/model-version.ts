@@ -147,6 +147,9 @@ export class RegisteredModelVersion extends Resource implements IModelPackageVer
         encryptionKey: this.encryptionKey,
         after: source.completion,
         network: () => props.registry._handlerNetwork,
+        statisticsInArtifact: spec?.modelQualityStatistics ? {
+          file: spec.modelQualityStatistics, bucket: source.artifactBucket, key: source.artifactKey, encryptionKey: source.artifactEncryptionKey,
+        } : undefined,
       })
       : undefined;
     this.modelQualityStatisticsUri = metrics?.s3Uri;

@@ -1,6 +1,11 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeTrainingJobCommand, ListModelPackagesCommand } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
+import * as tar from 'tar';
 import { handler } from '../../lib/handlers/sagemaker-job';
 import { modelQualityStatistics } from '../../lib/handlers/sagemaker-job/model-registry';
 import { JOB_NAME, jobHandlerHarness } from '../helpers/job-handler-harness';
@@ -67,6 +72,60 @@ describe('sagemaker-job handler: model quality metrics of a training job', () =>
       binary_classification_metrics: { accuracy: { value: 0.93, standard_deviation: 0 }, precision: { value: 0.9, standard_deviation: 0 } },
     });
     expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', Data: { S3Uri: 's3://artifacts/training/p/model-metrics/v1.json' } });
+  });
+
+  /** A model.tar.gz as SageMaker packs /opt/ml/model, holding these files. */
+  function modelArchive(files: Record<string, string>): Buffer {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'model-archive-'));
+    for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+    const archive = path.join(dir, 'model.tar.gz');
+    tar.c({ gzip: true, cwd: dir, sync: true, file: archive }, Object.keys(files));
+    return fs.readFileSync(archive);
+  }
+  const artifact = 's3://artifacts/training/p/job/output/model.tar.gz';
+  const companionStatistics = {
+    version: 0, dataset: { item_count: 400, evaluation_time: '2026-11-29T09:59:00.000Z' },
+    binary_classification_metrics: { accuracy: { value: 0.95, standard_deviation: 0.01 }, auc: { value: 0.98, standard_deviation: 0.005 } },
+  };
+
+  test('a companion model\'s statistics file is read out of its model.tar.gz in preference to the final metrics', async () => {
+    // GIVEN a job whose artifact holds the model and its statistics file, and final metrics too
+    sagemaker.on(DescribeTrainingJobCommand).resolves({
+      ModelArtifacts: { S3ModelArtifacts: artifact },
+      FinalMetricDataList: [{ MetricName: 'test:binary_classification_accuracy', Value: 0.93 }],
+    } as any);
+    const archive = modelArchive({ 'model.json': '{"algorithm":"linear-learner"}', 'model_quality_statistics.json': JSON.stringify(companionStatistics) });
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([archive]) }));
+    s3.on(PutObjectCommand).resolves({});
+    // WHEN the resource names the file the algorithm writes
+    await handler(cloudFormation.event('Create', { ...properties, StatisticsFile: 'model_quality_statistics.json' }, '', 'Custom::SageMakerModelMetrics'));
+    // THEN the artifact was read and the file's statistics are what is written, encrypted
+    expect(s3.commandCalls(GetObjectCommand)[0].args[0].input).toEqual({ Bucket: 'artifacts', Key: 'training/p/job/output/model.tar.gz' });
+    const put = s3.commandCalls(PutObjectCommand)[0].args[0].input;
+    expect(put).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: properties.KmsKeyId });
+    expect(JSON.parse(String(put.Body))).toEqual(companionStatistics);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS' });
+  });
+
+  test('an artifact without the statistics file falls back to the final metrics', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({
+      ModelArtifacts: { S3ModelArtifacts: artifact }, TrainingEndTime: new Date('2026-11-29T10:00:00Z'),
+      FinalMetricDataList: [{ MetricName: 'test:binary_classification_accuracy', Value: 0.93 }],
+    } as any);
+    const archive = modelArchive({ 'model.json': '{}' });
+    s3.on(GetObjectCommand).callsFake(() => ({ Body: Readable.from([archive]) }));
+    s3.on(PutObjectCommand).resolves({});
+    await handler(cloudFormation.event('Create', { ...properties, StatisticsFile: 'model_quality_statistics.json' }, '', 'Custom::SageMakerModelMetrics'));
+    expect(JSON.parse(String(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body)).binary_classification_metrics)
+      .toEqual({ accuracy: { value: 0.93, standard_deviation: 0 } });
+  });
+
+  test('without StatisticsFile (a built-in algorithm) the artifact is not read', async () => {
+    sagemaker.on(DescribeTrainingJobCommand).resolves({ ModelArtifacts: { S3ModelArtifacts: artifact }, FinalMetricDataList: [] } as any);
+    s3.on(PutObjectCommand).resolves({});
+    await handler(cloudFormation.event('Create', properties, '', 'Custom::SageMakerModelMetrics'));
+    expect(s3.commandCalls(GetObjectCommand)).toHaveLength(0);
+    expect(JSON.parse(String(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body)).note).toContain('reported no model quality metric');
   });
 
   test('regression metrics land under regression_metrics, from the validation channel when there is no test channel', () => {

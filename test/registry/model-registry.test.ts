@@ -64,8 +64,31 @@ describe('ModelRegistry defaults', () => {
       Bucket: stack.resolve(tuned.outputBucket.bucketName),
       Key: Match.stringLikeRegexp(`^${tuned.outputPrefix}model-metrics/.+\\.json$`),
       KmsKeyId: stack.resolve(tuned.encryptionKey.keyArn),
+      // The Linear Learner image writes this file beside its model: it is preferred to the final metrics.
+      StatisticsFile: 'model_quality_statistics.json',
     });
+    // and the handler may read the artifacts under the tuning job's prefix, for that file
+    const reads = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => st.Action === 's3:GetObject' || (Array.isArray(st.Action) && st.Action.includes('s3:GetObject')));
+    expect(JSON.stringify(reads)).toContain(`/${tuned.outputPrefix}*`);
     expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('an algorithm that writes no statistics file (K-Means) gets its metrics from the final metrics only', () => {
+    const stack = newStack();
+    const network = new SageMakerNetwork(stack, 'Network');
+    const data = new SecureBucket(stack, 'Data', { encryptionKey: network.encryptionKey });
+    const tuned = new TunedModel(stack, 'Segments', {
+      network, algorithm: Algorithm.kmeans(),
+      inputs: [TrainingInput.s3('train', data.bucket, 'segments/train/'), TrainingInput.s3('test', data.bucket, 'segments/test/')],
+      staticHyperparameters: { k: '4', feature_dim: '8' },
+      objective: TuningObjective.minimize('test:msd'),
+      ranges: [HyperparameterRange.integer('mini_batch_size', 100, 1000)],
+    });
+    new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'segments' }).register('V1', { model: tuned });
+    const [metrics] = Object.values(Template.fromStack(stack).findResources('Custom::SageMakerModelMetrics')) as any[];
+    expect(metrics.Properties.StatisticsFile).toBeUndefined();
   });
 
   test('the version depends on the artifact and on its metrics; its ARN and group are attributes', () => {

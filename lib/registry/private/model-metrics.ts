@@ -6,6 +6,7 @@ import { Construct, IDependable } from 'constructs';
 import { SageMakerNetwork } from '../../core/network';
 import { jobHandler } from '../../private/job-handler';
 import { MODEL_METRICS_RESOURCE_TYPE } from '../../core/private/resource-types';
+import { acknowledgeWildcardResource } from '../../core/private/wildcard-acknowledgment';
 
 export interface ModelMetricsProps {
   readonly trainingJobName: string;
@@ -16,13 +17,20 @@ export interface ModelMetricsProps {
   readonly after: IDependable;
   /** The network of the stack's job handler, if this creates it. */
   readonly network: () => SageMakerNetwork;
+  /**
+   * The statistics file the algorithm writes into its model directory (a companion image's), read
+   * out of the job's model.tar.gz in preference to its final metrics; with the artifact's place
+   * and key, which the handler may then read.
+   */
+  readonly statisticsInArtifact?: { readonly file: string; readonly bucket: s3.IBucket; readonly key: string; readonly encryptionKey?: kms.IKey };
 }
 
 /**
- * A deploy-time resource of the stack's job handler that writes a training job's final metrics
- * (DescribeTrainingJob's FinalMetricDataList: what the built-in algorithms publish, and what the
- * companion images' metric lines become) as SageMaker model quality statistics JSON, KMS-encrypted,
- * for the model package to reference. The handler may read only that job and write only that key.
+ * A deploy-time resource of the stack's job handler that writes a training job's model quality
+ * statistics (SageMaker Model Monitor's JSON), KMS-encrypted, for the model package to reference:
+ * the file a companion image wrote beside its model where there is one, else the job's final
+ * metrics (DescribeTrainingJob's FinalMetricDataList: what the built-in algorithms publish). The
+ * handler may read only that job (and its artifact) and write only that key.
  */
 export function writeModelMetrics(scope: Construct, props: ModelMetricsProps): { resource: CustomResource; s3Uri: string } {
   const handler = jobHandler(scope, props.encryptionKey, props.network);
@@ -45,11 +53,22 @@ export function writeModelMetrics(scope: Construct, props: ModelMetricsProps): {
   } else {
     handler.allow(describe.actions, describe.resources[0]);
   }
+  const artifact = props.statisticsInArtifact;
+  if (artifact) {
+    // The artifact's key may be the prefix a tuning job's best artifact lies under (ending in /).
+    const artifacts = artifact.bucket.arnForObjects(artifact.key.endsWith('/') ? `${artifact.key}*` : artifact.key);
+    handler.allow(['s3:GetObject'], artifacts);
+    acknowledgeWildcardResource(handler.role, artifacts, 'Read-only, for the model-quality statistics file inside the artifact of the job this version registers: the '
+      + 'artifact\'s exact key (model.tar.gz under the name of the tuning job\'s best training job) is known only when the tuning job ends.');
+    const artifactKey = artifact.encryptionKey ?? artifact.bucket.encryptionKey;
+    if (artifactKey) handler.allow(['kms:Decrypt'], artifactKey.keyArn);
+  }
   const resource = handler.createResource(scope, 'ModelMetrics', MODEL_METRICS_RESOURCE_TYPE, {
     TrainingJobName: props.trainingJobName,
     Bucket: props.bucket.bucketName,
     Key: props.key,
     KmsKeyId: props.encryptionKey.keyArn,
+    ...(artifact ? { StatisticsFile: artifact.file } : {}),
   });
   resource.node.addDependency(props.after);
   if (ownPolicy) resource.node.addDependency(ownPolicy);
