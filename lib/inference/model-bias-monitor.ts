@@ -300,13 +300,38 @@ export class ModelBiasMonitor extends Construct {
 
   /**
    * One post-training bias metric of one facet as Clarify publishes it after each run
-   * (`bias_metric_<short name>` in `aws/sagemaker/Endpoints/bias-metrics`).
+   * (`bias_metric_<short name>` in `aws/sagemaker/Endpoints/bias-metrics`, stage `Post-training`).
    *
    * @param facetValue the facet's sensitive group
    * @default facetValue - the facet's values as configured, comma-separated
    * @default - average over 1 hour
    */
   public metricBias(shortName: string, facet: string, facetValue?: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.biasMetric(shortName, facet, facetValue, 'Post-training', props);
+  }
+
+  /**
+   * The magnitude of a post-training bias metric of one facet (most are signed, 0 being no bias),
+   * what the endpoint alarms on. SageMaker's documentation spells the stage dimension both
+   * `Post-training` and `Post-Training`: the expression takes the larger of the two, so the alarm
+   * sees the value whichever Clarify publishes.
+   *
+   * @param facetValue the facet's sensitive group
+   * @default facetValue - the facet's values as configured, comma-separated
+   */
+  public metricBiasMagnitude(shortName: string, facet: string, facetValue?: string): cloudwatch.MathExpression {
+    return new cloudwatch.MathExpression({
+      expression: 'MAX([ABS(lower), ABS(upper)])',
+      usingMetrics: {
+        lower: this.biasMetric(shortName, facet, facetValue, 'Post-training'),
+        upper: this.biasMetric(shortName, facet, facetValue, 'Post-Training'),
+      },
+      label: `|${shortName}| ${facet}`,
+      period: Duration.hours(1),
+    });
+  }
+
+  private biasMetric(shortName: string, facet: string, facetValue: string | undefined, stage: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     const configured = this.facets.find((f) => f.name === facet)?.valuesOrThreshold;
     return new cloudwatch.Metric({
       namespace: 'aws/sagemaker/Endpoints/bias-metrics',
@@ -314,11 +339,11 @@ export class ModelBiasMonitor extends Construct {
       dimensionsMap: {
         Endpoint: this.endpointName,
         MonitoringSchedule: this.scheduleName,
-        BiasStage: 'Post-training',
+        BiasStage: stage,
         Label: this.label,
         LabelValue: this.labelValue,
         Facet: facet,
-        FacetValue: facetValue ?? (configured ? configured.join(',') : 'all'),
+        FacetValue: facetValue ?? configured?.join(',') ?? '',
       },
       statistic: 'Average',
       period: Duration.hours(1),

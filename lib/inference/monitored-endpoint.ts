@@ -442,8 +442,7 @@ export class MonitoredEndpoint extends EndpointBase {
       for (const [shortName, threshold] of Object.entries(bias.maxBiasMetrics ?? {})) {
         for (const facet of bias.facets) {
           const alarm = new cloudwatch.Alarm(this, `Bias${shortName}${facet.name.replace(/[^A-Za-z0-9]/g, '')}`, {
-            // The magnitude: most bias metrics are signed, 0 being no bias.
-            metric: new cloudwatch.MathExpression({ expression: 'ABS(m)', usingMetrics: { m: biasMonitor.metricBias(shortName, facet.name) }, label: `|${shortName}| ${facet.name}`, period: Duration.hours(1) }),
+            metric: biasMonitor.metricBiasMagnitude(shortName, facet.name),
             threshold,
             evaluationPeriods: 1,
             comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,

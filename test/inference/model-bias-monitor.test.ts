@@ -94,11 +94,20 @@ describe('MonitoredEndpoint bias monitor (SageMaker Clarify)', () => {
       Threshold: 0.1,
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: [stack.resolve(endpoint.alarmTopic.topicArn)],
-      Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: 'ABS(m)' }),
-        Match.objectLike({ MetricStat: Match.objectLike({ Metric: Match.objectLike({ Namespace: 'aws/sagemaker/Endpoints/bias-metrics', MetricName: 'bias_metric_DPPL' }) }) }),
-      ]),
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'MAX([ABS(lower), ABS(upper)])', ReturnData: true })]),
     });
+    // Both spellings of the stage SageMaker's documentation gives, with the facet's group and the label's positive value.
+    const [alarm] = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Threshold: 0.1 } })) as any[];
+    const stats = (alarm.Properties.Metrics as any[]).filter((m) => m.MetricStat).map((m) => m.MetricStat.Metric);
+    expect(stats.map((m) => [m.Namespace, m.MetricName])).toEqual([['aws/sagemaker/Endpoints/bias-metrics', 'bias_metric_DPPL'], ['aws/sagemaker/Endpoints/bias-metrics', 'bias_metric_DPPL']]);
+    const dims = stats.map((m) => Object.fromEntries((m.Dimensions as any[]).map((d) => [d.Name, d.Value])));
+    expect(dims.map((d) => d.BiasStage)).toEqual(['Post-training', 'Post-Training']);
+    dims.forEach((d) => expect(d).toMatchObject({ Endpoint: 'churn', MonitoringSchedule: 'churn-model-bias', Label: 'churned', LabelValue: '1', Facet: 'age', FacetValue: '40' }));
+  });
+
+  test('an alarm on a facet without its sensitive group is a synth error (Clarify publishes per group)', () => {
+    expect(() => biasEndpoint({ facets: [{ name: 'age' }], maxBiasMetrics: { DPPL: 0.1 } }))
+      .toThrow(/monitoring\.bias\.facets\[0\]\.valuesOrThreshold: got nothing; allowed: the sensitive group's values \(or threshold\) when maxBiasMetrics alarm on the facet/);
   });
 
   test('the default bias monitor has no unacknowledged findings in the five packs and Control Tower', () => {

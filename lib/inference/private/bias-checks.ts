@@ -13,6 +13,11 @@ export function biasProblems(problems: ValidationProblems, prefix: string, optio
   facets.forEach((facet, i) => {
     problems.require(facet.name !== '', `${prefix}facets[${i}].name`, facet.name, 'the facet\'s column or JMESPath');
     if (facet.valuesOrThreshold) problems.require(facet.valuesOrThreshold.length > 0, `${prefix}facets[${i}].valuesOrThreshold`, facet.valuesOrThreshold, 'at least one value, or nothing for each value');
+    if (Object.keys(options.maxBiasMetrics ?? {}).length > 0) {
+      // Clarify publishes a facet's metrics per sensitive group (FacetValue): an alarm needs to name it.
+      problems.require(facet.valuesOrThreshold !== undefined, `${prefix}facets[${i}].valuesOrThreshold`, facet.valuesOrThreshold,
+        'the sensitive group\'s values (or threshold) when maxBiasMetrics alarm on the facet: Clarify publishes each group\'s metrics apart');
+    }
   });
   if (options.labelValuesOrThreshold) {
     problems.require(options.labelValuesOrThreshold.length > 0, `${prefix}labelValuesOrThreshold`, options.labelValuesOrThreshold, 'at least one value of the positive outcome');
