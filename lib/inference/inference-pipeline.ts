@@ -10,6 +10,8 @@ import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
+import { InstanceType } from '../core/instance-type';
+import { DEFAULT_SERVING_INSTANCE_TYPES } from '../core/private/serving-instance-types';
 import { IModelPackageGroup, LatestApprovedOptions } from '../models/model-package';
 import { IModelSource, ModelSource } from '../models/model-source';
 import { approvedVersionArn } from '../models/private/approved-version';
@@ -84,7 +86,7 @@ export class PipelineStage {
    * @internal
    */
   public _bind(scope: Construct, role: SageMakerExecutionRole, pipeline: PipelineContext): { container: sagemaker.CfnModel.ContainerDefinitionProperty; dependsOn?: IDependable } {
-    const image = this.algorithm.bind(scope, role);
+    const image = this.algorithm.bind(scope, role, { instanceTypes: pipeline.instanceTypes });
     if (this.latest) {
       const { group, approved } = this.latest;
       role.grantRead(approved.artifactBucket, approved.artifactKeyPrefix);
@@ -119,6 +121,8 @@ interface PipelineContext {
   readonly revision: string;
   readonly network: SageMakerNetwork;
   readonly encryptionKey: kms.IKey;
+  /** Where the pipeline is served: they pick the companion images' variants. */
+  readonly instanceTypes: InstanceType[];
 }
 
 /**
@@ -148,6 +152,15 @@ export interface InferencePipelineProps {
    * @default - a new SageMakerExecutionRole
    */
   readonly role?: SageMakerExecutionRole;
+
+  /**
+   * The instance types the pipeline will be served on. They pick each companion algorithm stage's
+   * image variant: the GPU image when one of them has a GPU its kernels run on, else the CPU image
+   * (which runs on any instance).
+   *
+   * @default - CPU instances (ml.m5.large, ml.m5.xlarge, ml.c5.xlarge, ml.c5.2xlarge): the CPU images
+   */
+  readonly servingInstanceTypes?: InstanceType[];
 }
 
 /**
@@ -183,7 +196,9 @@ export class InferencePipeline extends Construct implements IServableModel {
     // the model changes: its other containers, role and network.
     let configuration: unknown;
     const revision = Lazy.string({ produce: () => configurationHash(this, configuration) });
-    const stages = props.stages.map((stage) => stage._bind(this, this.role, { revision, network: this.network, encryptionKey: this.encryptionKey }));
+    const stages = props.stages.map((stage) => stage._bind(this, this.role, {
+      revision, network: this.network, encryptionKey: this.encryptionKey, instanceTypes: props.servingInstanceTypes ?? [...DEFAULT_SERVING_INSTANCE_TYPES],
+    }));
     configuration = {
       containers: stages.map((stage) => ({ ...stage.container, modelPackageName: undefined })),
       role: this.role.role.roleArn,

@@ -11,6 +11,7 @@ import { SageMakerNetwork } from '../core/network';
 import { specificationOf } from '../core/private/algorithm-specs';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
+import { DEFAULT_SERVING_INSTANCE_TYPES } from '../core/private/serving-instance-types';
 import { IModelPackageVersion } from '../models/model-package';
 import { IModelSource } from '../models/model-source';
 import { ServingBindOptions, ServingModelConfig } from '../models/servable-model';
@@ -77,7 +78,7 @@ export interface RegisteredModelVersionProps extends RegisterOptions {
   readonly registry: ModelRegistry;
 }
 
-const DEFAULT_INSTANCE_TYPES = [InstanceType.ML_M5_LARGE, InstanceType.ML_M5_XLARGE, InstanceType.of('ml.c5.xlarge'), InstanceType.of('ml.c5.2xlarge')];
+const DEFAULT_INSTANCE_TYPES = [...DEFAULT_SERVING_INSTANCE_TYPES];
 const APPROVAL_STATUSES: string[] = Object.values(ModelApprovalStatus);
 
 /**

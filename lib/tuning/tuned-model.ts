@@ -9,6 +9,8 @@ import { Algorithm } from '../core/algorithm';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
 import { SageMakerExecutionRole } from '../core/roles';
+import { InstanceType } from '../core/instance-type';
+import { DEFAULT_SERVING_INSTANCE_TYPES } from '../core/private/serving-instance-types';
 import { IModelSource } from '../models/model-source';
 import { ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { DeployTimeJob } from '../private/deploy-time-job';
@@ -84,6 +86,15 @@ export interface TunedModelProps extends TrainingSettings {
    * @default - bounded by its training jobs and the deployment's wait
    */
   readonly tuningMaxRuntime?: Duration;
+
+  /**
+   * The instance types the best model (`modelName`) will be served on. They pick a companion
+   * algorithm's image variant: the GPU image when one of them has a GPU its kernels run on, else
+   * the CPU image (which runs on any instance).
+   *
+   * @default - CPU instances (ml.m5.large, ml.m5.xlarge, ml.c5.xlarge, ml.c5.2xlarge): the CPU image
+   */
+  readonly servingInstanceTypes?: InstanceType[];
 }
 
 /**
@@ -208,6 +219,7 @@ export class TunedModel extends Construct implements IModelSource {
     this.modelData = best.getAttString('ModelData');
 
     const served = createIsolatedModel(this, {
+      instanceTypes: props.servingInstanceTypes ?? [...DEFAULT_SERVING_INSTANCE_TYPES],
       algorithm: props.algorithm,
       modelData: this.modelData,
       artifactsBucket: this.outputBucket,

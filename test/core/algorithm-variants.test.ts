@@ -9,11 +9,15 @@ import { Algorithm } from '../../lib/core/algorithm';
 import { InstanceType } from '../../lib/core/instance-type';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { SecureBucket } from '../../lib/core/storage';
+import { InferencePipeline, PipelineStage } from '../../lib/inference/inference-pipeline';
 import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { ModelSource } from '../../lib/models/model-source';
 import { ModelRegistry } from '../../lib/registry/model-registry';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
+import { HyperparameterRange } from '../../lib/tuning/ranges';
+import { TuningObjective } from '../../lib/tuning/strategy';
+import { TunedModel } from '../../lib/tuning/tuned-model';
 import { newStack } from '../helpers/nag';
 
 interface DockerImage { readonly source: { readonly dockerBuildTarget?: string; readonly dockerBuildArgs?: Record<string, string>; readonly dockerFile?: string } }
@@ -125,5 +129,51 @@ describe('companion image variants of served models', () => {
     expect(imagesUsed(endpointServing(InstanceType.ML_M5_LARGE))).toEqual(['kmeans:cpu']);
     expect(imagesUsed(endpointServing(InstanceType.ML_M5_LARGE, true))).toEqual(['kmeans:cpu']);
     expect(imagesUsed(endpointServing(InstanceType.ML_G5_XLARGE))).toEqual(['kmeans:gpu']);
+  });
+});
+
+describe('companion image variants of models made before their endpoint', () => {
+  /** The model images (those an AWS::SageMaker::Model names) with their algorithm and target. */
+  function modelImages(stack: Stack): string[] {
+    const models = JSON.stringify(Template.fromStack(stack).findResources('AWS::SageMaker::Model'));
+    return Object.entries(dockerImages(stack))
+      .filter(([hash]) => models.includes(hash))
+      .map(([, image]) => `${image.source.dockerBuildArgs?.ALGORITHM}:${image.source.dockerBuildTarget ?? '(last stage)'}`)
+      .sort();
+  }
+
+  function tunedModel(servingInstanceTypes?: InstanceType[]): Stack {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    new TunedModel(stack, 'Tuned', {
+      algorithm: Algorithm.kmeans(), inputs: [TrainingInput.s3('train', data.bucket, 'train/'), TrainingInput.s3('test', data.bucket, 'test/')],
+      staticHyperparameters: { k: '3', feature_dim: '2' }, objective: TuningObjective.minimize('test:msd'),
+      ranges: [HyperparameterRange.integer('mini_batch_size', 100, 1000)], servingInstanceTypes,
+    });
+    return stack;
+  }
+
+  test('a TunedModel\'s model is the CPU image unless servingInstanceTypes lists a GPU instance', () => {
+    expect(modelImages(tunedModel())).toEqual(['kmeans:cpu']);
+    expect(modelImages(tunedModel([InstanceType.ML_C5_XLARGE]))).toEqual(['kmeans:cpu']);
+    expect(modelImages(tunedModel([InstanceType.ML_M5_LARGE, InstanceType.ML_G5_XLARGE]))).toEqual(['kmeans:gpu']);
+  });
+
+  function pipeline(servingInstanceTypes?: InstanceType[]): Stack {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    new InferencePipeline(stack, 'Pipeline', {
+      stages: [
+        PipelineStage.fromAlgorithm(Algorithm.preprocessing(), { hostname: 'scaler' }),
+        PipelineStage.fromModelData(Algorithm.linearLearner(), data.bucket, 'models/ll/model.tar.gz', { hostname: 'predictor' }),
+      ],
+      servingInstanceTypes,
+    });
+    return stack;
+  }
+
+  test('an InferencePipeline\'s stages are CPU images unless servingInstanceTypes lists a GPU instance (pre-processing is CPU only)', () => {
+    expect(modelImages(pipeline())).toEqual(['linear-learner:cpu', 'preprocessing:cpu']);
+    expect(modelImages(pipeline([InstanceType.ML_G5_XLARGE]))).toEqual(['linear-learner:gpu', 'preprocessing:cpu']);
   });
 });
