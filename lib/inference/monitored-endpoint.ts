@@ -22,7 +22,7 @@ import { biasProblems } from './private/bias-checks';
 import { explainabilityProblems } from './private/explainability-checks';
 import { allowAsyncAccess, asyncEndpointMetric, asyncProblems, createAsyncAlarms, grantAsyncCaller, renderAsyncConfig, ResolvedAsync, resolveAsync } from './private/async-inference';
 import { allowCaptureWrites } from './private/capture-grants';
-import { createEndpointDashboard } from './private/dashboard';
+import { createEndpointDashboard, MonitorPanel } from './private/dashboard';
 import { endpointArn, ImportedEndpoint } from './private/imported-endpoint';
 import { linearLearnerAttributes, modelQualityAlarmSpecs, modelQualityProblems } from './private/model-quality-checks';
 import { checkScheduleExpression } from './private/monitor-jobs';
@@ -483,6 +483,39 @@ export class MonitoredEndpoint extends EndpointBase {
     }
     const monitor = this.monitor;
     const quality = this.modelQualityMonitor;
+    const panels: MonitorPanel[] = [];
+    const hourly = 'cron(0 * ? * * *)';
+    if (monitor && dataQuality) {
+      panels.push({
+        title: 'Data quality', scheduleName: monitor.scheduleName, scheduleExpression: dataQuality.scheduleExpression ?? hourly,
+        baseline: dataQuality.baseline.datasetBucket ? 'computed at deploy from a dataset' : 'statistics and constraints from S3',
+        latest: driftFeatures.map((feature) => monitor.metricFeatureDrift(feature, { label: `drift ${feature}` })), violations: this.driftAlarms,
+      });
+    }
+    if (quality && modelQuality) {
+      panels.push({
+        title: 'Model quality', scheduleName: quality.scheduleName, scheduleExpression: modelQuality.scheduleExpression ?? hourly,
+        baseline: baselineInWords(modelQuality.baseline), latest: quality.keyMetrics.map((name) => quality.metric(name, { label: name })), violations: this.modelQualityAlarms,
+      });
+    }
+    const biasMonitor = this.biasMonitor;
+    if (biasMonitor && bias) {
+      const alarmed = Object.keys(bias.maxBiasMetrics ?? {});
+      panels.push({
+        title: 'Bias', scheduleName: biasMonitor.scheduleName, scheduleExpression: bias.scheduleExpression ?? hourly, baseline: baselineInWords(bias.baseline),
+        latest: (alarmed.length ? alarmed : ['DPPL']).flatMap((name) => bias.facets.filter((f) => f.valuesOrThreshold).map((f) => biasMonitor.metricBiasMagnitude(name, f.name))),
+        violations: this.biasAlarms,
+      });
+    }
+    const explainer = this.explainabilityMonitor;
+    if (explainer && explainability) {
+      const features = explainability.headers ?? Object.keys(explainability.maxFeatureAttributions ?? {});
+      panels.push({
+        title: 'Feature attribution', scheduleName: explainer.scheduleName, scheduleExpression: explainability.scheduleExpression ?? hourly,
+        baseline: baselineInWords(explainability.baseline),
+        latest: features.map((feature) => explainer.metricFeatureAttribution(feature, undefined, { label: `SHAP ${feature}` })), violations: this.explainabilityAlarms,
+      });
+    }
     this.dashboard = createEndpointDashboard(this, this, variants, this.alarms,
       monitor ? { features: driftFeatures, metricFor: (feature) => monitor.metricFeatureDrift(feature, { label: feature }) } : undefined,
       quality?.keyMetrics.map((name) => quality.metric(name, { label: name })),
@@ -490,7 +523,7 @@ export class MonitoredEndpoint extends EndpointBase {
         this.metricAsyncBacklogSize({ label: 'ApproximateBacklogSize' }),
         this.metricAsyncOldestRequestAge({ label: 'ApproximateAgeOfOldestRequest (s)' }),
         ...variants.map((v) => this.metricAsyncInvocationFailures({ variantName: v.options.name, label: `${v.options.name} InvocationFailures` })),
-      ] : undefined);
+      ] : undefined, panels);
   }
 
   /**
@@ -537,6 +570,12 @@ export class MonitoredEndpoint extends EndpointBase {
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html
  */
 const RETAINED_ON_UPDATE = { retainAll: true, excluded: ['DesiredWeight', 'DataCaptureConfig'] };
+
+/** A baseline as the dashboard states it. */
+function baselineInWords(baseline: { datasetBucket?: unknown; constraintsUri?: string } | undefined): string {
+  if (!baseline) return 'none (values published, no violations reported)';
+  return baseline.datasetBucket ? 'computed at deploy from a dataset' : 'constraints from S3';
+}
 
 /** The data-quality options: `dataQuality`, or the deprecated top-level settings of earlier versions. */
 function dataQualityOptions(monitoring: MonitoringOptions | undefined): DataQualityOptions | undefined {
