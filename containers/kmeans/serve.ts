@@ -6,13 +6,14 @@
  */
 import { KMEANS_FORMAT, KMeansModel } from './train';
 import { readModelFile } from '../runtime/model-file';
-import { Kernels, loadKernels } from '../native';
 import { decodeFeatures } from '../runtime/decode';
 import { OptMl } from '../runtime/layout';
 import { encodeRecords } from '../runtime/recordio';
 import { Predictor, RequestError } from '../runtime/serving';
+import { servingKernels, ServingKernels } from '../runtime/serving-kernels';
 
-export function loadKMeansPredictor(layout: OptMl, kernels: Kernels = loadKernels()): Predictor {
+/** @param kernels the CPU kernels, and the GPU ones only for large requests (see serving-kernels.ts) */
+export function loadKMeansPredictor(layout: OptMl, kernels: ServingKernels = servingKernels()): Predictor {
   const model = readModelFile<KMeansModel>(layout, 'kmeans', KMEANS_FORMAT);
   const d = model.feature_dim;
   const centers = Float32Array.from(model.centers.flat());
