@@ -54,6 +54,19 @@ describe('SageMakerChecks: models', () => {
     pipeline.addPropertyOverride('EnableNetworkIsolation', false);
     expect(findings(stack)).toEqual({ 'SageMakerChecks-ModelNetworkIsolation': 'error' });
   });
+
+  test('the model an AutoML job\'s best candidate becomes is judged as a model: in the VPC, isolated', () => {
+    const autoModel = (stack: Stack, properties: Record<string, unknown>) => new CfnResource(stack, 'Best', {
+      type: 'Custom::SageMakerAutoMLModel',
+      properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:jobs', AutoMLJobName: 'a', ModelName: 'm', ...properties },
+    });
+    const secure = newStack();
+    autoModel(secure, { VpcConfig: VPC, EnableNetworkIsolation: 'true' });
+    expect(findings(secure)).toEqual({});
+    const open = newStack();
+    autoModel(open, { EnableNetworkIsolation: 'false' });
+    expect(findings(open)).toEqual({ 'SageMakerChecks-ModelInVpc': 'error', 'SageMakerChecks-ModelNetworkIsolation': 'error' });
+  });
 });
 
 describe('SageMakerChecks: endpoint configurations and endpoints', () => {
@@ -172,6 +185,24 @@ const JOB_KINDS: Record<string, (stack: Stack) => CfnResource> = {
       },
     },
   }),
+  'deploy-time compilation job': (stack) => new CfnResource(stack, 'Job', {
+    type: 'Custom::SageMakerCompilationJob',
+    properties: {
+      ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:start',
+      CompilationJob: { VpcConfig: VPC, OutputConfig: { TargetDevice: 'ml_c5', KmsKeyId: KEY }, StoppingCondition: { MaxRuntimeInSeconds: 3600 } },
+    },
+  }),
+  'deploy-time AutoML job': (stack) => new CfnResource(stack, 'Job', {
+    type: 'Custom::SageMakerAutoMLJob',
+    properties: {
+      ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:start',
+      AutoMLJob: {
+        SecurityConfig: { VpcConfig: VPC, VolumeKmsKeyId: KEY, EnableInterContainerTrafficEncryption: 'true' },
+        OutputDataConfig: { KmsKeyId: KEY },
+        AutoMLProblemTypeConfig: { TabularJobConfig: { CompletionCriteria: { MaxAutoMLJobRuntimeInSeconds: '14400' } } },
+      },
+    },
+  }),
   'Step Functions training task': (stack) => new sfn.CfnStateMachine(stack, 'Job', {
     roleArn: ROLE,
     definitionString: JSON.stringify({
@@ -202,25 +233,31 @@ const JOB_RULE_PATHS: Record<string, Record<string, string | undefined>> = {
     'processing job': 'NetworkConfig.EnableInterContainerTrafficEncryption', 'data-quality job definition': 'NetworkConfig.EnableInterContainerTrafficEncryption',
     'monitoring schedule with an inline job': 'MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.EnableInterContainerTrafficEncryption',
     'deploy-time training job': 'TrainingJob.EnableInterContainerTrafficEncryption', 'deploy-time tuning job': 'TuningJob.TrainingJobDefinition.EnableInterContainerTrafficEncryption',
+    'deploy-time AutoML job': 'AutoMLJob.SecurityConfig.EnableInterContainerTrafficEncryption',
   },
   'JobInVpc': {
     'processing job': 'NetworkConfig.VpcConfig', 'data-quality job definition': 'NetworkConfig.VpcConfig',
     'monitoring schedule with an inline job': 'MonitoringScheduleConfig.MonitoringJobDefinition.NetworkConfig.VpcConfig',
     'deploy-time training job': 'TrainingJob.VpcConfig', 'deploy-time tuning job': 'TuningJob.TrainingJobDefinition.VpcConfig',
+    'deploy-time compilation job': 'CompilationJob.VpcConfig', 'deploy-time AutoML job': 'AutoMLJob.SecurityConfig.VpcConfig',
   },
   'JobVolumeKms': {
     'processing job': 'ProcessingResources.ClusterConfig.VolumeKmsKeyId', 'data-quality job definition': 'JobResources.ClusterConfig.VolumeKmsKeyId',
     'monitoring schedule with an inline job': 'MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringResources.ClusterConfig.VolumeKmsKeyId',
     'deploy-time training job': 'TrainingJob.ResourceConfig.VolumeKmsKeyId', 'deploy-time tuning job': 'TuningJob.TrainingJobDefinition.ResourceConfig.VolumeKmsKeyId',
+    'deploy-time AutoML job': 'AutoMLJob.SecurityConfig.VolumeKmsKeyId',
   },
   'JobOutputKms': {
     'processing job': 'ProcessingOutputConfig.KmsKeyId', 'data-quality job definition': 'DataQualityJobOutputConfig.KmsKeyId',
     'monitoring schedule with an inline job': 'MonitoringScheduleConfig.MonitoringJobDefinition.MonitoringOutputConfig.KmsKeyId',
     'deploy-time training job': 'TrainingJob.OutputDataConfig.KmsKeyId', 'deploy-time tuning job': 'TuningJob.TrainingJobDefinition.OutputDataConfig.KmsKeyId',
+    'deploy-time compilation job': 'CompilationJob.OutputConfig.KmsKeyId', 'deploy-time AutoML job': 'AutoMLJob.OutputDataConfig.KmsKeyId',
   },
   'JobMaxRuntime': {
     'processing job': 'StoppingCondition.MaxRuntimeInSeconds', 'deploy-time training job': 'TrainingJob.StoppingCondition.MaxRuntimeInSeconds',
     'deploy-time tuning job': 'TuningJob.TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds',
+    'deploy-time compilation job': 'CompilationJob.StoppingCondition.MaxRuntimeInSeconds',
+    'deploy-time AutoML job': 'AutoMLJob.AutoMLProblemTypeConfig.TabularJobConfig.CompletionCriteria.MaxAutoMLJobRuntimeInSeconds',
   },
 };
 

@@ -1,6 +1,8 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { at, renderedProperties } from './properties';
-import { PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
+import {
+  AUTOML_JOB_RESOURCE_TYPE, COMPILATION_JOB_RESOURCE_TYPE, PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE,
+} from '../../core/private/resource-types';
 
 /**
  * The security-relevant settings of one SageMaker job (training, tuning, processing, monitoring or
@@ -57,6 +59,12 @@ export function jobSettingsFromTemplate(type: string, properties: Record<string,
     // The deploy-time processing job's request has CreateProcessingJob's shape, as the L1 resource does.
     return [processingJob(properties.ProcessingJob ?? {})];
   }
+  if (type.startsWith(COMPILATION_JOB_RESOURCE_TYPE)) {
+    return [compilationJob(properties.CompilationJob ?? {})];
+  }
+  if (type.startsWith(AUTOML_JOB_RESOURCE_TYPE)) {
+    return [autoMLJob(properties.AutoMLJob ?? {})];
+  }
   if (type.startsWith(TUNING_JOB_RESOURCE_TYPE)) {
     return [trainingJob(at(properties, 'TuningJob', 'TrainingJobDefinition') ?? {})];
   }
@@ -86,6 +94,36 @@ function processingJob(p: any): JobSettings {
     volumeKmsKeyId: at(p, 'ProcessingResources', 'ClusterConfig', 'VolumeKmsKeyId'),
     outputKmsKeyId: at(p, 'ProcessingOutputConfig', 'KmsKeyId'),
     maxRuntime: at(p, 'StoppingCondition', 'MaxRuntimeInSeconds'),
+  };
+}
+
+/**
+ * CreateCompilationJob's request: a VPC (NeoVpcConfig), an output key and a maximum runtime; the
+ * API offers no network isolation, inter-container encryption (one container) or volume key.
+ */
+function compilationJob(p: any): JobSettings {
+  return {
+    networkIsolation: NOT_APPLICABLE,
+    interContainerEncryption: NOT_APPLICABLE,
+    vpcConfig: p.VpcConfig,
+    volumeKmsKeyId: NOT_APPLICABLE,
+    outputKmsKeyId: at(p, 'OutputConfig', 'KmsKeyId'),
+    maxRuntime: at(p, 'StoppingCondition', 'MaxRuntimeInSeconds'),
+  };
+}
+
+/**
+ * CreateAutoMLJobV2's request (tabular): its SecurityConfig (VPC, volume key, inter-container
+ * encryption), output key and the job's runtime limit; the API offers no network isolation.
+ */
+function autoMLJob(p: any): JobSettings {
+  return {
+    networkIsolation: NOT_APPLICABLE,
+    interContainerEncryption: at(p, 'SecurityConfig', 'EnableInterContainerTrafficEncryption'),
+    vpcConfig: at(p, 'SecurityConfig', 'VpcConfig'),
+    volumeKmsKeyId: at(p, 'SecurityConfig', 'VolumeKmsKeyId'),
+    outputKmsKeyId: at(p, 'OutputDataConfig', 'KmsKeyId'),
+    maxRuntime: at(p, 'AutoMLProblemTypeConfig', 'TabularJobConfig', 'CompletionCriteria', 'MaxAutoMLJobRuntimeInSeconds'),
   };
 }
 

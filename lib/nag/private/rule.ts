@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { isTrue, isSet } from './properties';
 import { JobSettings, jobSettingsOf, NOT_APPLICABLE } from './job-settings';
+import { AUTOML_MODEL_RESOURCE_TYPE } from '../../core/private/resource-types';
 
 /** One rule of the SageMakerChecks pack. */
 export interface SageMakerRule {
@@ -27,3 +28,11 @@ export function judgeJobs(node: CfnResource, setting: keyof JobSettings, ok: (va
 }
 
 export { isTrue, isSet };
+
+/**
+ * A SageMaker model: the L1 resource, or the model an AutoML job's best candidate becomes (made
+ * by the job handler with CreateModel's VpcConfig and EnableNetworkIsolation).
+ */
+export function isModel(node: CfnResource): boolean {
+  return node.cfnResourceType === 'AWS::SageMaker::Model' || node.cfnResourceType.startsWith(AUTOML_MODEL_RESOURCE_TYPE);
+}

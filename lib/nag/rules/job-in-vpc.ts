@@ -9,7 +9,7 @@ function JobInVpc(node: CfnResource): NagRuleResult {
 
 export const jobInVpc: SageMakerRule = {
   check: JobInVpc,
-  info: 'A SageMaker training, tuning, processing or monitoring job does not run in a VPC.',
+  info: 'A SageMaker training, tuning, processing, monitoring, compilation or AutoML job does not run in a VPC.',
   explanation: 'Outside a VPC, the job reads and writes S3 over SageMaker-managed networking; in a VPC its traffic is bound to the account\'s endpoints, security groups and flow logs.',
   level: NagMessageLevel.ERROR,
   controls: ['NIST 800-53 SC-7, AC-4 (no managed Config rule)'],

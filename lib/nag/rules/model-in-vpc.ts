@@ -1,10 +1,10 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { at, isSet, renderedProperties } from '../private/properties';
-import { SageMakerRule } from '../private/rule';
+import { isModel, SageMakerRule } from '../private/rule';
 
 function ModelInVpc(node: CfnResource): NagRuleResult {
-  if (node.cfnResourceType !== 'AWS::SageMaker::Model') return NagRuleCompliance.NOT_APPLICABLE;
+  if (!isModel(node)) return NagRuleCompliance.NOT_APPLICABLE;
   const vpc = renderedProperties(node).VpcConfig;
   return isSet(at(vpc, 'Subnets')) && isSet(at(vpc, 'SecurityGroupIds'))
     ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;

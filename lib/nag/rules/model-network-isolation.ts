@@ -1,11 +1,11 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { NagMessageLevel, NagRuleCompliance, NagRuleResult } from 'cdk-nag';
 import { isTrue, renderedProperties } from '../private/properties';
-import { SageMakerRule } from '../private/rule';
+import { isModel, SageMakerRule } from '../private/rule';
 
 /** Network isolation is a model-wide setting, so it covers every container of a pipeline model. */
 function ModelNetworkIsolation(node: CfnResource): NagRuleResult {
-  if (node.cfnResourceType !== 'AWS::SageMaker::Model') return NagRuleCompliance.NOT_APPLICABLE;
+  if (!isModel(node)) return NagRuleCompliance.NOT_APPLICABLE;
   return isTrue(renderedProperties(node).EnableNetworkIsolation) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
 }
 
