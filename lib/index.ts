@@ -54,3 +54,8 @@ export * from './training/debugger-rule';
 export * from './training/training-observability';
 export * from './inference/model-bias-monitor';
 export * from './inference/model-explainability-monitor';
+export * from './jobs/neo-framework';
+export * from './jobs/compilation-target';
+export * from './jobs/compiled-model';
+export * from './jobs/automl-input';
+export * from './jobs/automl-model';
