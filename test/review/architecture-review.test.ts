@@ -12,7 +12,12 @@ import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { buildPlatform } from '../../bin/platform';
+import { Algorithm } from '../../lib/core/algorithm';
 import { SageMakerNetwork } from '../../lib/core/network';
+import { ExplainabilityBaseline, ShapBaseline } from '../../lib/inference/model-explainability-monitor';
+import { ProblemType } from '../../lib/inference/model-quality-monitor';
+import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
+import { ModelSource } from '../../lib/models/model-source';
 import { acknowledgeWildcardResource } from '../../lib/core/private/wildcard-acknowledgment';
 import { SageMakerChecks } from '../../lib/nag/sagemaker-checks';
 import { ArchitectureReview } from '../../lib/review/architecture-review';
@@ -113,6 +118,34 @@ describe('ArchitectureReview', () => {
     expect(row(secure)).toBe('| Ml/Model | subnets 2 | on | 1 container(s), role arn:aws:iam::111122223333:role/model |');
     expect(row(weakened)).toBe('| Ml/Model | subnets 2 | ⚠ off | 1 container(s), role arn:aws:iam::111122223333:role/model |');
     expect(weakened.flagCount).toBe(secure.flagCount + 1);
+  });
+
+  test('each monitor is listed with its posture: what, when, isolation, encryption, baseline, alarms; a monitor without isolation is flagged with its acknowledgment', () => {
+    // GIVEN an endpoint with a model-quality monitor (alarmed, no baseline) and an explainability monitor (no isolation, baseline computed during the deploy)
+    const review = ArchitectureReview.fromCloudAssembly(synthesize((app) => {
+      const stack = new Stack(app, 'Ml', { env: { account: '111122223333', region: 'us-east-1' } });
+      const data = new s3.Bucket(stack, 'Data', { encryption: s3.BucketEncryption.S3_MANAGED });
+      new MonitoredEndpoint(stack, 'Churn', {
+        model: ModelSource.fromS3(Algorithm.linearLearner(), data, 'models/churn/model.tar.gz'),
+        endpointName: 'churn',
+        monitoring: {
+          modelQuality: { problemType: ProblemType.BINARY_CLASSIFICATION, groundTruth: { bucket: data, prefix: 'labels/' }, alarms: { minAccuracy: 0.9, minAuc: 0.8 } },
+          explainability: { shapBaseline: ShapBaseline.fromValues([1, 2]), headers: ['a', 'b'], baseline: ExplainabilityBaseline.fromDataset(data, 'validation/') },
+        },
+      });
+    }));
+    // WHEN
+    const section = review.markdown.slice(review.markdown.indexOf('### Monitors'), review.markdown.indexOf('### Jobs'));
+    const row = (what: string) => section.split('\n').find((line) => line.startsWith('| Ml/') && line.includes(` | ${what} | `))!;
+    // THEN
+    expect(row('model quality')).toMatch(/^\| Ml\/ChurnModelQualitySchedule[0-9A-F]{8} \| model quality \| churn \| cron\(0 \* \? \* \* \*\) \| on \| on \| KMS \| KMS \| none \(metrics only, no violations\) \| 2 alarm\(s\) \|$/);
+    const explainability = row('feature attribution');
+    expect(explainability).toMatch(/^\| Ml\/ChurnExplainabilitySchedule[0-9A-F]{8} \| feature attribution \| churn \| cron\(0 \* \? \* \* \*\) \| ⚠ off \(acknowledged: A-[0-9a-f]{6}\) \| on \| KMS \| KMS \| computed during the deploy: s3:\/\/.*\/model-explainability\/churn\/baseline\/analysis\.json \| none \|$/);
+    // AND the flag index names the acknowledgment, not "none"
+    const id = /acknowledged: (A-[0-9a-f]{6})/.exec(explainability)![1];
+    expect(review.markdown).toContain(`| ${id} | SageMakerChecks-JobNetworkIsolation | /Ml/Churn/Explainability/Definition |`);
+    const index = review.markdown.slice(review.markdown.indexOf('## Flags and their acknowledgments'), review.markdown.indexOf('## Data stores'));
+    expect(index).toMatch(new RegExp(`\\| Ml/ChurnExplainabilitySchedule[0-9A-F]{8} \\| off \\| ${id} \\|`));
   });
 
   test('a wildcard permission is flagged', () => {

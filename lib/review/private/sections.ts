@@ -306,6 +306,8 @@ export function sagemakerPosture(contents: CloudAssemblyContents): string[] {
     return [where(e), yes(type !== undefined, type ?? '', 'no guardrails'), yes(alarms > 0, `${alarms} alarm(s)`, 'no auto-rollback')];
   });
   lines.push('### Endpoints', '', ...table(['endpoint', 'deployment', 'rollback'], endpoints));
+  lines.push('### Monitors', '', ...table(['schedule', 'monitors', 'endpoint', 'schedule expression', 'network isolation', 'inter-container encryption', 'volume', 'output', 'baseline', 'alarms'],
+    monitors(contents)));
   const on = (value: unknown) => (value === NOT_APPLICABLE ? 'n/a' : yes(value === true || value === 'true', 'on', 'off'));
   const set = (value: unknown) => (value === NOT_APPLICABLE ? 'n/a' : yes(isSet(value), 'KMS', 'none'));
   const jobRows = jobs(contents).map(({ located, kind, settings }) => [where(located), kind,
@@ -318,6 +320,53 @@ export function sagemakerPosture(contents: CloudAssemblyContents): string[] {
     props(g).OfflineStoreConfig ? yes(isSet(props(g).OfflineStoreConfig?.S3StorageConfig?.KmsKeyId), 'KMS', 'no KMS') : 'none']);
   lines.push('### Feature groups', '', ...table(['feature group', 'name', 'online store', 'offline store'], groups));
   return lines;
+}
+
+/** A monitoring job definition's type -> what it monitors and where its baseline is. */
+const MONITOR_DEFINITIONS: Record<string, { what: string; baseline: string }> = {
+  'AWS::SageMaker::DataQualityJobDefinition': { what: 'data quality', baseline: 'DataQualityBaselineConfig' },
+  'AWS::SageMaker::ModelQualityJobDefinition': { what: 'model quality', baseline: 'ModelQualityBaselineConfig' },
+  'AWS::SageMaker::ModelBiasJobDefinition': { what: 'bias', baseline: 'ModelBiasBaselineConfig' },
+  'AWS::SageMaker::ModelExplainabilityJobDefinition': { what: 'feature attribution', baseline: 'ModelExplainabilityBaselineConfig' },
+};
+
+/** Resource types whose completion means a baseline was computed during the deploy. */
+const DEPLOY_TIME_JOBS = ['AWS::SageMaker::ProcessingJob', 'AWS::CloudFormation::WaitCondition'];
+
+/**
+ * Every monitoring schedule with its posture: what it monitors, when, the job definition it runs
+ * (network isolation, inter-container encryption, KMS), what it compares with (a baseline computed
+ * during the deploy, one from S3, or none) and the alarms on the metrics it publishes (alarms whose
+ * `MonitoringSchedule` dimension names it). A monitor without network isolation is flagged with
+ * the acknowledgments of its definition.
+ */
+function monitors(contents: CloudAssemblyContents): string[][] {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const definitions = ofType(contents, ...Object.keys(MONITOR_DEFINITIONS));
+  const alarms = ofType(contents, 'AWS::CloudWatch::Alarm');
+  return ofType(contents, 'AWS::SageMaker::MonitoringSchedule').map((schedule) => {
+    const config = props(schedule).MonitoringScheduleConfig ?? {};
+    const name = props(schedule).MonitoringScheduleName;
+    const definition = definitions.find((d) => d.stack === schedule.stack && isSet(config.MonitoringJobDefinitionName) && same(props(d).JobDefinitionName, config.MonitoringJobDefinitionName));
+    const kind = definition ? MONITOR_DEFINITIONS[definition.resource.Type] : undefined;
+    const settings = definition ? jobSettingsFromTemplate(definition.resource.Type, props(definition))[0] : config.MonitoringJobDefinition ? jobSettingsFromTemplate(schedule.resource.Type, props(schedule))[0] : undefined;
+    const jobInput = definition ? Object.entries(props(definition)).find(([key]) => key.endsWith('JobInput'))?.[1] : undefined;
+    const endpoint = jobInput?.EndpointInput?.EndpointName ?? config.MonitoringJobDefinition?.MonitoringInputs?.[0]?.EndpointInput?.EndpointName ?? props(schedule).EndpointName;
+    const isolation = settings?.networkIsolation === true || settings?.networkIsolation === 'true';
+    const definitionPath = definition ? constructPath(definition.stack, definition.id) : undefined;
+    const isolationCell = settings ? (isolation ? 'on' : `${FLAG} off${acknowledged(acknowledgmentsFor(contents, [definitionPath, constructPath(schedule.stack, schedule.id)], (id) => /NetworkIsolation/.test(id)))}`) : 'n/a';
+    const constraints = definition && kind ? props(definition)[kind.baseline]?.ConstraintsResource?.S3Uri : config.MonitoringJobDefinition?.BaselineConfig?.ConstraintsResource?.S3Uri;
+    const dependsOn = asList<string>((definition?.resource as any)?.DependsOn);
+    const deployTime = dependsOn.some((id) => DEPLOY_TIME_JOBS.includes(definition!.stack.resources[id]?.Type ?? ''));
+    const baseline = isSet(constraints) ? `${deployTime ? 'computed during the deploy' : 'from S3'}: ${show(constraints)}` : 'none (metrics only, no violations)';
+    const watching = alarms.filter((alarm) => alarm.stack === schedule.stack && [props(alarm), ...asList<any>(props(alarm).Metrics).map((m) => m.MetricStat?.Metric ?? {})]
+      .some((metric) => asList<any>(metric.Dimensions).some((d) => d.Name === 'MonitoringSchedule' && same(d.Value, name))));
+    return [where(schedule), kind?.what ?? String(config.MonitoringType ?? 'data quality'), show(endpoint),
+      show(config.ScheduleConfig?.ScheduleExpression), isolationCell,
+      settings ? yes(settings.interContainerEncryption === true || settings.interContainerEncryption === 'true', 'on', 'off') : 'n/a',
+      settings ? yes(isSet(settings.volumeKmsKeyId), 'KMS', 'none') : 'n/a', settings ? yes(isSet(settings.outputKmsKeyId), 'KMS', 'none') : 'n/a',
+      baseline, watching.length ? `${watching.length} alarm(s)` : 'none'];
+  });
 }
 
 /**
