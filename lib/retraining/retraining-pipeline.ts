@@ -17,16 +17,18 @@ import { RetrainingConcurrency } from './retraining-concurrency';
 import { RetrainingEvaluation } from './retraining-evaluation';
 import { RetrainingSchedule } from './retraining-schedule';
 import { Algorithm } from '../core/algorithm';
-import { InstanceType } from '../core/instance-type';
 import { ManagedPolicyRole } from '../core/managed-policy-role';
 import { checkObjectiveMetric } from '../core/private/algorithm-checks';
 import { specificationOf } from '../core/private/algorithm-specs';
+import { DEFAULT_SERVING_INSTANCE_TYPES } from '../core/private/serving-instance-types';
 import { ValidationProblems } from '../core/private/validation';
+import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
 import { MonitoredEndpoint } from '../inference/monitored-endpoint';
 import { servedGroupsOf } from '../models/private/served-groups';
 import { jobHandler } from '../private/job-handler';
 import { IModelRegistry } from '../registry/model-registry-base';
 import { APPROVED, modelPackageStateChange } from '../registry/private/events';
+import { hasRules, watchRuleIssues } from '../training/private/observability';
 import { checkHyperparameters, checkTrainingSettings, renderTags, setUpTraining } from '../training/private/training-setup';
 import { SecureTrainingJobProps } from '../training/secure-training-job';
 import { checkTuning, tuningJobConfig } from '../tuning/private/tuning-request';
@@ -139,6 +141,12 @@ export class RetrainingPipeline extends Resource {
   /** The key of the execution data, logs and topic. */
   public readonly encryptionKey: kms.IKey;
 
+  /**
+   * The topic told when a profiler or Debugger rule of a run's training job finds issues; none
+   * unless `training` has rules.
+   */
+  public readonly ruleIssuesTopic?: sns.ITopic;
+
   private readonly rejectedRunsMetric: cloudwatch.Metric;
 
   constructor(scope: Construct, id: string, props: RetrainingPipelineProps) {
@@ -167,7 +175,7 @@ export class RetrainingPipeline extends Resource {
     // endpoint's configuration with the new version's model.
     const handler = props.endpoint ? jobHandler(this, setup.encryptionKey, setup.network) : undefined;
     // The registered version serves on these CPU instance types: the CPU variant of a companion image.
-    const servingInstanceTypes = [InstanceType.ML_M5_LARGE, InstanceType.ML_M5_XLARGE, InstanceType.of('ml.c5.xlarge'), InstanceType.of('ml.c5.2xlarge')];
+    const servingInstanceTypes = [...DEFAULT_SERVING_INSTANCE_TYPES];
     const image = algorithm.bind(this, setup.role, { instanceTypes: servingInstanceTypes });
     const spec = specificationOf(algorithm)?.specification;
     const evaluation = props.evaluation;
@@ -235,6 +243,19 @@ export class RetrainingPipeline extends Resource {
     });
     this.rejectedRunsMetric = this.createAlarms(logGroup, stateMachineName);
     this.createTriggers(props, stack);
+    if (props.training && hasRules(props.training)) {
+      // Each run's training job is named `<prefix>-<run>`: the rule matches the prefix, and a job
+      // stopped for its rules' issues fails the run's training step (and so alarms).
+      const jobs = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${prefix}-*` });
+      const stopper = props.training.stopOnRuleIssues ? jobHandler(this, setup.encryptionKey, setup.network) : undefined;
+      if (stopper) {
+        stopper.allow(['sagemaker:StopTrainingJob'], jobs);
+        acknowledgeWildcardResource(stopper.role, jobs, 'Stops only this pipeline\'s training jobs, named with the pipeline\'s prefix and a per-run suffix, when their Debugger or profiler rules find issues.');
+      }
+      this.ruleIssuesTopic = watchRuleIssues(this, {
+        jobNamePrefix: `${prefix}-`, encryptionKey: setup.encryptionKey, topic: props.training.ruleIssuesTopic, stopWith: stopper?.function,
+      });
+    }
     if (props.endpoint) {
       // Beside the endpoint's graphs when in its stack; a dashboard of its own otherwise (the
       // endpoint's stack must not depend on this one, which depends on it).

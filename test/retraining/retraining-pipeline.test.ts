@@ -2,12 +2,15 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Algorithm } from '../../lib/core/algorithm';
+import { InstanceType } from '../../lib/core/instance-type';
 import { ManagedPolicyRole } from '../../lib/core/managed-policy-role';
 import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { ServableModel } from '../../lib/models/servable-model';
 import { ModelApproval } from '../../lib/retraining/model-approval';
 import { RetrainingEvaluation } from '../../lib/retraining/retraining-evaluation';
 import { RetrainingSchedule } from '../../lib/retraining/retraining-schedule';
+import { TrainingInput } from '../../lib/training/inputs';
+import { Profiler, ProfilerRule } from '../../lib/training/profiler';
 import { definitionOf } from '../helpers/local-step-functions';
 import { unacknowledgedFindings } from '../helpers/nag';
 import { retrainingFixture, tuningProps } from './pipeline-fixture';
@@ -121,3 +124,43 @@ describe('RetrainingPipeline rejects bad input at synth', () => {
 function retrainingFixtureTraining(network: any, _lake: any): any {
   return { network, algorithm: Algorithm.linearLearner(), inputs: [], hyperparameters: {}, maxRuntime: Duration.hours(1) };
 }
+
+describe('RetrainingPipeline: profiler and Debugger rules on each run\'s training job', () => {
+  test('the Train task carries the rules; an EventBridge rule on any run\'s job tells the topic and stops the job', () => {
+    // GIVEN a retraining pipeline whose training has profiler rules and stops on their issues
+    const { stack, pipeline, template } = retrainingFixture(({ network, lake }) => ({
+      training: {
+        network, algorithm: Algorithm.linearLearner(),
+        inputs: [TrainingInput.s3('train', lake, 'churn/train/'), TrainingInput.s3('validation', lake, 'churn/validation/')],
+        hyperparameters: { predictor_type: 'binary_classifier', feature_dim: '20' },
+        instanceType: InstanceType.ML_G5_XLARGE, outputBucket: lake, outputPrefix: 'models/churn/',
+        profiler: Profiler.withRules(ProfilerRule.lowGpuUtilization()), stopOnRuleIssues: true,
+      },
+    }));
+    // THEN the run's training job has the rule
+    const train = definitionOf(template).States.Train.Parameters;
+    expect(train.ProfilerRuleConfigurations).toEqual([expect.objectContaining({ RuleConfigurationName: 'LowGPUUtilization', RuleParameters: { rule_to_invoke: 'LowGPUUtilization' } })]);
+    // and issues of any run's job (named with the pipeline's prefix) reach the topic and the job handler
+    const [rule] = Object.values(template.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('Debugger or profiler rule') } })) as any[];
+    const prefix = rule.Properties.EventPattern.detail.TrainingJobName[0].prefix;
+    expect(train['TrainingJobName.$']).toBe('$.run.jobName');
+    expect(prefix).toMatch(/-$/);
+    expect(rule.Properties.EventPattern.detail.$or).toEqual([
+      { DebugRuleEvaluationStatuses: { RuleEvaluationStatus: ['IssuesFound'] } },
+      { ProfilerRuleEvaluationStatuses: { RuleEvaluationStatus: ['IssuesFound'] } },
+    ]);
+    expect(rule.Properties.Targets).toHaveLength(2);
+    expect(stack.resolve(rule.Properties.Targets[0].Arn)).toEqual(stack.resolve(pipeline.ruleIssuesTopic!.topicArn));
+    // the handler may stop this pipeline's jobs only
+    const stops = Object.values(template.findResources('AWS::IAM::ManagedPolicy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement).filter((s: any) => s.Action === 'sagemaker:StopTrainingJob');
+    expect(JSON.stringify(stops)).toContain(`:training-job/${prefix}*`);
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('without rules there is no rule-issue topic or EventBridge rule', () => {
+    const { pipeline, template } = retrainingFixture();
+    expect(pipeline.ruleIssuesTopic).toBeUndefined();
+    expect(Object.keys(template.findResources('AWS::Events::Rule', { Properties: { Description: Match.stringLikeRegexp('Debugger or profiler rule') } }))).toHaveLength(0);
+  });
+});

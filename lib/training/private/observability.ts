@@ -198,7 +198,9 @@ function regionalImage(scope: Construct, role: SageMakerExecutionRole, mappingId
 
 /** What watches a job's rule statuses. */
 export interface RuleIssueWatchProps {
-  readonly jobName: string;
+  /** The job watched; or, for the jobs a pipeline names per run, `jobNamePrefix`. */
+  readonly jobName?: string;
+  readonly jobNamePrefix?: string;
   readonly encryptionKey: kms.IKey;
   readonly topic?: sns.ITopic;
   /** The stack's job handler, told to stop the job, if it should be stopped. */
@@ -227,12 +229,14 @@ export function watchRuleIssues(scope: Construct, props: RuleIssueWatchProps): s
     }));
   }
   const rule = new events.Rule(scope, 'RuleIssuesFound', {
-    description: `A Debugger or profiler rule of SageMaker training job ${props.jobName} found issues`,
+    description: props.jobNamePrefix
+      ? `A Debugger or profiler rule of a SageMaker training job named ${props.jobNamePrefix}* found issues`
+      : `A Debugger or profiler rule of SageMaker training job ${props.jobName} found issues`,
     eventPattern: {
       source: ['aws.sagemaker'],
       detailType: ['SageMaker Training Job State Change'],
       detail: {
-        TrainingJobName: [props.jobName],
+        TrainingJobName: props.jobNamePrefix ? [{ prefix: props.jobNamePrefix }] : [props.jobName!],
         $or: [
           { DebugRuleEvaluationStatuses: { RuleEvaluationStatus: ['IssuesFound'] } },
           { ProfilerRuleEvaluationStatuses: { RuleEvaluationStatus: ['IssuesFound'] } },
