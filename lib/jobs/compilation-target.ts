@@ -69,8 +69,8 @@ export class CompilationTarget {
 
   private constructor(
     /** The named device, if the target is one. */
-    public readonly device: string | undefined,
+    public readonly targetDevice: string | undefined,
     /** The platform, if the target is one. */
-    public readonly platform: TargetPlatformOptions | undefined,
+    public readonly targetPlatform: TargetPlatformOptions | undefined,
   ) {}
 }

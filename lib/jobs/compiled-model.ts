@@ -180,7 +180,7 @@ export class CompiledModel extends Construct implements IModelSource {
     role.grantLogs('/aws/sagemaker/CompilationJobs');
     role.allowVpcAccess();
 
-    const { device, platform } = props.target;
+    const { targetDevice: device, targetPlatform: platform } = props.target;
     const maxRuntime = props.maxRuntime ?? Duration.hours(1);
     const job = new DeployTimeJob(this, 'Job', {
       kind: COMPILATION_JOB,
@@ -241,9 +241,9 @@ export class CompiledModel extends Construct implements IModelSource {
    * consumer's instances must be of the family compiled for (`ml_c5` serves on `ml.c5.*`).
    */
   public bindForServing(scope: Construct, options: ServingBindOptions = {}): ServingModelConfig {
-    const device = this.target.device;
+    const device = this.target.targetDevice;
     const problems: string[] = [];
-    if (this.notServable) problems.push(`target: got ${JSON.stringify(device ?? this.target.platform)}; allowed: ${this.notServable}`);
+    if (this.notServable) problems.push(`target: got ${JSON.stringify(device ?? this.target.targetPlatform)}; allowed: ${this.notServable}`);
     for (const type of options.instanceTypes ?? []) {
       const family = `ml_${String(type).split('.')[1] ?? ''}`;
       if (device && !Token.isUnresolved(String(type)) && family !== device) {
@@ -272,7 +272,7 @@ export class CompiledModel extends Construct implements IModelSource {
 }
 
 function checkCompilation(problems: ValidationProblems, props: CompiledModelProps): void {
-  const { device, platform } = props.target;
+  const { targetDevice: device, targetPlatform: platform } = props.target;
   const framework = props.framework;
   problems.require((device === undefined) !== (platform === undefined), 'target',
     device !== undefined && platform !== undefined ? JSON.stringify({ device, platform }) : 'neither device nor platform',
