@@ -6,6 +6,9 @@ import {
   PipelineStage, ProblemType, SecureBucket, SecureTrainingJob, ServableModel, TunedModel,
 } from '../lib';
 
+/** The churn model's 20 CSV features, in request order; column 0 flags senior customers. */
+const CHURN_FEATURES = ['senior', ...Array.from({ length: 19 }, (_, i) => `f${i + 1}`)];
+
 export interface ServingStackProps extends StackProps {
   readonly customers: FeatureGroup;
   readonly churnModel: TunedModel;
@@ -16,14 +19,16 @@ export interface ServingStackProps extends StackProps {
 
 /**
  * Serving: the newest approved version of the churn model behind a monitored endpoint (canary deployments with rollback,
- * autoscaling, data capture and an hourly data-quality monitor), and the scoring API's role, which
- * reads customer features and invokes the endpoint.
+ * autoscaling, data capture, hourly data-quality, model-quality and bias monitors), the same model
+ * behind its scaler as a pipeline endpoint, an asynchronous endpoint for large requests that
+ * scales to zero, and the scoring API's role, which reads customer features and invokes them.
  */
 export class ServingStack extends Stack {
   public readonly apiRole: ManagedPolicyRole;
   public readonly churn: MonitoredEndpoint;
   public readonly churnPipeline: InferencePipeline;
   public readonly churnPipelineEndpoint: MonitoredEndpoint;
+  public readonly churnAsync: MonitoredEndpoint;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -48,6 +53,15 @@ export class ServingStack extends Stack {
           groundTruth: { bucket: props.data.bucket, prefix: 'churn/labels/' },
           labelDelay: Duration.days(1),
           alarms: { minAccuracy: 0.9, minAuc: 0.85 },
+        },
+        // Bias drift of the same labelled predictions: churn predicted for seniors (column 0) vs the rest.
+        bias: {
+          label: 'churned',
+          headers: [...CHURN_FEATURES, 'churned'],
+          facets: [{ name: 'senior', valuesOrThreshold: [1] }],
+          groundTruth: { bucket: props.data.bucket, prefix: 'churn/labels/' },
+          labelDelay: Duration.days(1),
+          maxBiasMetrics: { DPPL: 0.1 },
         },
       },
       deployment: DeploymentStrategy.canary({ canaryPercent: 10, bake: Duration.minutes(10) }),
@@ -76,6 +90,20 @@ export class ServingStack extends Stack {
       schedule: 'cron(0 3 * * ? *)',
     });
 
+    // Large scoring requests (a whole customer file per call) go to an asynchronous endpoint:
+    // queued from S3, results and failures to S3 (KMS) and SNS, down to zero instances when idle.
+    this.churnAsync = new MonitoredEndpoint(this, 'ChurnAsync', {
+      model: props.churnModel,
+      autoScaling: { maxCapacity: 4 },
+      dataCapture: { bucket: props.data.bucket },
+      asyncInference: {
+        output: { bucket: props.data.bucket, prefix: 'churn/async/out/' },
+        input: { bucket: props.data.bucket, prefix: 'churn/async/in/' },
+        maxConcurrentInvocationsPerInstance: 4,
+        scaleToZero: true,
+      },
+    });
+
     this.apiRole = new ManagedPolicyRole(this, 'ScoringApiRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'The scoring API: reads customer features and invokes the churn model',
@@ -83,5 +111,6 @@ export class ServingStack extends Stack {
     props.customers.grantRead(this.apiRole);
     this.churn.grantInvoke(this.apiRole);
     this.churnPipelineEndpoint.grantInvoke(this.apiRole);
+    this.churnAsync.grantInvoke(this.apiRole);
   }
 }
