@@ -146,6 +146,10 @@ describe('ArchitectureReview', () => {
     expect(review.markdown).toContain(`| ${id} | SageMakerChecks-JobNetworkIsolation | /Ml/Churn/Explainability/Definition |`);
     const index = review.markdown.slice(review.markdown.indexOf('## Flags and their acknowledgments'), review.markdown.indexOf('## Data stores'));
     expect(index).toMatch(new RegExp(`\\| Ml/ChurnExplainabilitySchedule[0-9A-F]{8} \\| off \\| ${id} \\|`));
+    // AND the deploy-time baselining job (no isolation either) is flagged as acknowledged too
+    const explainabilityFlags = index.split('\n').filter((line) => line.startsWith('| Ml/ChurnExplainability'));
+    expect(explainabilityFlags.some((line) => /^\| Ml\/ChurnExplainabilityBaseline/.test(line))).toBe(true);
+    expect(explainabilityFlags.filter((line) => line.endsWith('| none |'))).toEqual([]);
   });
 
   test('a wildcard permission is flagged', () => {
