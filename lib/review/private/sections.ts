@@ -3,7 +3,9 @@ import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { asList, isSet, referencedIds, show } from './references';
 import { Acknowledgment, AssemblyStack, CloudAssemblyContents, TemplateResource } from './cloud-assembly';
 import { jobSettingsFromTemplate, NOT_APPLICABLE } from '../../nag/private/job-settings';
-import { PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE } from '../../core/private/resource-types';
+import {
+  AUTOML_JOB_RESOURCE_TYPE, COMPILATION_JOB_RESOURCE_TYPE, PROCESSING_JOB_RESOURCE_TYPE, TRAINING_JOB_RESOURCE_TYPE, TUNING_JOB_RESOURCE_TYPE,
+} from '../../core/private/resource-types';
 
 /** Marks a finding a reviewer should look at. */
 export const FLAG = '⚠';
@@ -248,6 +250,8 @@ const JOB_KINDS: Record<string, string> = {
   [TRAINING_JOB_RESOURCE_TYPE]: 'training job',
   [TUNING_JOB_RESOURCE_TYPE]: 'tuning job',
   [PROCESSING_JOB_RESOURCE_TYPE]: 'processing job (deploy time)',
+  [COMPILATION_JOB_RESOURCE_TYPE]: 'compilation job (deploy time)',
+  [AUTOML_JOB_RESOURCE_TYPE]: 'AutoML job (deploy time)',
   'AWS::StepFunctions::StateMachine': 'Step Functions SageMaker task',
 };
 
