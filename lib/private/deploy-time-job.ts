@@ -32,7 +32,9 @@ export interface DeployTimeJobProps {
  *
  * 1. a custom resource starts the job and returns at once;
  * 2. an EventBridge rule on the job's state change invokes the same handler, which signals
- *    SUCCESS or FAILURE (with the job's FailureReason) to a wait condition handle;
+ *    SUCCESS or FAILURE (with the job's FailureReason) to a wait condition handle; for kinds
+ *    SageMaker sends no such event for (compilation, AutoML), a schedule invokes the handler,
+ *    which describes the job and signals the same way once it has ended (see `pollUntilEnded`);
  * 3. a WaitCondition (up to 12 hours) holds the deploy until then; whatever needs the job's
  *    output depends on `completion`.
  *

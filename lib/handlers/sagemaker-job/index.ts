@@ -60,8 +60,9 @@ export interface StopForRuleIssues {
 }
 
 /**
- * Starts and stops deploy-time SageMaker jobs (training and tuning), signals their end to
- * CloudFormation, and reads a tuning job's best training job.
+ * Starts and stops deploy-time SageMaker jobs (training, tuning, processing, Neo compilation,
+ * AutoML), signals their end to CloudFormation, and reads what a job leaves (a tuning job's best
+ * training job, a compiled artifact, a model of an AutoML job's best candidate).
  *
  * - `Custom::SageMakerTrainingJob` / `Custom::SageMakerTuningJob` Create/Update: starts the job
  *   named in the request unless a job of that name exists (the name is a hash of the
@@ -71,7 +72,10 @@ export interface StopForRuleIssues {
  *   never-created job is left alone.
  * - A state-change signal: PUTs SUCCESS (Completed) or FAILURE with the job's FailureReason
  *   (Failed, Stopped; read from the job) to the wait condition handle.
+ * - `{ poll }` from the schedule of a job SageMaker sends no event for (compilation, AutoML):
+ *   describes the job; once it has ended, signals as above and disables the schedule.
  * - `Custom::SageMakerBestTrainingJob`: see best-training-job.ts.
+ * - `Custom::SageMakerCompiledArtifact`, `Custom::SageMakerAutoMLModel`: see compilation.ts, automl.ts.
  * - `Custom::SageMakerApprovedModelPackage`, `Custom::SageMakerModelMetrics`: see model-registry.ts.
  * - `{ promote }` from a retraining pipeline's state machine: see promotion.ts.
  * - `{ stopForRuleIssues }`: stops a job whose Debugger or profiler rule found issues, if it still
