@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildPlatform } from '../bin/platform';
 import { acknowledgmentsUnder } from './helpers/acknowledgments';
 import { unacknowledgedFindings } from './helpers/nag';
+import { newApp } from './helpers/app';
 
 describe('the reference app', () => {
-  const app = new App();
+  const app = newApp();
   const stacks = buildPlatform(app);
 
   test.each(stacks.map((stack) => [stack.stackName, stack]))('%s has no unacknowledged findings in the five packs or the Control Tower controls', (_name, stack) => {

@@ -29,7 +29,7 @@ describe('SageMakerKey', () => {
       KeyPolicy: {
         Statement: Match.arrayWith([Match.objectLike({
           Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
-          Action: Match.arrayWith(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']),
+          Action: Match.arrayWith(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']),
           Condition: {
             ArnLike: {
               'kms:EncryptionContext:aws:logs:arn': {

@@ -67,7 +67,7 @@ describe('FeatureStore and FeatureGroup defaults', () => {
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: expect.arrayContaining(['s3:PutObject']), Resource: { 'Fn::Join': ['', [stack.resolve(store.offlineBucket.bucketArn), `/offline/${group.featureGroupName}/*`]] } }),
       expect.objectContaining({ Action: expect.arrayContaining(['glue:CreateTable']), Resource: expect.arrayContaining([expect.objectContaining({ 'Fn::Join': ['', expect.arrayContaining([`:table/${store.databaseName}/${group.tableName}`])] })]) }),
-      expect.objectContaining({ Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey', 'kms:DescribeKey'] }),
+      expect.objectContaining({ Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'] }),
     ]));
   });
 
@@ -95,12 +95,12 @@ describe('FeatureGroup grants and metrics', () => {
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     const groupArn = stack.resolve(group.featureGroupArn);
     expect(statementsOf(reader)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord'], Resource: groupArn }),
+      expect.objectContaining({ Action: ['sagemaker:BatchGetRecord', 'sagemaker:GetRecord'], Resource: groupArn }),
       expect.objectContaining({ Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: stack.resolve(store.encryptionKey.keyArn) }),
     ]));
     expect(JSON.stringify(statementsOf(reader))).not.toContain('PutRecord');
     expect(statementsOf(writer)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: ['sagemaker:PutRecord', 'sagemaker:DeleteRecord'], Resource: groupArn }),
+      expect.objectContaining({ Action: ['sagemaker:DeleteRecord', 'sagemaker:PutRecord'], Resource: groupArn }),
     ]));
     expect(JSON.stringify(statementsOf(analyst))).toMatch(/athena:StartQueryExecution[\s\S]*workgroup\/analytics/);
     expect(statementsOf(analyst)).toEqual(expect.arrayContaining([
@@ -204,9 +204,9 @@ describe('FeatureGroup.fromFeatureGroupName', () => {
       .flatMap((policy: any) => policy.Properties.PolicyDocument.Statement);
     const groupArn = (name: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:feature-group/${name}`]] });
     expect(stack.resolve(byName.featureGroupArn)).toEqual(groupArn('customers-v2'));
-    expect(statementsOf(reader)).toEqual([expect.objectContaining({ Action: ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord'], Resource: groupArn('customers-v2') })]);
+    expect(statementsOf(reader)).toEqual([expect.objectContaining({ Action: ['sagemaker:BatchGetRecord', 'sagemaker:GetRecord'], Resource: groupArn('customers-v2') })]);
     expect(statementsOf(writer)).toEqual(expect.arrayContaining([
-      expect.objectContaining({ Action: ['sagemaker:PutRecord', 'sagemaker:DeleteRecord'], Resource: groupArn('orders') }),
+      expect.objectContaining({ Action: ['sagemaker:DeleteRecord', 'sagemaker:PutRecord'], Resource: groupArn('orders') }),
       expect.objectContaining({ Action: expect.arrayContaining(['kms:GenerateDataKey']), Resource: stack.resolve(key.keyArn) }),
     ]));
     expect(byName.metricConsumedWriteUnits().dimensions).toEqual({ FeatureGroupName: 'Customers-V2', OperationName: 'PutRecord' });

@@ -75,7 +75,7 @@ describe('MonitoredEndpoint asynchronous inference', () => {
       Bucket: stack.resolve(data.bucket.bucketName),
       PolicyDocument: { Statement: Match.arrayWith([
         Match.objectLike({ Principal: { AWS: role }, Action: 's3:GetObject', Resource: objects('async-input/churn-async/') }),
-        Match.objectLike({ Principal: { AWS: role }, Action: ['s3:PutObject', 's3:AbortMultipartUpload'], Resource: [objects('async/out/'), objects('async/out/failures/')] }),
+        Match.objectLike({ Principal: { AWS: role }, Action: ['s3:AbortMultipartUpload', 's3:PutObject'], Resource: [objects('async/out/'), objects('async/out/failures/')] }),
       ]) },
     });
     for (const topic of [endpoint.asyncSuccessTopic!, endpoint.asyncErrorTopic!]) {

@@ -22,6 +22,7 @@ import { acknowledgeWildcardResource } from '../../lib/core/private/wildcard-ack
 import { SageMakerChecks } from '../../lib/nag/sagemaker-checks';
 import { ArchitectureReview } from '../../lib/review/architecture-review';
 import { ResolvedImportsPlugin } from '../../lib/review/private/resolved-imports';
+import { newApp } from '../helpers/app';
 
 /**
  * Synthesizes an app into a fresh directory, with the rule packs `npm run synth` runs when asked.
@@ -30,7 +31,7 @@ import { ResolvedImportsPlugin } from '../../lib/review/private/resolved-imports
  */
 function synthesize(build: (app: App) => void, withPacks = false, failing = false): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'review-'));
-  const app = new App({ outdir });
+  const app = newApp({ outdir });
   if (withPacks) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new HIPAASecurityChecks(app), new NIST80053R5Checks(app), new PCIDSS321Checks(app), new SageMakerChecks(app),
       new ResolvedImportsPlugin(new CfnGuardValidator()));

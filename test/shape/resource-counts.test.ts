@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Algorithm } from '../../lib/core/algorithm';
@@ -19,6 +19,7 @@ import { SecureTrainingJob } from '../../lib/training/secure-training-job';
 import { HyperparameterRange } from '../../lib/tuning/ranges';
 import { TuningObjective } from '../../lib/tuning/strategy';
 import { TunedModel } from '../../lib/tuning/tuned-model';
+import { newApp } from '../helpers/app';
 
 /**
  * One stack: a network, `jobs` K-Means training jobs, a scaler, a tuned Linear Learner, a
@@ -26,7 +27,7 @@ import { TunedModel } from '../../lib/tuning/tuned-model';
  * group. The training data lives in a bucket of the data lake (imported), as it usually does.
  */
 function referenceSizedApp(jobs: number): Template {
-  const stack = new Stack(new App(), 'Platform');
+  const stack = new Stack(newApp(), 'Platform');
   const network = new SageMakerNetwork(stack, 'Network');
   const lake = s3.Bucket.fromBucketName(stack, 'Lake', 'data-lake');
   for (let i = 0; i < jobs; i++) {

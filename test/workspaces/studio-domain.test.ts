@@ -140,13 +140,13 @@ describe('SecureStudioDomain user profiles and spaces', () => {
     expect(statements).toEqual(expect.arrayContaining([
       expect.objectContaining({ Action: 's3:GetObject', Resource: stack.resolve(data.bucket.arnForObjects('churn/train/*')) }),
       expect.objectContaining({ Action: 's3:ListBucket', Condition: { StringLike: { 's3:prefix': ['churn/train/*'] } } }),
-      expect.objectContaining({ Action: ['sagemaker:CreateApp', 'sagemaker:DescribeApp', 'sagemaker:DeleteApp'], Resource: expect.anything() }),
+      expect.objectContaining({ Action: ['sagemaker:CreateApp', 'sagemaker:DeleteApp', 'sagemaker:DescribeApp'], Resource: expect.anything() }),
     ]));
     const apps = statements.find((s) => JSON.stringify(s.Action).includes('CreateApp'));
     expect(JSON.stringify(apps.Resource)).toContain(':app/');
     expect(JSON.stringify(apps.Resource)).toContain('DomainId');
     // Only the List actions, which have no resource-level permissions, are on "*".
-    expect(statements.filter((s) => s.Resource === '*').map((s) => s.Action)).toEqual([['sagemaker:ListSpaces', 'sagemaker:ListApps']]);
+    expect(statements.filter((s) => s.Resource === '*').map((s) => s.Action)).toEqual([['sagemaker:ListApps', 'sagemaker:ListSpaces']]);
     expect(unacknowledgedFindings(stack)).toEqual([]);
   });
 
