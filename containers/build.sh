@@ -54,5 +54,7 @@ for algorithm in kmeans linear-learner preprocessing; do
   cp "$algorithm/entrypoint" "dist/$algorithm/"
 done
 esbuild local.ts --bundle --platform=node --target=node20 --outfile=dist/local.js --log-level=warning
+# What the addon was built for: local mode says so on another platform rather than fail to load it.
+node -e "require('fs').writeFileSync('dist/prebuilt.json', JSON.stringify({ platform: process.platform, arch: process.arch, cuda: $cuda === 1 }) + '\n')"
 if [ "$cuda" = 1 ]; then built="CPU + CUDA: $targets"; elif [ "$variant" = cpu ]; then built="CPU only: NATIVE_VARIANT=cpu"; else built="CPU only: no nvcc"; fi
 echo "built containers/dist and the native addon ($built)"

@@ -250,7 +250,12 @@ export function nativeBinding(): NativeBinding {
       problems.push(`${candidate}: ${(error as Error).message}`);
     }
   }
-  throw new Error(`The native kernels could not be loaded:\n  ${problems.join('\n  ')}\nBuild them with 'npm run build:native' (needs g++; nvcc adds the CUDA kernels).`);
+  // An addon built for another platform fails to load with the loader's own words (e.g. "invalid ELF header"): name both.
+  const prebuilt = path.join(__dirname, '..', 'prebuilt.json');
+  const built = fs.existsSync(prebuilt) ? JSON.parse(fs.readFileSync(prebuilt, 'utf8')) as { platform: string; arch: string } : undefined;
+  const platform = built && `${built.platform}-${built.arch}` !== `${process.platform}-${process.arch}`
+    ? `\nThe prebuilt addon is for ${built.platform}-${built.arch}; this machine is ${process.platform}-${process.arch}.` : '';
+  throw new Error(`The native kernels could not be loaded:\n  ${problems.join('\n  ')}${platform}\nBuild them with 'npm run build:native' in a clone (needs g++; nvcc adds the CUDA kernels).`);
 }
 
 /** A CUDA device as the addon (or a test) describes it. */

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { CsvError, parseCsv } from './csv';
 import { OptMl } from './layout';
 import { completeFrames, completeLines, readPieces } from './pieces';
+import { LoadProgress } from './progress';
 import { decodeRecords } from './recordio';
 
 export interface ChannelRows {
@@ -60,6 +61,7 @@ export function channelFiles(layout: OptMl, channel: string): Array<{ name: stri
  */
 export function readChannel(layout: OptMl, channel: string, d: number | undefined, labelled = false, pieceBytes?: number): ChannelRows {
   const sources = channelFiles(layout, channel);
+  const progress = new LoadProgress(channel, LoadProgress.sizeOf(sources.map((source) => source.file)));
   const xs: Float32Array[] = [], ys: Float32Array[] = [];
   let width = d;
   if (channelContentType(layout, channel) === 'application/x-recordio-protobuf') {
@@ -70,6 +72,7 @@ export function readChannel(layout: OptMl, channel: string, d: number | undefine
         if (labelled && !decoded.labels && decoded.rows > 0) throw new Error(`channel ${channel}: every record needs a label["values"]`);
         xs.push(decoded.features);
         if (decoded.labels) ys.push(decoded.labels);
+        progress.add(piece.length, decoded.rows);
       }
     }
   } else if (channelContentType(layout, channel) === 'text/csv') {
@@ -79,6 +82,7 @@ export function readChannel(layout: OptMl, channel: string, d: number | undefine
       for (const piece of readPieces(source.file, completeLines, pieceBytes)) {
         const matrix = parseCsv(piece, width === undefined ? undefined : width + skip, source.name, line);
         line = matrix.nextLine;
+        progress.add(piece.length, matrix.rows);
         if (matrix.rows === 0) continue;
         width ??= matrix.columns - skip;
         if (width < 1) throw new CsvError(`channel ${channel}: rows need ${labelled ? 'a label and ' : ''}at least one feature`);
@@ -105,6 +109,7 @@ export function readChannel(layout: OptMl, channel: string, d: number | undefine
   };
   const x = concat(xs);
   const rows = width ? x.length / width : 0;
+  progress.done();
   if (rows === 0) throw new Error(`channel ${channel} has no records: its ${sources.length === 1 ? 'file is' : `${sources.length} files are`} empty`);
   return { x, y: labelled ? concat(ys) : undefined, rows, d: width ?? 0 };
 }

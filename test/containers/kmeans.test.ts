@@ -271,12 +271,14 @@ describe('local mode (sagemaker-local)', () => {
     }
   });
 
-  test('a failed training prints the failure file', () => {
+  test('a failed training prints its reason once and keeps the failure file in the job\'s output', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'local-'));
     fs.writeFileSync(path.join(dir, 'train.csv'), '1,2\n3,4\n');
-    const trained = spawnSync(process.execPath, [local, 'train', 'kmeans', '--train', path.join(dir, 'train.csv'), '--hp', 'k=3', '--hp', 'feature_dim=2'], { encoding: 'utf8', cwd: dir });
+    const trained = spawnSync(process.execPath, [local, 'train', 'kmeans', '--train', path.join(dir, 'train.csv'), '--hp', 'k=3', '--hp', 'feature_dim=2', '--job', 'small'], { encoding: 'utf8', cwd: dir });
     expect(trained.status).toBe(1);
-    expect(trained.stderr).toContain('training failed (exit 1): k (3) must be at most the number of training rows (2)');
+    expect(trained.stderr.match(/k \(3\) must be at most the number of training rows \(2\)/g)).toHaveLength(1);
+    expect(trained.stderr).toContain('job small failed (exit 1); reason in .sagemaker-local/small/failure');
+    expect(fs.readFileSync(path.join(dir, '.sagemaker-local', 'small', 'failure'), 'utf8')).toContain('k (3) must be at most the number of training rows (2)');
   });
 });
 
