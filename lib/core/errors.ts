@@ -16,7 +16,8 @@ export class SageMakerValidationError extends Error {
     this.name = 'SageMakerValidationError';
     // Not enumerable: Node.js prints an uncaught error's enumerable properties after its stack,
     // which showed every problem a second time.
-    Object.defineProperty(this, 'problems', { value: problems, enumerable: false });
+    this.problems = problems;
+    Object.defineProperty(this, 'problems', { enumerable: false });
     if (options.withStack === false) {
       // The message says what is wrong and where (construct paths); the library's own frames
       // would only bury it.
