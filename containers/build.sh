@@ -45,12 +45,27 @@ if [ "$variant" != cpu ] && command -v nvcc >/dev/null 2>&1; then
     if [ -f "$candidate/lib64/libcudart_static.a" ]; then cuda_home=$candidate; break; fi
   done
 fi
-NODE_PATH="$modules" node-gyp rebuild --nodedir="$nodedir" -- -Dcuda="$cuda" -Dcuda_home="$cuda_home" >/dev/null
+# The collective addon (multi-host training, src/collective.cc) needs Gloo (libgloo-dev, installed
+# by scripts/install-system-deps.sh); without it only single-host training is built, and a
+# multi-host job fails saying so. GLOO=1 makes its absence an error (CI and the images), GLOO=0
+# leaves it out; GLOO_INCLUDE_DIR is where its headers are looked for (default /usr/include).
+gloo=0; gloo_include=${GLOO_INCLUDE_DIR:-/usr/include}
+case "${GLOO:-auto}" in
+  0) ;;
+  1|auto)
+    if [ -f "$gloo_include/gloo/allreduce.h" ]; then gloo=1; elif [ "${GLOO:-auto}" = 1 ]; then
+      echo "GLOO=1 but Gloo is not installed ($gloo_include/gloo): run containers/install-system-deps.sh build" >&2; exit 1
+    fi ;;
+  *) echo "GLOO is '${GLOO}'; use 1, 0 or leave it unset" >&2; exit 1 ;;
+esac
+NODE_PATH="$modules" node-gyp rebuild --nodedir="$nodedir" -- -Dcuda="$cuda" -Dcuda_home="$cuda_home" -Dgloo="$gloo" -Dgloo_include="$gloo_include" >/dev/null
 cd "$here"
 for algorithm in kmeans linear-learner preprocessing; do
   mkdir -p "dist/$algorithm"
   esbuild "$algorithm/main.ts" --bundle --platform=node --target=node20 --outfile="dist/$algorithm/main.js" --log-level=warning
   cp native/build/Release/sagemaker_native.node "dist/$algorithm/"
+  rm -f "dist/$algorithm/sagemaker_collective.node"
+  if [ "$gloo" = 1 ]; then cp native/build/Release/sagemaker_collective.node "dist/$algorithm/"; fi
   cp "$algorithm/entrypoint" "dist/$algorithm/"
 done
 esbuild local.ts --bundle --platform=node --target=node20 --outfile=dist/local.js --log-level=warning
@@ -58,3 +73,4 @@ esbuild local.ts --bundle --platform=node --target=node20 --outfile=dist/local.j
 node -e "require('fs').writeFileSync('dist/prebuilt.json', JSON.stringify({ platform: process.platform, arch: process.arch, cuda: $cuda === 1 }) + '\n')"
 if [ "$cuda" = 1 ]; then built="CPU + CUDA: $targets"; elif [ "$variant" = cpu ]; then built="CPU only: NATIVE_VARIANT=cpu"; else built="CPU only: no nvcc"; fi
 echo "built containers/dist and the native addon ($built)"
+if [ "$gloo" = 1 ]; then echo "multi-host: the collective addon on Gloo"; else echo "single-host only: no Gloo (containers/install-system-deps.sh build installs it)"; fi

@@ -6,18 +6,23 @@
  * cluster's rows in float64; a cluster left empty keeps its center. Stops when the inertia
  * improves by no more than `tolerance` of itself, or after `maxIterations`, or (`stopped`) as soon
  * as `stop.requested` is seen between iterations — the caller then discards the result.
+ *
+ * On several hosts `combine` sums each pass's sums, counts, inertia and stop request over every
+ * host's rows (an all-reduce), so every host moves to the same centers and stops at the same pass.
  */
 import { Kernels } from '../native';
 
 export interface Refined { readonly centers: Float32Array; readonly inertia: number; readonly iterations: number; readonly stopped?: boolean }
 
 export async function refineOnRows(kernels: Kernels, x: Float32Array, rows: number, d: number, start: Float32Array, batchSize: number,
-  options: { maxIterations: number; tolerance: number; stop?: { readonly requested: boolean } }): Promise<Refined> {
+  options: { maxIterations: number; tolerance: number; stop?: { readonly requested: boolean }; combine?: (values: Float64Array) => Float64Array }): Promise<Refined> {
   const k = start.length / d;
   let centers = Float32Array.from(start), inertia = Infinity, iterations = 0;
   for (; iterations < options.maxIterations; iterations++) {
-    if (options.stop?.requested) return { centers, inertia, iterations, stopped: true };
-    const sums = new Float64Array(k * d), counts = new Float64Array(k);
+    if (!options.combine && options.stop?.requested) return { centers, inertia, iterations, stopped: true };
+    // sums (k × d), counts (k), inertia, stop request: one buffer, so one all-reduce a pass.
+    const pass = new Float64Array(k * d + k + 2);
+    const sums = pass.subarray(0, k * d), counts = pass.subarray(k * d, k * d + k);
     let total = 0;
     for (let first = 0; first < rows; first += batchSize) {
       const last = Math.min(rows, first + batchSize);
@@ -25,6 +30,13 @@ export async function refineOnRows(kernels: Kernels, x: Float32Array, rows: numb
       total += assigned.inertia;
       for (let i = 0; i < sums.length; i++) sums[i] += assigned.sums[i];
       for (let c = 0; c < k; c++) counts[c] += assigned.counts[c];
+    }
+    if (options.combine) {
+      pass[k * d + k] = total;
+      pass[k * d + k + 1] = options.stop?.requested ? 1 : 0;
+      options.combine(pass);
+      if (pass[k * d + k + 1] > 0) return { centers, inertia, iterations, stopped: true };
+      total = pass[k * d + k];
     }
     // `total` is the inertia of `centers`; the means below are the next centers.
     if (total >= inertia * (1 - options.tolerance)) {

@@ -25,6 +25,8 @@ export const KMEANS_SPEC = {
     local_lloyd_tol: { type: 'float', min: 0, default: 0.0001 },
     mini_batch_size: { type: 'int', min: 1, default: 5000 },
     _compute_backend: { type: 'choice', values: ['auto', 'cpu', 'cuda', 'cuda-tf32'], default: 'auto', description: 'companion image only' },
+    _collective_port: { type: 'int', min: 1024, max: 65535, default: 7070, description: 'companion image only: the TCP port on which the first host coordinates multi-host training' },
+    _collective_timeout: { type: 'int', min: 1, max: 3600, default: 300, description: 'companion image only: seconds a host waits for the others (to join, then at each collective step) before the job fails naming them' },
   },
   channels: ['train', 'test'],
   contentTypes: { train: CHANNEL_TYPES, test: CHANNEL_TYPES },

@@ -7,6 +7,18 @@
  * built-in algorithm's metric lines for the test channel; on SIGTERM saves a checkpoint after the
  * current mini-batch and stops, and resumes from one to the same model.
  *
+ * On several hosts (resourceconfig.json; ../runtime/cluster.ts), each host streams its own shard:
+ * mini-batch b of the job is every host's b-th mini-batch (a host whose shard has fewer
+ * contributes nothing to the later ones), and its per-center sums, counts and inertia are
+ * all-reduced (Gloo, float64) before the fold, so every host folds the same numbers into the same
+ * centers. The initial centers are chosen on the first host (from its first mini-batch) and
+ * broadcast. The local Lloyd reduction then runs on every host on identical centers and weights
+ * with the same seed, so it needs no exchange (it is a reduction of a few hundred points), and the
+ * refinement on the rows all-reduces each pass's sums, counts and inertia: the served centers are
+ * the means of the union of the shards, as one host would compute them on all the rows. A SIGTERM
+ * on any host rides along in the next all-reduce, so every host checkpoints at the same
+ * mini-batch; only the first host writes the model.
+ *
  * Decisions where the built-in's documentation is silent: extra_center_factor `auto` keeps about
  * 10 streaming centers per final center (autoFactor), local_lloyd_num_trials `auto` is 10, and
  * each trial's k centers are refined by Lloyd's over the rows (refine.ts), the least inertia on
@@ -19,6 +31,7 @@ import { refineOnRows } from './refine';
 import { BackendChoice, Kernels, loadKernels } from '../native';
 import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
+import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { seededRandom } from '../runtime/random';
@@ -52,22 +65,45 @@ interface Checkpoint { readonly epoch: number; readonly batch: number; readonly 
 export async function trainKMeans(layout: OptMl): Promise<void> {
   const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
   const hp = parseHyperparameters(KMEANS_HYPERPARAMETERS, raw);
+  const cluster = await joinCluster(layout, { port: hp._collective_port, timeoutSeconds: hp._collective_timeout });
+  try {
+    await trainOnHosts(layout, raw, hp, cluster);
+  } catch (error) {
+    throw await cluster.explain(error);
+  } finally {
+    cluster.close();
+  }
+}
+
+async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: ReturnType<typeof parseHyperparameters<typeof KMEANS_HYPERPARAMETERS>>, cluster: Cluster): Promise<void> {
   const evalMetrics = hp.eval_metrics;
   const trials = hp.local_lloyd_num_trials === 'auto' ? AUTO_TRIALS : hp.local_lloyd_num_trials;
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const d = hp.feature_dim, k = hp.k;
   const train = asMatrix(readChannel(layout, 'train', d));
-  if (train.rows < k) throw new Error(`k (${k}) must be at most the number of training rows (${train.rows})`);
-  const factor = hp.extra_center_factor === 'auto' ? autoFactor(k, train.rows) : hp.extra_center_factor;
-  const kk = Math.min(train.rows, k * factor);
-  const batchSize = hp.mini_batch_size, batches = Math.ceil(train.rows / batchSize);
-  console.log(`K-Means: ${train.rows} rows, feature_dim ${d}, k ${k} (${kk} centers while streaming), ${hp.epochs} epochs of ${batches} mini-batches, init ${hp.init_method}`);
+  const began = performance.now();
+  const batchSize = hp.mini_batch_size;
+  // Every host's rows and mini-batches: the job's rows are the union of the shards, its epoch as
+  // many mini-batches as the largest shard has.
+  const shardRows = cluster.allreduceSum(oneHot(cluster, train.rows));
+  const totalRows = shardRows.reduce((a, b) => a + b, 0);
+  const batches = Math.ceil(Math.max(...shardRows) / batchSize);
+  if (totalRows < k) throw new Error(`k (${k}) must be at most the number of training rows (${totalRows}${cluster.size > 1 ? ` on ${cluster.size} hosts` : ''})`);
+  const factor = hp.extra_center_factor === 'auto' ? autoFactor(k, totalRows) : hp.extra_center_factor;
+  const kk = Math.min(totalRows, k * factor);
+  console.log(`K-Means: ${train.rows} rows${cluster.size > 1 ? ` on ${cluster.host} (${totalRows} on ${cluster.size} hosts)` : ''}, feature_dim ${d}, k ${k} (${kk} centers while streaming), ${hp.epochs} epochs of ${batches} mini-batches, init ${hp.init_method}`);
 
-  const checkpoints = new Checkpoints<Checkpoint>(layout, 'kmeans', { hyperparameters: raw, rows: train.rows });
-  const resumed = checkpoints.load();
-  // The initial centers come from the first mini-batch (or K̃ rows, if more), as the built-in's do.
+  const checkpoints = new Checkpoints<Checkpoint>(layout, checkpointName('kmeans', cluster), { hyperparameters: raw, rows: train.rows, hosts: cluster.hosts });
+  // Every host resumes from the same mini-batch, or none does.
+  const resumed = agreeOnResume(cluster, checkpoints.load(), (state) => state.epoch * (batches + 1) + state.batch);
+  // The initial centers come from the first mini-batch (or K̃ rows, if more), as the built-in's
+  // do: the first host's, broadcast to the others.
   const firstRows = Math.min(train.rows, Math.max(batchSize, kk));
-  const centers = resumed ? Float32Array.from(resumed.centers) : await initialCenters(kernels, train.values.subarray(0, firstRows * d), firstRows, d, kk, hp.init_method);
+  if (!resumed && cluster.first && firstRows < kk) {
+    throw new Error(`the first host's shard has ${train.rows} rows, fewer than the ${kk} centers the streaming pass starts from: give it more rows or lower k or extra_center_factor`);
+  }
+  const centers = resumed ? Float32Array.from(resumed.centers)
+    : cluster.broadcast(cluster.first ? await initialCenters(kernels, train.values.subarray(0, firstRows * d), firstRows, d, kk, hp.init_method) : new Float32Array(kk * d));
   const weights = resumed ? Float64Array.from(resumed.weights) : new Float64Array(kk);
   if (resumed) {
     console.log(resumed.epoch >= hp.epochs ? 'resumed from checkpoint after the streaming pass'
@@ -80,11 +116,23 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
       const started = performance.now();
       let inertia = 0;
       for (let batch = epoch === resumed?.epoch ? resumed.batch : 0; batch < batches; batch++) {
-        const first = batch * batchSize, rows = Math.min(train.rows, first + batchSize) - first;
-        const assigned = await kernels.kmeansAssign(train.values.subarray(first * d, (first + rows) * d), centers, d);
-        inertia += assigned.inertia;
-        foldIntoCenters(centers, weights, assigned.sums, assigned.counts, d, hp.half_life_time_size > 0 ? 0.5 ** (rows / hp.half_life_time_size) : 1);
-        if (stop.requested && !(epoch + 1 === hp.epochs && batch + 1 === batches)) {
+        const first = Math.min(train.rows, batch * batchSize), rows = Math.min(train.rows, first + batchSize) - first;
+        // This host's sums, counts, inertia, rows and stop request, then every host's summed.
+        const step = new Float64Array(kk * d + kk + 3);
+        if (rows > 0) {
+          const assigned = await kernels.kmeansAssign(train.values.subarray(first * d, (first + rows) * d), centers, d);
+          step.set(assigned.sums);
+          step.set(assigned.counts, kk * d);
+          step[kk * d + kk] = assigned.inertia;
+        }
+        step[kk * d + kk + 1] = rows;
+        step[kk * d + kk + 2] = stop.requested ? 1 : 0;
+        cluster.allreduceSum(step);
+        const jobRows = step[kk * d + kk + 1], stopRequested = step[kk * d + kk + 2] > 0;
+        inertia += step[kk * d + kk];
+        foldIntoCenters(centers, weights, step.subarray(0, kk * d), step.subarray(kk * d, kk * d + kk), d,
+          hp.half_life_time_size > 0 ? 0.5 ** (jobRows / hp.half_life_time_size) : 1);
+        if (stopRequested && !(epoch + 1 === hp.epochs && batch + 1 === batches)) {
           const next = batch + 1 < batches ? { epoch, batch: batch + 1 } : { epoch: epoch + 1, batch: 0 };
           checkpoints.save({ ...next, centers: Array.from(centers), weights: Array.from(weights) });
           console.log(`SIGTERM: saved a checkpoint before epoch ${next.epoch + 1}, mini-batch ${next.batch + 1}`);
@@ -92,7 +140,7 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
         }
       }
       throughputMetric('train', train.rows, (performance.now() - started) / 1000);
-      console.log(`#progress_metric: host=algo-1, epoch ${epoch + 1}/${hp.epochs}, train msd ${inertia / train.rows}`);
+      console.log(`#progress_metric: host=${cluster.host}, epoch ${epoch + 1}/${hp.epochs}, train msd ${inertia / totalRows}`);
     }
 
     // The K̃ centers reduced to k by each local Lloyd trial, then every candidate refined against
@@ -106,7 +154,8 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
       tolerance: hp.local_lloyd_tol, random: seededRandom(7),
     });
     for (const candidate of candidates) {
-      const refined = await refineOnRows(kernels, train.values, train.rows, d, candidate, batchSize, { maxIterations: hp.local_lloyd_max_iter, tolerance: hp.local_lloyd_tol, stop });
+      const refined = await refineOnRows(kernels, train.values, train.rows, d, candidate, batchSize,
+        { maxIterations: hp.local_lloyd_max_iter, tolerance: hp.local_lloyd_tol, stop, combine: cluster.size > 1 ? (sums) => cluster.allreduceSum(sums) : undefined });
       if (refined.stopped) {
         checkpoints.save({ epoch: hp.epochs, batch: 0, centers: Array.from(centers), weights: Array.from(weights) });
         console.log('SIGTERM: saved a checkpoint after the streaming pass (the refinement on the rows is repeated on resuming)');
@@ -118,19 +167,33 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
     return true;
   });
   if (!finished) return;
-  const model: KMeansModel = {
-    algorithm: 'kmeans', format_version: KMEANS_FORMAT, feature_dim: d, k,
-    centers: Array.from({ length: k }, (_, c) => Array.from(final.subarray(c * d, c * d + d))),
-  };
-  saveModel(layout, model);
-  console.log(`saved model: ${kk} streaming centers reduced to ${k} by ${ready} local Lloyd trials, refined on the rows (train msd ${finalInertia / train.rows})`);
-
-  if (hasChannel(layout, 'test')) {
-    const test = asMatrix(readChannel(layout, 'test', d));
-    const { inertia } = await kernels.kmeansAssign(test.values, final, d);
-    if (evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / test.rows);
-    if (evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);
+  const collective = collectiveShare(cluster, began);
+  if (cluster.first) {
+    const model: KMeansModel = {
+      algorithm: 'kmeans', format_version: KMEANS_FORMAT, feature_dim: d, k,
+      centers: Array.from({ length: k }, (_, c) => Array.from(final.subarray(c * d, c * d + d))),
+    };
+    saveModel(layout, model);
+    console.log(`saved model: ${kk} streaming centers reduced to ${k} by ${ready} local Lloyd trials, refined on the rows (train msd ${finalInertia / totalRows})${collective}`);
+  } else {
+    console.log(`trained: ${kk} streaming centers reduced to ${k} by ${ready} local Lloyd trials, refined on the rows (train msd ${finalInertia / totalRows}); the first host ${cluster.hosts[0]} writes the model${collective}`);
   }
+
+  // The test channel's inertia and rows summed over every host's test shard.
+  if (hasChannel(layout, 'test') || cluster.size > 1) {
+    const test = hasChannel(layout, 'test') ? asMatrix(readChannel(layout, 'test', d)) : undefined;
+    const sums = Float64Array.of(test ? (await kernels.kmeansAssign(test.values, final, d)).inertia : 0, test?.rows ?? 0);
+    const [inertia, rows] = cluster.allreduceSum(sums);
+    if (rows > 0 && evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / rows);
+    if (rows > 0 && evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);
+  }
+}
+
+/** A vector with `value` at this host's rank: all-reduced, every host's value. */
+function oneHot(cluster: Cluster, value: number): Float64Array {
+  const values = new Float64Array(cluster.size);
+  values[cluster.rank] = value;
+  return values;
 }
 
 /**

@@ -81,6 +81,8 @@ export const LINEAR_LEARNER_SPEC = {
     quantile: { type: 'float', min: 0, max: 1, minExclusive: true, maxExclusive: true, default: 0.5, description: 'quantile_loss only' },
     huber_delta: { type: 'float', min: 0, minExclusive: true, default: 1, description: 'huber_loss only' },
     _compute_backend: { type: 'choice', values: ['auto', 'cpu', 'cuda', 'cuda-tf32'], default: 'auto', description: 'companion image only' },
+    _collective_port: { type: 'int', min: 1024, max: 65535, default: 7070, description: 'companion image only: the TCP port on which the first host coordinates multi-host training' },
+    _collective_timeout: { type: 'int', min: 1, max: 3600, default: 300, description: 'companion image only: seconds a host waits for the others (to join, then at each collective step) before the job fails naming them' },
   },
   channels: ['train', 'validation', 'test'],
   contentTypes: { train: CHANNEL_TYPES, validation: CHANNEL_TYPES, test: CHANNEL_TYPES },

@@ -13,6 +13,26 @@
  * the optimiser's state after the current epoch and stops; the next run resumes from there and
  * ends with the same model.
  *
+ * On several hosts (resourceconfig.json; ../runtime/cluster.ts) training is data-parallel,
+ * synchronous, with the models averaged after every mini-batch: each host takes one mini-batch
+ * step on its own shard from the same models, then every model's weights, biases and optimiser
+ * moments are averaged over the hosts, weighted by the rows each stepped on (one float64
+ * all-reduce on Gloo), so every host takes the next step from the same models. With sgd one step
+ * then an average is exactly one step on the all-reduced gradient of the hosts' mini-batches
+ * together (a job mini-batch of hosts × mini_batch_size rows); with adam and rmsprop the moments
+ * are averaged too (near, not equal to, the moments of the averaged gradient). Averaging only
+ * once per epoch (which the built-in's documentation also allows) was measured here to stall
+ * short of one host's model when the shards differ (non-IID data, e.g. ShardedByS3Key over files
+ * written in order), so it averages every step. The standardisation (means
+ * and deviations), wd `auto` and the automatic mini_batch_size are of the union of the shards;
+ * every evaluation's sums are all-reduced, so early stopping, dropping diverged models and model
+ * selection see the whole channel and decide the same on every host. Only the first host writes
+ * the model; a SIGTERM on any host rides along in the next step's all-reduce, so every host
+ * checkpoints after the same epoch and the restarted job resumes to the same model. Averaging is
+ * not the same arithmetic as one host's sequential updates: the model on N hosts matches one
+ * host's on the union to the optimisation's tolerance (a converged, regularised objective: the
+ * tests hold weights within 5 % of the norm), not to rounding.
+ *
  * Where the built-in's documentation leaves values to the algorithm: a mini_batch_size left out
  * adapts to small data (autoBatchSize: the documented 1000 gives a few hundred rows 1 update an
  * epoch), wd `auto` is 1 / rows (autoWeightDecay: scikit-learn's default L2 prior); values given
@@ -31,6 +51,7 @@ import { autoSchedule, batchesUntilChange, ScheduleOptions, scheduledRates } fro
 import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop, writeFileWhole } from '../runtime/checkpoint';
+import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
 import { parseHyperparameters } from '../runtime/hyperparameters';
 import { OptMl } from '../runtime/layout';
 import { seededRandom } from '../runtime/random';
@@ -88,21 +109,44 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
     throw new Error(`loss ${loss} does not fit predictor_type ${predictor}: use ${LOSSES[predictor].join(' or ')}`);
   }
 
+  const cluster = await joinCluster(layout, { port: hp._collective_port, timeoutSeconds: hp._collective_timeout });
+  try {
+    await trainOnHosts(layout, raw, hp, cluster, { predictor, multiclass, classes, optimizer, loss });
+  } catch (error) {
+    throw await cluster.explain(error);
+  } finally {
+    cluster.close();
+  }
+}
+
+type Hyperparameters = ReturnType<typeof parseHyperparameters<typeof LINEAR_LEARNER_HYPERPARAMETERS>>;
+
+async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyperparameters, cluster: Cluster,
+  { predictor, multiclass, classes, optimizer, loss }: { predictor: Predictor; multiclass: boolean; classes: number; optimizer: 'sgd' | 'adam' | 'rmsprop'; loss: string }): Promise<void> {
   const train = readLabelled(layout, 'train', hp.feature_dim);
   const d = train.x.length / train.rows;
-  const validation = hasChannel(layout, 'validation') ? readLabelled(layout, 'validation', d) : undefined;
-  const test = hasChannel(layout, 'test') ? readLabelled(layout, 'test', d) : undefined;
+  // Which channels the hosts have: a channel on some hosts only would split their decisions.
+  const present = cluster.allreduceSum(Float64Array.of(hasChannel(layout, 'validation') ? 1 : 0, hasChannel(layout, 'test') ? 1 : 0, d));
+  for (const [i, channel] of [[0, 'validation'], [1, 'test']] as const) {
+    if (present[i] > 0 && present[i] < cluster.size) throw new Error(`the ${channel} channel is on ${present[i]} of ${cluster.size} hosts: give every host a shard of it, or none`);
+  }
+  if (present[2] !== d * cluster.size) throw new Error(`the hosts' training data have different numbers of features (this host ${cluster.host}: ${d})`);
+  const validation = present[0] > 0 ? readLabelled(layout, 'validation', d) : undefined;
+  const test = present[1] > 0 ? readLabelled(layout, 'test', d) : undefined;
   for (const [channel, set] of [['train', train], ['validation', validation], ['test', test]] as const) {
     if (set) checkLabels(channel, set.y, predictor, classes);
   }
+  const began = performance.now();
+  const totalRows = cluster.allreduceSum(Float64Array.of(train.rows))[0];
 
   // unbias_* subtracts the mean, normalize_* divides by the standard deviation; `auto` unbiases
   // what is normalized (the built-in's documented defaults: features always, labels for regression).
-  const { mean, scale } = standardiser(train.x, d, hp.unbias_data === 'auto' ? hp.normalize_data : hp.unbias_data, hp.normalize_data);
+  // Both are of every host's rows (two all-reduces: the sums, then the squares about the mean).
+  const { mean, scale } = standardiser(train.x, d, hp.unbias_data === 'auto' ? hp.normalize_data : hp.unbias_data, hp.normalize_data, cluster, totalRows);
   const normalizeLabel = predictor === 'regressor' && hp.normalize_label !== false;
   const unbiasLabel = predictor === 'regressor' && (hp.unbias_label === 'auto' ? normalizeLabel : hp.unbias_label);
-  const labelMean = unbiasLabel ? average(train.y) : 0;
-  const labelScale = normalizeLabel ? Math.sqrt(average(train.y.map((v) => (v - labelMean) ** 2))) || 1 : 1;
+  const labelMean = unbiasLabel ? cluster.allreduceSum(Float64Array.of(sum(train.y)))[0] / Math.max(1, totalRows) : 0;
+  const labelScale = normalizeLabel ? Math.sqrt(cluster.allreduceSum(Float64Array.of(sum(train.y, (v) => Math.fround((v - labelMean) ** 2))))[0] / Math.max(1, totalRows)) || 1 : 1;
   const prepare = (set: Labelled): Labelled => ({
     x: set.x.map((v, i) => (v - mean[i % d]) / scale[i % d]), y: set.y.map((v) => (v - labelMean) / labelScale), rows: set.rows,
   });
@@ -112,8 +156,8 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   // Small data at the documented defaults (mini_batch_size 1000, 15 epochs) gets 15–30 updates
   // in all and is under-trained; a mini_batch_size left out adapts to the rows (one given is
   // kept exactly), and wd `auto` is the L2 prior of scikit-learn's defaults (see below).
-  const batchSize = raw.mini_batch_size === undefined ? autoBatchSize(train.rows, hp.mini_batch_size) : hp.mini_batch_size;
-  const wd = hp.wd === 'auto' ? autoWeightDecay(train.rows) : hp.wd;
+  const batchSize = raw.mini_batch_size === undefined ? autoBatchSize(totalRows, hp.mini_batch_size) : hp.mini_batch_size;
+  const wd = hp.wd === 'auto' ? autoWeightDecay(totalRows) : hp.wd;
   const baseRate = hp.learning_rate === 'auto' ? (optimizer === 'sgd' ? 0.1 : 0.01) : hp.learning_rate;
   const learningRates = Array.from({ length: numModels }, (_, i) => baseRate * 10 ** (numModels === 1 ? 0 : -1 + (2 * i) / (numModels - 1)));
   const config: LinearEpochConfig = {
@@ -122,25 +166,32 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
     beta1: hp.beta_1 === 'auto' ? undefined : hp.beta_1, beta2: hp.beta_2 === 'auto' ? undefined : hp.beta_2,
   };
   const batchesPerEpoch = Math.ceil(tr.rows / batchSize);
+  // On several hosts an epoch is as many steps as the largest shard has mini-batches.
+  const jobBatches = Math.max(...cluster.allreduceSum(oneHot(cluster, batchesPerEpoch)));
   const schedule = hp.use_lr_scheduler
-    ? autoSchedule(batchesPerEpoch, { step: hp.lr_scheduler_step, factor: hp.lr_scheduler_factor, minimum: hp.lr_scheduler_minimum_lr }) : undefined;
+    ? autoSchedule(jobBatches, { step: hp.lr_scheduler_step, factor: hp.lr_scheduler_factor, minimum: hp.lr_scheduler_minimum_lr }) : undefined;
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const models = new LinearModels(numModels, d, classes, kernels);
   // Every model's metrics on a channel, from one pass of the kernels over its rows.
   const width = linearSumsWidth(config.loss, classes);
+  // On several hosts the sums (and rows) are every host's, all-reduced.
   const metricsOf = async (set: Labelled, beta = 1) => {
-    const sums = await models.evaluate(set.x, set.y, config);
-    return Array.from({ length: numModels }, (_, m) => metricsFromSums(sums.subarray(m * width, (m + 1) * width), set.rows, predictor, loss, labelScale, beta));
+    const sums = new Float64Array(numModels * width + 1);
+    sums.set(await models.evaluate(set.x, set.y, config));
+    sums[numModels * width] = set.rows;
+    cluster.allreduceSum(sums);
+    const rows = sums[numModels * width];
+    return Array.from({ length: numModels }, (_, m) => metricsFromSums(sums.subarray(m * width, (m + 1) * width), rows, predictor, loss, labelScale, beta));
   };
   // Early stopping and model selection watch the validation channel, else the training data.
   const watched = va ?? tr, watchedName = va ? 'validation' : 'train';
   const objective = objectiveName(predictor, loss);
 
-  console.log(`Linear Learner: ${train.rows} rows, ${d} features, ${predictor}${multiclass ? ` (${classes} classes)` : ''}, ${numModels} models, ${optimizer}, ${loss}`);
+  console.log(`Linear Learner: ${train.rows} rows${cluster.size > 1 ? ` on ${cluster.host} (${totalRows} on ${cluster.size} hosts, models averaged every mini-batch step)` : ''}, ${d} features, ${predictor}${multiclass ? ` (${classes} classes)` : ''}, ${numModels} models, ${optimizer}, ${loss}`);
   console.log(`mini_batch_size ${batchSize}${raw.mini_batch_size === undefined && batchSize !== hp.mini_batch_size
-    ? ` (not set: ${batchesPerEpoch} updates an epoch rather than ${Math.ceil(train.rows / hp.mini_batch_size)} at ${hp.mini_batch_size})` : ''}, wd ${wd}${hp.wd === 'auto' ? ' (auto: 1 / rows)' : ''}`);
-  const checkpoints = new Checkpoints<Checkpoint>(layout, 'linear-learner', { hyperparameters: raw, rows: train.rows, d });
-  const resumed = checkpoints.load();
+    ? ` (not set: ${Math.ceil(totalRows / batchSize)} updates an epoch rather than ${Math.ceil(totalRows / hp.mini_batch_size)} at ${hp.mini_batch_size})` : ''}, wd ${wd}${hp.wd === 'auto' ? ' (auto: 1 / rows)' : ''}`);
+  const checkpoints = new Checkpoints<Checkpoint>(layout, checkpointName('linear-learner', cluster), { hyperparameters: raw, rows: train.rows, d, hosts: cluster.hosts });
+  const resumed = agreeOnResume(cluster, checkpoints.load(), (state) => state.epoch);
   if (resumed) {
     models.restore(resumed.models);
     console.log(`resumed from checkpoint after epoch ${resumed.epoch}`);
@@ -152,7 +203,9 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const finished = await watchForStop(async (stop) => {
     for (let epoch = resumed?.epoch ?? 0; epoch < hp.epochs; epoch++) {
       const started = performance.now();
-      const trainLosses = await epochOnSchedule(models, tr, config, schedule, diverged);
+      const { trainLosses, stopRequested } = cluster.size === 1
+        ? { trainLosses: await epochOnSchedule(models, tr, config, schedule, diverged), stopRequested: stop.requested }
+        : await epochOnHosts(cluster, models, tr, config, schedule, diverged, stop, jobBatches, totalRows);
       throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
       // A model whose objective is no longer a finite number has diverged: it is logged, reset and
       // left out from here on; the others carry on. Only when none is left does training fail.
@@ -180,7 +233,7 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
         console.log(`early stopping after epoch ${epoch + 1}: no improvement of ${hp.early_stopping_tolerance} for ${stale} epochs`);
         return true;
       }
-      if (stop.requested && epoch + 1 < hp.epochs) {
+      if (stopRequested && epoch + 1 < hp.epochs) {
         checkpoints.save({ epoch: epoch + 1, models: models.state(), best, stale, diverged: [...diverged] });
         console.log(`SIGTERM: saved a checkpoint after epoch ${epoch + 1}`);
         return false;
@@ -197,7 +250,9 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const merits = watchedMetrics.map((metrics, m) => {
     if (diverged.has(m) || !Number.isFinite(metrics.objective_loss)) return -Infinity;
     if (predictor !== 'binary_classifier') return -metrics.objective_loss;
-    return needsScores(selection) ? selectionMerit(metrics, selection, models.scores(watched.x, m), watched.y) : selectionMerit(metrics, selection);
+    if (!needsScores(selection)) return selectionMerit(metrics, selection);
+    const { scores, labels } = gatherScores(cluster, models.scores(watched.x, m), watched.y);
+    return selectionMerit(metrics, selection, scores, labels);
   });
   const chosen = bestOf(merits);
   if (chosen < 0) throw new Error(`no model has a finite ${watchedName} ${objective} after training: every one diverged`);
@@ -216,22 +271,101 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
     bias: multiclass ? biases : biases[0], ...(multiclass ? { num_classes: classes } : {}),
     mean, scale, label_mean: labelMean, label_scale: labelScale,
   };
-  saveModel(layout, model);
+  if (cluster.first) saveModel(layout, model);
+  else console.log(`trained; the first host ${cluster.hosts[0]} writes the model`);
 
-  // The model registry shows this beside the version (a model package's model-quality statistics).
+  // The model registry shows this beside the version (a model package's model-quality statistics):
+  // of every host's rows of the channel (gathered in host order), written by the first host.
   const evaluatedName = te ? 'test' : va ? 'validation' : undefined;
   const evaluatedSet = te ?? va, original = test ?? validation;
   if (evaluatedSet && original) {
     const scoresOf = (cls: number) => models.scores(evaluatedSet.x, chosen, cls);
-    const labels = Float64Array.from(original.y);
+    const labels = gatherRows(cluster, Float64Array.from(original.y));
     const evaluated: Evaluated = predictor === 'regressor'
-      ? { problem: 'regression', labels, predictions: Float64Array.from(scoresOf(0), (s) => s * labelScale + labelMean) }
+      ? { problem: 'regression', labels, predictions: gatherRows(cluster, Float64Array.from(scoresOf(0), (s) => s * labelScale + labelMean)) }
       : predictor === 'binary_classifier'
-        ? { problem: 'binary', labels, probabilities: Float64Array.from(scoresOf(0), (s) => 1 / (1 + Math.exp(-s))) }
-        : { problem: 'multiclass', labels, classes, predictedLabels: argmaxOfClasses(Array.from({ length: classes }, (_, c) => scoresOf(c))) };
-    writeFileWhole(path.join(layout.modelDir, MODEL_QUALITY_STATISTICS_FILE), JSON.stringify(modelQualityStatistics(evaluated, new Date()), null, 2), 'model quality statistics');
-    console.log(`model quality statistics of the ${evaluatedName} channel written to ${MODEL_QUALITY_STATISTICS_FILE}`);
+        ? { problem: 'binary', labels, probabilities: gatherRows(cluster, Float64Array.from(scoresOf(0), (s) => 1 / (1 + Math.exp(-s)))) }
+        : { problem: 'multiclass', labels, classes, predictedLabels: Int32Array.from(gatherRows(cluster, Float64Array.from(argmaxOfClasses(Array.from({ length: classes }, (_, c) => scoresOf(c)))))) };
+    if (cluster.first) {
+      writeFileWhole(path.join(layout.modelDir, MODEL_QUALITY_STATISTICS_FILE), JSON.stringify(modelQualityStatistics(evaluated, new Date()), null, 2), 'model quality statistics');
+      console.log(`model quality statistics of the ${evaluatedName} channel written to ${MODEL_QUALITY_STATISTICS_FILE}`);
+    }
   }
+  if (cluster.size > 1) console.log(`trained on ${cluster.size} hosts${collectiveShare(cluster, began)}`);
+}
+
+/**
+ * One epoch on several hosts: `jobBatches` steps, each a mini-batch step on every host's shard (a
+ * host whose shard has run out steps on nothing) then the models averaged over the hosts
+ * (averageOverHosts). Resolves to each model's mean training loss over every host's rows, and
+ * whether any host was asked to stop during the epoch (the same answer on every host).
+ */
+async function epochOnHosts(cluster: Cluster, models: LinearModels, set: Labelled, config: LinearEpochConfig, schedule: ScheduleOptions | undefined,
+  diverged: Set<number>, stop: { readonly requested: boolean }, jobBatches: number, totalRows: number): Promise<{ trainLosses: Float64Array; stopRequested: boolean }> {
+  const d = set.x.length / set.rows, totals = new Float64Array(models.models);
+  let stopRequested = false;
+  for (let batch = 0; batch < jobBatches; batch++) {
+    const first = Math.min(set.rows, batch * config.batchSize), end = Math.min(set.rows, first + config.batchSize);
+    const learningRates = scheduledRates(config.learningRates, models.steps, schedule).map((rate, m) => (diverged.has(m) ? 0 : rate));
+    const losses = end > first ? await models.epoch(set.x.subarray(first * d, end * d), set.y.subarray(first, end), { ...config, learningRates }) : new Float64Array(models.models);
+    const averaged = averageOverHosts(cluster, models, losses, end - first, stop.requested);
+    averaged.losses.forEach((value, m) => { totals[m] += value * averaged.rows; });
+    stopRequested ||= averaged.stopRequested;
+  }
+  return { trainLosses: totals.map((total) => total / totalRows), stopRequested };
+}
+
+/**
+ * The hosts' models averaged: each host's weights, biases and optimiser moments times the rows it
+ * stepped on, summed over the hosts and divided by all those rows (the step count is the largest
+ * host's, so the learning-rate schedule continues from the same place everywhere); the losses are
+ * averaged the same way, and a stop request on any host reaches all.
+ */
+function averageOverHosts(cluster: Cluster, models: LinearModels, losses: Float64Array, rows: number, stopRequested: boolean): { losses: Float64Array; rows: number; stopRequested: boolean } {
+  const state = models.state();
+  const parts = [state.weights, state.bias, state.moments, Array.from(losses)];
+  const width = parts.reduce((total, part) => total + part.length, 0);
+  const buffer = new Float64Array(width + 2 + cluster.size);
+  let offset = 0;
+  for (const part of parts) {
+    for (let i = 0; i < part.length; i++) buffer[offset + i] = part[i] * rows;
+    offset += part.length;
+  }
+  buffer[width] = rows;
+  buffer[width + 1] = stopRequested ? 1 : 0;
+  buffer[width + 2 + cluster.rank] = state.step;
+  cluster.allreduceSum(buffer);
+  const total = buffer[width];
+  if (total === 0) return { losses: new Float64Array(losses.length), rows: 0, stopRequested: buffer[width + 1] > 0 };
+  const averaged = (from: number, length: number) => Array.from(buffer.subarray(from, from + length), (v) => v / total);
+  let at = 0;
+  const [weights, bias, moments, averagedLosses] = parts.map((part) => { const values = averaged(at, part.length); at += part.length; return values; });
+  models.restore({ weights, bias, moments, step: Math.max(...buffer.subarray(width + 2)) });
+  return { losses: Float64Array.from(averagedLosses), rows: total, stopRequested: buffer[width + 1] > 0 };
+}
+
+/** A vector with `value` at this host's rank: all-reduced, every host's value. */
+function oneHot(cluster: Cluster, value: number): Float64Array {
+  const values = new Float64Array(cluster.size);
+  values[cluster.rank] = value;
+  return values;
+}
+
+/** Every host's values of a channel's rows, in host order (a host's rows at its offset, all-reduced); as given on one host. */
+function gatherRows(cluster: Cluster, values: Float64Array): Float64Array {
+  if (cluster.size === 1) return values;
+  const counts = new Float64Array(cluster.size);
+  counts[cluster.rank] = values.length;
+  cluster.allreduceSum(counts);
+  const all = new Float64Array(counts.reduce((a, b) => a + b, 0));
+  all.set(values, counts.subarray(0, cluster.rank).reduce((a, b) => a + b, 0));
+  return cluster.allreduceSum(all);
+}
+
+/** Every host's scores and labels of a channel, in host order (for the criteria that rank scores). */
+function gatherScores(cluster: Cluster, scores: Float32Array, y: Float32Array): { scores: Float32Array; labels: Float32Array } {
+  if (cluster.size === 1) return { scores, labels: y };
+  return { scores: Float32Array.from(gatherRows(cluster, Float64Array.from(scores))), labels: Float32Array.from(gatherRows(cluster, Float64Array.from(y))) };
 }
 
 /** Each row's class of highest score, from one score array per class. */
@@ -350,12 +484,18 @@ function readLabelled(layout: OptMl, channel: string, featureDim: number | 'auto
   return { x: rows.x, y: rows.y!, rows: rows.rows };
 }
 
-/** Each feature's mean (0 without `unbias`) and standard deviation about its mean (1 without `normalize`). */
-function standardiser(x: Float32Array, d: number, unbias: boolean, normalize: boolean): { mean: number[]; scale: number[] } {
-  const n = x.length / d, mean = new Array(d).fill(0), spread = new Array(d).fill(0);
+/**
+ * Each feature's mean (0 without `unbias`) and standard deviation about its mean (1 without
+ * `normalize`), over every host's `n` rows: the sums, then the squares about the mean, all-reduced.
+ */
+function standardiser(x: Float32Array, d: number, unbias: boolean, normalize: boolean, cluster: Cluster, n: number): { mean: number[]; scale: number[] } {
+  const mean = new Float64Array(d), spread = new Float64Array(d);
   for (let i = 0; i < x.length; i++) mean[i % d] += x[i] / n;
+  cluster.allreduceSum(mean);
   for (let i = 0; i < x.length; i++) spread[i % d] += (x[i] - mean[i % d]) ** 2 / n;
-  return { mean: unbias ? mean : mean.map(() => 0), scale: normalize ? spread.map((v) => Math.sqrt(v) || 1) : spread.map(() => 1) };
+  cluster.allreduceSum(spread);
+  return { mean: unbias ? Array.from(mean) : Array.from(mean, () => 0), scale: normalize ? Array.from(spread, (v) => Math.sqrt(v) || 1) : Array.from(spread, () => 1) };
 }
 
-const average = (values: Float32Array) => values.reduce((total, v) => total + v, 0) / Math.max(1, values.length);
+/** Σ of(v) over the values (Σ v by default). */
+const sum = (values: Float32Array, of: (v: number) => number = (v) => v) => values.reduce((total, v) => total + of(v), 0);

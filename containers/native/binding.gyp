@@ -1,5 +1,5 @@
 {
-  "variables": { "cuda%": "0", "cuda_home%": "/usr/local/cuda" },
+  "variables": { "cuda%": "0", "cuda_home%": "/usr/local/cuda", "gloo%": "0", "gloo_include%": "/usr/include" },
   "targets": [
     {
       "target_name": "sagemaker_native",
@@ -18,6 +18,22 @@
             "<(module_root_dir)/build-cuda/cuda_devices.o",
             "-L<(cuda_home)/lib64", "-lcudart_static", "-ldl", "-lrt", "-lpthread"
           ]
+        }]
+      ]
+    },
+    {
+      "target_name": "sagemaker_collective",
+      "conditions": [
+        ["gloo==1", {
+          "sources": ["src/collective.cc"],
+          "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "<(gloo_include)"],
+          "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+          "cflags!": ["-fno-exceptions"],
+          "cflags_cc!": ["-fno-exceptions"],
+          "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror", "-Wno-unused-parameter"],
+          "libraries": ["-lgloo"]
+        }, {
+          "type": "none"
         }]
       ]
     }

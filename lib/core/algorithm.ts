@@ -265,7 +265,8 @@ function companionOptions(spec: AlgorithmSpec): AlgorithmOptions {
     hyperparameters: [...spec.hyperparameters, ...COMPANION_ONLY_HYPERPARAMETERS],
     requiredHyperparameters: [...spec.required],
     channels: [...spec.channels],
-    supportsDistributedTraining: false,
+    // Several instances train together: per-iteration all-reduce over Gloo (containers/runtime/cluster.ts).
+    supportsDistributedTraining: true,
     supportsCheckpoints: true,
     canServe: true,
   };

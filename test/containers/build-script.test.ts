@@ -27,19 +27,25 @@ function scratch(withNvcc: boolean) {
   const bin = path.join(root, 'bin'), modules = path.join(root, 'modules');
   tool(bin, 'placeholder', '');
   if (withNvcc) tool(bin, 'nvcc', 'while [ $# -gt 0 ]; do if [ "$1" = -o ]; then touch "$2"; fi; shift; done');
-  tool(path.join(modules, '.bin'), 'node-gyp', 'mkdir -p build/Release && touch build/Release/sagemaker_native.node');
+  tool(path.join(modules, '.bin'), 'node-gyp', 'mkdir -p build/Release && touch build/Release/sagemaker_native.node\ncase " $* " in *" -Dgloo=1 "*) touch build/Release/sagemaker_collective.node;; esac');
   tool(path.join(modules, '.bin'), 'esbuild', 'for a in "$@"; do case "$a" in --outfile=*) touch "${a#--outfile=}";; esac; done');
   const run = (env: Record<string, string>) => {
     fs.rmSync(log, { force: true });
     const result = spawnSync('bash', [path.join(containers, 'build.sh')], {
       encoding: 'utf8',
       // No real nvcc (/usr/local/bin, /usr/local/cuda/bin): only the stand-in, when there is one.
-      env: { PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`, NODE_MODULES: modules, HOME: root, ...env },
+      // No Gloo unless a test puts its header in the scratch include directory.
+      env: { PATH: `${bin}:${path.dirname(process.execPath)}:/usr/bin:/bin`, NODE_MODULES: modules, HOME: root, GLOO_INCLUDE_DIR: path.join(root, 'include'), ...env },
     });
     const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, calls };
   };
-  return { run, containers };
+  /** Makes Gloo's headers "installed" in the scratch include directory. */
+  const installGloo = () => {
+    fs.mkdirSync(path.join(root, 'include', 'gloo'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'include', 'gloo', 'allreduce.h'), '');
+  };
+  return { run, containers, installGloo };
 }
 
 describe('containers/build.sh', () => {
@@ -88,5 +94,30 @@ describe('containers/build.sh', () => {
     const bad = scratch(true).run({ CUDA_ARCHITECTURES: '90;sm_100' });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain("CUDA_ARCHITECTURES entry 'sm_100': use NN (SASS for sm_NN) or NN-virtual (PTX for compute_NN)");
+  });
+
+  test('Gloo: the collective addon is built and shipped where its headers are, left out where not, required by GLOO=1', () => {
+    const { run, containers, installGloo } = scratch(false);
+    // Without Gloo: the kernels alone, saying so; GLOO=1 fails naming the script that installs it.
+    const without = run({});
+    expect(without.status).toBe(0);
+    expect(without.calls.find((call) => call.startsWith('node-gyp'))).toMatch(/ -Dgloo=0 /);
+    expect(without.stdout).toContain('single-host only: no Gloo');
+    expect(fs.readdirSync(path.join(containers, 'dist', 'kmeans'))).not.toContain('sagemaker_collective.node');
+    const required = run({ GLOO: '1' });
+    expect(required.status).not.toBe(0);
+    expect(required.stderr).toMatch(/GLOO=1 but Gloo is not installed .*install-system-deps.sh build/);
+    // With Gloo: the sibling addon beside the kernels in every program's folder.
+    installGloo();
+    const built = run({ GLOO: '1' });
+    expect(built.status).toBe(0);
+    expect(built.calls.find((call) => call.startsWith('node-gyp'))).toMatch(/ -Dgloo=1 /);
+    expect(built.stdout).toContain('multi-host: the collective addon on Gloo');
+    for (const algorithm of ['kmeans', 'linear-learner', 'preprocessing']) {
+      expect(fs.readdirSync(path.join(containers, 'dist', algorithm))).toContain('sagemaker_collective.node');
+    }
+    // GLOO=0 leaves it out even where it is installed.
+    expect(run({ GLOO: '0' }).calls.find((call) => call.startsWith('node-gyp'))).toMatch(/ -Dgloo=0 /);
+    expect(fs.readdirSync(path.join(containers, 'dist', 'kmeans'))).not.toContain('sagemaker_collective.node');
   });
 });

@@ -133,6 +133,20 @@ describe('containers/Dockerfile', () => {
     expect(archs.filter((a) => a.endsWith('-virtual'))).toEqual([`${Math.max(...sass)}-virtual`]);
   });
 
+  test.each([['cpu', 'build-cpu'], ['gpu', 'build-gpu']])('the %s image installs Gloo with install-system-deps.sh: headers to build (GLOO=1 requires them), the shared library to run', (name, build) => {
+    const runs = (s: Stage) => s.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+    const built = stage(build).instructions;
+    const install = built.findIndex((i) => i.keyword === 'RUN' && i.args === 'bash install-system-deps.sh build && rm -rf /var/lib/apt/lists/*');
+    const gloo = built.findIndex((i) => i.keyword === 'ENV' && i.args === 'GLOO=1');
+    const npmBuild = built.findIndex((i) => i.keyword === 'RUN' && /npm run build$/.test(i.args));
+    expect(install).toBeGreaterThan(built.findIndex((i) => i.keyword === 'COPY' && i.args === '. .'));
+    expect(gloo).toBeGreaterThan(install);
+    expect(npmBuild).toBeGreaterThan(gloo);
+    expect(stage(name).instructions).toContainEqual({ keyword: 'COPY', args: `--from=${build} /build/install-system-deps.sh /tmp/install-system-deps.sh` });
+    expect(runs(stage(name))).toContain('bash /tmp/install-system-deps.sh runtime && rm -rf /var/lib/apt/lists/* /tmp/install-system-deps.sh');
+    expect(fs.readFileSync(path.join(__dirname, '../../containers/install-system-deps.sh'), 'utf8')).toMatch(/build\) wanted=\(libgloo-dev\)/);
+  });
+
   test.each(['cpu', 'gpu'])('the %s image: ALGORITHM required, non-root program, SageMaker entrypoint and port label', (name) => {
     const s = stage(name);
     const args = (keyword: string) => s.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);

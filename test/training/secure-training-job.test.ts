@@ -301,7 +301,7 @@ describe('SecureTrainingJob rejects bad input at synth', () => {
   });
 
   test('more than one instance for a single-host algorithm', () => {
-    expectError({ instanceCount: 2 }, /instanceCount: got 2; allowed: 1: the kmeans algorithm trains on a single host/);
+    expectError({ algorithm: Algorithm.preprocessing(), hyperparameters: {}, instanceCount: 2 }, /instanceCount: got 2; allowed: 1: the preprocessing algorithm trains on a single host/);
   });
 
   test('a wait longer than CloudFormation allows, and every problem in one error', () => {
@@ -334,5 +334,78 @@ describe('SecureTrainingJob checks values against the algorithm\'s specification
     };
     expect(withContentType('image/png')).toThrow(/inputs\[train\]\.contentType: got "image\/png"/);
     expect(withContentType('text/csv')).not.toThrow();
+  });
+});
+
+describe('SecureTrainingJob on several instances (companion K-Means and Linear Learner)', () => {
+  const WARNING = /trains on \d+ instances, but channels? .* FullyReplicated: every instance reads every row .* Use distribution: S3DataDistribution.SHARDED_BY_S3_KEY/;
+  const warnings = (stack: ReturnType<typeof newStack>) => Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('FullyReplicated'));
+
+  test('Algorithm.kmeans() on 3 instances with sharded data: InstanceCount 3, inter-container encryption on, no warning', () => {
+    // GIVEN / WHEN
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    const job = new SecureTrainingJob(stack, 'KMeans', {
+      algorithm: Algorithm.kmeans(),
+      inputs: [TrainingInput.s3('train', data.bucket, 'kmeans/train/', { distribution: S3DataDistribution.SHARDED_BY_S3_KEY })],
+      hyperparameters: { k: '10', feature_dim: '784', _collective_port: '7070', _collective_timeout: '600' },
+      instanceCount: 3,
+    });
+    // THEN
+    const template = Template.fromStack(stack);
+    const request = trainingJobRequest(template);
+    expect(request.ResourceConfig.InstanceCount).toBe(3);
+    expect(request.EnableInterContainerTrafficEncryption).toBe(true);
+    expect(request.EnableNetworkIsolation).toBe(true);
+    expect(request.InputDataConfig[0].DataSource.S3DataSource.S3DataDistributionType).toBe('ShardedByS3Key');
+    expect(request.HyperParameters).toMatchObject({ _collective_port: '7070', _collective_timeout: '600' });
+    // The instances reach each other: the job's security group admits itself.
+    const group = stack.resolve(job.network.securityGroup.securityGroupId);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: '-1', GroupId: group, SourceSecurityGroupId: group });
+    expect(warnings(stack)).toHaveLength(0);
+    expect(unacknowledgedFindings(stack)).toEqual([]);
+  });
+
+  test('Algorithm.linearLearner() on 2 instances with a FullyReplicated channel: synth warns, recommending ShardedByS3Key', () => {
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    new SecureTrainingJob(stack, 'Linear', {
+      algorithm: Algorithm.linearLearner(),
+      inputs: [
+        TrainingInput.s3('train', data.bucket, 'll/train/', { distribution: S3DataDistribution.SHARDED_BY_S3_KEY }),
+        TrainingInput.s3('validation', data.bucket, 'll/validation/'),
+      ],
+      hyperparameters: { predictor_type: 'binary_classifier', feature_dim: '10' },
+      instanceCount: 2,
+    });
+    const found = warnings(stack);
+    expect(found).toHaveLength(1);
+    expect(String(found[0].entry.data)).toMatch(WARNING);
+    expect(String(found[0].entry.data)).toMatch(/channel validation is FullyReplicated/);
+    expect(trainingJobRequest(Template.fromStack(stack)).ResourceConfig.InstanceCount).toBe(2);
+  });
+
+  test('the built-in K-Means warns the same way; one instance, or an image of the user\'s own, does not', () => {
+    const warned = kmeansJob({ algorithm: Algorithm.builtIn('kmeans'), instanceCount: 2 });
+    expect(warnings(warned.stack)).toHaveLength(1);
+    expect(warnings(kmeansJob({ instanceCount: 1 }).stack)).toHaveLength(0);
+    const stack = newStack();
+    const data = new SecureBucket(stack, 'Data');
+    new SecureTrainingJob(stack, 'Own', {
+      algorithm: Algorithm.fromEcrRepository(new ecr.Repository(stack, 'Repo'), 'v1', { supportsDistributedTraining: true }),
+      inputs: [TrainingInput.s3('train', data.bucket, 'own/')],
+      instanceCount: 2,
+    });
+    expect(warnings(stack)).toHaveLength(0);
+  });
+
+  test('the companion images accept the collective hyperparameters and check their ranges; the built-ins do not take them', () => {
+    expect(Algorithm.kmeans().supportsDistributedTraining).toBe(true);
+    expect(Algorithm.linearLearner().supportsDistributedTraining).toBe(true);
+    expect(Algorithm.preprocessing().supportsDistributedTraining).toBe(false);
+    expect(Algorithm.linearLearner().acceptsHyperparameter('_collective_timeout')).toBe(true);
+    expect(Algorithm.builtIn('kmeans').acceptsHyperparameter('_collective_port')).toBe(false);
+    expect(() => kmeansJob({ hyperparameters: { k: '10', feature_dim: '784', _collective_port: '80' }, instanceCount: 2 }))
+      .toThrow(/_collective_port: got "80"; allowed: .*1024/);
   });
 });

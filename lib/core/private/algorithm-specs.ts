@@ -25,8 +25,11 @@ export interface AlgorithmSpec {
 /** Hyperparameters SageMaker itself may add to any job (tuning, profiling). */
 const SAGEMAKER_RESERVED = ['_tuning_objective_metric', '_enable_profiler', '_kvstore', '_num_kv_servers', '_num_gpus'];
 
-/** Accepted only by the companion images: force the CPU or CUDA kernels. */
-export const COMPANION_ONLY_HYPERPARAMETERS = ['_compute_backend'];
+/**
+ * Accepted only by the companion images: force the CPU or CUDA kernels; the port and timeout of
+ * multi-host training's collective step (containers/runtime/cluster.ts).
+ */
+export const COMPANION_ONLY_HYPERPARAMETERS = ['_compute_backend', '_collective_port', '_collective_timeout'];
 
 /**
  * The regex of one metric: the built-in algorithms' own metric definitions, which the companion

@@ -1,4 +1,4 @@
-import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
@@ -6,6 +6,7 @@ import { Algorithm } from '../../core/algorithm';
 import { InstanceType } from '../../core/instance-type';
 import { SageMakerNetwork } from '../../core/network';
 import { checkChannelContentType, checkHyperparameterValues } from '../../core/private/algorithm-checks';
+import { specificationOf } from '../../core/private/algorithm-specs';
 import { platformBucket } from '../../core/private/platform-bucket';
 import { ValidationProblems } from '../../core/private/validation';
 import { SageMakerExecutionRole } from '../../core/roles';
@@ -76,6 +77,7 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings & Tra
   role.allowVpcAccess();
 
   const { algorithm } = settings;
+  warnOfReplicatedData(scope, settings, channels);
   const definition = {
     AlgorithmSpecification: {
       TrainingImage: image.imageUri,
@@ -106,6 +108,25 @@ export function setUpTraining(scope: Construct, settings: TrainingSettings & Tra
     inputCompletions: settings.inputs.flatMap((input) => input.completion ? [input.completion] : []),
     definition,
   };
+}
+
+/**
+ * K-Means and Linear Learner (companion or built-in) on several instances train on the union of
+ * what each instance reads: a FullyReplicated channel gives every instance every row, so each does
+ * the whole job's work (and Linear Learner counts every row once per instance). ShardedByS3Key
+ * gives each a share of the objects.
+ */
+function warnOfReplicatedData(scope: Construct, settings: TrainingSettings, channels: Array<Record<string, any>>): void {
+  const count = settings.instanceCount ?? 1;
+  if (count <= 1 || Token.isUnresolved(count) || !specificationOf(settings.algorithm)) return;
+  const replicated = channels
+    .filter((channel) => channel.DataSource?.S3DataSource?.S3DataDistributionType === 'FullyReplicated')
+    .map((channel) => channel.ChannelName as string);
+  if (replicated.length === 0) return;
+  Annotations.of(scope).addWarningV2('sagemaker-secure-constructs:replicatedDataOnSeveralHosts',
+    `${settings.algorithm.name} trains on ${count} instances, but channel${replicated.length > 1 ? 's' : ''} ${replicated.join(', ')} ${replicated.length > 1 ? 'are' : 'is'} FullyReplicated: `
+    + 'every instance reads every row and the job does the same work on each. Use distribution: S3DataDistribution.SHARDED_BY_S3_KEY '
+    + '(with at least as many objects as instances) so each instance trains on its share.');
 }
 
 /** `[{ Key, Value }]` tags for a SageMaker request. */
