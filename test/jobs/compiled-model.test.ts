@@ -3,6 +3,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Algorithm } from '../../lib/core/algorithm';
 import { InstanceType } from '../../lib/core/instance-type';
+import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { SecureBucket } from '../../lib/core/storage';
 import { createRequest } from '../../lib/handlers/sagemaker-job/request';
 import { CompilationTarget } from '../../lib/jobs/compilation-target';
@@ -154,6 +155,20 @@ describe('CompiledModel serving', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Model', {
       PrimaryContainer: { Image: { 'Fn::Join': ['', Match.arrayWith(['/sagemaker-inference-pytorch:1.8-gpu-py3'])] } },
     });
+  });
+
+  test('MonitoredEndpoint serves it on instances of the family compiled for, and refuses others', () => {
+    const { stack, neo } = compiled();
+    new MonitoredEndpoint(stack, 'Endpoint', { model: neo, endpointName: 'neo-xgb', instanceType: InstanceType.of('ml.c5.large') });
+    const template = Template.fromStack(stack);
+    const [modelId] = Object.keys(template.findResources('AWS::SageMaker::Model'));
+    template.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ InstanceType: 'ml.c5.large', ModelName: { 'Fn::GetAtt': [modelId, 'ModelName'] } })],
+    });
+    // The endpoint's default, ml.m5.large, is not the family compiled for.
+    const other = compiled();
+    expect(() => new MonitoredEndpoint(other.stack, 'Endpoint', { model: other.neo, endpointName: 'neo-xgb' }))
+      .toThrow(/instanceTypes: got "ml.m5.large"; allowed: instances of the family compiled for \(ml.c5.\*\)/);
   });
 
   test('an unknown region is a synth error naming the regions Neo\'s images are in', () => {
