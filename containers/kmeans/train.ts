@@ -15,7 +15,9 @@
  * broadcast. The local Lloyd reduction then runs on every host on identical centers and weights
  * with the same seed, so it needs no exchange (it is a reduction of a few hundred points), and the
  * refinement on the rows all-reduces each pass's sums, counts and inertia: the served centers are
- * the means of the union of the shards, as one host would compute them on all the rows. A SIGTERM
+ * the means of the union's rows they serve, as one host computes them on all the rows once both
+ * reach the same partition (the streaming pass is parallel, so its mini-batches are not one host's
+ * sequence; on overlapping clusters the two may settle in neighbouring optima). A SIGTERM
  * on any host rides along in the next all-reduce, so every host checkpoints at the same
  * mini-batch; only the first host writes the model.
  *
