@@ -8,6 +8,7 @@ import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { newStack } from '../helpers/nag';
+import { newApp } from '../helpers/app';
 
 describe('Algorithm', () => {
   test('companion and built-in K-Means accept the same hyperparameters and emit the same metrics', () => {
@@ -93,7 +94,7 @@ describe('Algorithm', () => {
 
   test('rejects an unknown built-in algorithm and an unknown region', () => {
     expect(() => Algorithm.builtIn('xgboostt')).toThrow(/name: got "xgboostt"; allowed: kmeans, linear-learner/);
-    const stack = new Stack(new App(), 'Mars', { env: { region: 'mars-north-1' } });
+    const stack = new Stack(newApp(), 'Mars', { env: { region: 'mars-north-1' } });
     expect(() => Algorithm.builtIn('kmeans').bind(stack, new SageMakerExecutionRole(stack, 'Role')))
       .toThrow(/region: got "mars-north-1"; allowed: af-south-1/);
   });

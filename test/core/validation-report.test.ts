@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SageMakerValidationError } from '../../lib/core/errors';
+import { SageMakerExecutionRole } from '../../lib/core/roles';
 import { SecureBucket } from '../../lib/core/storage';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
@@ -56,6 +57,16 @@ describe('validation problems of an app', () => {
     expect(error.stack).not.toMatch(/\n\s+at /);
     // The problems are not enumerable, so Node.js does not print them a second time after the message.
     expect(Object.keys(error)).not.toContain('problems');
+  });
+
+  test('a region an image is not offered in joins the same report, naming the image and the stack', () => {
+    // Given a stack in a region AWS's K-Means image is not in, and a broken bucket
+    const stack = new Stack(newApp({ failFastValidation: false }), 'Mars', { env: { region: 'mars-north-1' } });
+    new SecureBucket(stack, 'Data', { noncurrentVersionExpiration: Duration.hours(12) });
+    Algorithm.builtIn('kmeans').bind(stack, new SageMakerExecutionRole(stack, 'Role'));
+    // When the app is synthesized, Then one error names both
+    expect(() => (stack.node.root as unknown as { synth(): void }).synth()).toThrow(
+      /^2 constructs have invalid props:[\s\S]*SecureBucket at 'Mars\/Data'[\s\S]*Algorithm\.builtIn\('kmeans'\) in Mars has invalid props:\n  - region: got "mars-north-1"; allowed: af-south-1/);
   });
 
   test('with failFastValidation, the first broken construct throws where it is made', () => {

@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SecureBucket } from '../../lib/core/storage';
@@ -7,6 +7,7 @@ import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { TrainingInput } from '../../lib/training/inputs';
 import { SecureTrainingJob } from '../../lib/training/secure-training-job';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
+import { newApp } from '../helpers/app';
 
 function explainedEndpoint(explainability: Partial<ExplainabilityOptions> = {}, stack: Stack = newStack()) {
   const data = new SecureBucket(stack, 'Data');
@@ -171,7 +172,7 @@ describe('MonitoredEndpoint explainability monitor (SageMaker Clarify)', () => {
   });
 
   test('an unknown region is a synth error', () => {
-    const stack = new Stack(new App(), 'Moon', { env: { region: 'moon-east-1', account: '111122223333' } });
+    const stack = new Stack(newApp(), 'Moon', { env: { region: 'moon-east-1', account: '111122223333' } });
     expect(() => explainedEndpoint({}, stack)).toThrow(/region: got "moon-east-1"/);
   });
 });

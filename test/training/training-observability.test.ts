@@ -1,4 +1,4 @@
-import { Duration, Size, Stack, App } from 'aws-cdk-lib';
+import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,6 +14,7 @@ import { SecureTrainingJob, SecureTrainingJobProps } from '../../lib/training/se
 import { sentBody, withoutUndefined } from '../helpers/api-model';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
 import { retrainingFixture } from '../retraining/pipeline-fixture';
+import { newApp } from '../helpers/app';
 
 function kmeansJob(overrides: Partial<SecureTrainingJobProps> = {}, stack: Stack = newStack()) {
   const data = new SecureBucket(stack, 'Data');
@@ -197,7 +198,7 @@ describe('SecureTrainingJob: profiler and Debugger rules', () => {
   });
 
   test('a region without a rule image registry is a synth error', () => {
-    const stack = new Stack(new App(), 'Far', { env: { region: 'il-central-1', account: '111122223333' } });
+    const stack = new Stack(newApp(), 'Far', { env: { region: 'il-central-1', account: '111122223333' } });
     expect(() => kmeansJob(OBSERVED, stack)).toThrow(/Debugger built-in rules in Far[\s\S]*region: got "il-central-1"; allowed: .*us-east-1/);
   });
 

@@ -1,6 +1,6 @@
 import { CfnMapping, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { SageMakerValidationError } from '../errors';
+import { ValidationProblems } from './validation';
 
 /**
  * The account of an AWS-owned image registry in the stack's region, through a mapping shared by
@@ -12,9 +12,11 @@ import { SageMakerValidationError } from '../errors';
 export function regionalRegistryAccount(scope: IConstruct, mappingId: string, accounts: Readonly<Record<string, string>>, what: string): string {
   const stack = Stack.of(scope);
   if (!Token.isUnresolved(stack.region) && !(stack.region in accounts)) {
-    throw new SageMakerValidationError(`${what} in ${stack.stackName}`, [
-      `region: got ${JSON.stringify(stack.region)}; allowed: ${Object.keys(accounts).join(', ')}`,
-    ]);
+    // Into the app's report, thrown at synth before any template is written; until then the
+    // construct is built on a placeholder account (the mapping has no entry to look up).
+    new ValidationProblems(scope === stack ? `${what} in ${stack.stackName}` : `${what} in ${stack.stackName} (for '${scope.node.path}')`, scope)
+      .add('region', stack.region, Object.keys(accounts).join(', ')).throwIfAny();
+    return '000000000000';
   }
   let mapping = stack.node.tryFindChild(mappingId) as CfnMapping | undefined;
   if (!mapping) {
