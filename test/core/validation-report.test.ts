@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Stage } from 'aws-cdk-lib';
 import { Algorithm } from '../../lib/core/algorithm';
 import { SageMakerValidationError } from '../../lib/core/errors';
 import { SageMakerExecutionRole } from '../../lib/core/roles';
@@ -95,5 +95,16 @@ describe('validation problems of an app', () => {
     } finally {
       fs.rmSync(outdir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('validation problems in a nested stage', () => {
+  test('are thrown when that stage is synthesized', () => {
+    // Given a broken construct in a stage of its own
+    const app = newApp({ failFastValidation: false });
+    const stage = new Stage(app, 'Prod');
+    new SecureBucket(new Stack(stage, 'Data'), 'Bucket', { noncurrentVersionExpiration: Duration.hours(12) });
+    // When the stage is synthesized, Then its report is thrown
+    expect(() => stage.synth()).toThrow(/SecureBucket at 'Prod\/Data\/Bucket' has invalid props/);
   });
 });

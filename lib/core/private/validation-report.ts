@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Aspects, IAspect } from 'aws-cdk-lib';
+import { Aspects, IAspect, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { SageMakerValidationError } from '../errors';
 
@@ -24,14 +24,17 @@ interface Entry {
 const REPORTS = new WeakMap<IConstruct, ValidationReport>();
 
 /**
- * The invalid props of every construct of one app (one construct tree), thrown once at synth
- * by an aspect on the tree's root that runs before any other: one error lists each failing
+ * The invalid props of every construct of one app (one stage), thrown once at synth by an
+ * aspect on the stage that runs before any other: one error lists each failing
  * construct (type and path) with each prop, the value given and what is allowed.
  */
 export class ValidationReport {
-  /** The report of the tree `scope` is in, created (and its aspect added) on first use. */
+  /**
+   * The report of the stage `scope` is in (the App, or a nested Stage, which synthesizes on its
+   * own), created (and its aspect added) on first use.
+   */
   public static of(scope: IConstruct): ValidationReport {
-    const root = scope.node.root;
+    const root: IConstruct = Stage.isStage(scope) ? scope : Stage.of(scope) ?? scope.node.root;
     let report = REPORTS.get(root);
     if (!report) {
       report = new ValidationReport();
