@@ -7,6 +7,7 @@ import { Construct, IDependable } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
+import { baselineJob } from './private/baseline-job';
 import { biasProblems } from './private/bias-checks';
 import { GroundTruthLocation } from './model-quality-monitor';
 import { CLARIFY_CONFIG_INPUT, CLARIFY_DATA_INPUT, clarifyImage, writeAnalysisConfig } from './private/clarify';
@@ -240,24 +241,19 @@ export class ModelBiasMonitor extends Construct {
         bucket: props.captureBucket, key: `${baselinePrefix}config/analysis_config.json`, encryptionKey: props.encryptionKey, network: props.network,
         config: { ...analysis, dataset_type: 'text/csv', predicted_label: baseline.dataset.predictedLabel, methods: { report: { name: 'report' }, post_training_bias: { methods: 'all' } } },
       });
-      const baselining = new sagemaker.CfnProcessingJob(this, 'Baseline', {
-        appSpecification: { imageUri: image },
-        roleArn: role.role.roleArn,
-        processingInputs: [
-          { inputName: 'dataset', s3Input: { s3Uri: baseline.datasetBucket.s3UrlForObject(baseline.datasetPrefix), localPath: CLARIFY_DATA_INPUT, s3DataType: 'S3Prefix', s3InputMode: 'File' } },
+      const baselining = baselineJob(this, {
+        image, role,
+        inputs: [
+          { name: 'dataset', s3Uri: baseline.datasetBucket.s3UrlForObject(baseline.datasetPrefix), localPath: CLARIFY_DATA_INPUT },
           // The configuration's URI is known once written: the job waits for it.
-          { inputName: 'analysis_config', s3Input: { s3Uri: baselineConfig, localPath: CLARIFY_CONFIG_INPUT, s3DataType: 'S3Prefix', s3InputMode: 'File' } },
+          { name: 'analysis_config', s3Uri: baselineConfig, localPath: CLARIFY_CONFIG_INPUT },
         ],
-        processingOutputConfig: {
-          kmsKeyId: props.encryptionKey.keyArn,
-          outputs: [{ outputName: 'analysis_result', s3Output: { s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT, s3UploadMode: 'EndOfJob' } }],
-        },
-        processingResources: { clusterConfig: cluster },
-        networkConfig,
-        stoppingCondition,
+        output: { name: 'analysis_result', s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT },
+        settings: { cluster, networkConfig, stoppingCondition },
+        network: props.network,
+        encryptionKey: props.encryptionKey,
       });
-      baselining.node.addDependency(role);
-      dependencies.push(baselining);
+      dependencies.push(baselining.completion);
       constraintsUri = props.captureBucket.s3UrlForObject(`${baselinePrefix}analysis.json`);
     }
 

@@ -9,14 +9,15 @@ import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { acknowledge } from '../core/private/nag-acknowledgments';
 import { ValidationProblems } from '../core/private/validation';
+import { SageMakerExecutionRole } from '../core/roles';
 import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
+import { baselineJob } from './private/baseline-job';
 import { CLARIFY_CONFIG_INPUT, CLARIFY_DATA_INPUT, clarifyImage, writeAnalysisConfig } from './private/clarify';
 import { explainabilityProblems } from './private/explainability-checks';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, MonitorJobSettings, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
 import { monitoringSchedule } from './private/monitoring-schedule';
 import { configurationHash, DeployTimeJob } from '../private/deploy-time-job';
-import { jobNamePrefix, PROCESSING_JOB } from '../private/job-kinds';
 
 /** How Clarify aggregates the SHAP values of all records into one global value per feature. */
 export enum ShapAggregation {
@@ -313,7 +314,7 @@ export class ModelExplainabilityMonitor extends Construct {
     });
 
     const constraintsUri = props.baseline?.datasetBucket
-      ? this.baselineAtDeploy(props, role.role, image, settings, networkConfig, analysis, outputPrefix)
+      ? this.baselineAtDeploy(props, role, image, settings, networkConfig, analysis, outputPrefix)
       : props.baseline?.constraintsUri;
 
     const definitionName = boundedName(this, props.endpointName, '-me', 63);
@@ -356,7 +357,7 @@ export class ModelExplainabilityMonitor extends Construct {
    * job over the dataset that starts a shadow copy of the model like the monitoring runs do. The
    * deploy waits for it; its `analysis.json` is the constraints.
    */
-  private baselineAtDeploy(props: ModelExplainabilityMonitorProps, role: iam.IRole, image: string, settings: MonitorJobSettings,
+  private baselineAtDeploy(props: ModelExplainabilityMonitorProps, role: SageMakerExecutionRole, image: string, settings: MonitorJobSettings,
     networkConfig: MonitorJobSettings['networkConfig'], analysis: Record<string, unknown>, outputPrefix: string): string {
     const baseline = props.baseline!;
     const dataset = baseline.dataset ?? {};
@@ -372,39 +373,20 @@ export class ModelExplainabilityMonitor extends Construct {
     writeAnalysisConfig(this, 'BaselineConfig', {
       bucket: props.captureBucket, key: `${configPrefix}analysis_config.json`, encryptionKey: props.encryptionKey, config, network: props.network,
     });
-    const { cluster, stoppingCondition } = settings;
-    const job = this.baselining = new DeployTimeJob(this, 'Baseline', {
-      kind: PROCESSING_JOB,
-      namePrefix: jobNamePrefix(this, PROCESSING_JOB),
-      request: {
-        AppSpecification: { ImageUri: image },
-        RoleArn: role.roleArn,
-        ProcessingInputs: [
-          { InputName: 'dataset', S3Input: { S3Uri: baseline.datasetBucket!.s3UrlForObject(baseline.datasetPrefix), LocalPath: CLARIFY_DATA_INPUT, S3DataType: 'S3Prefix', S3InputMode: 'File' } },
-          { InputName: 'analysis_config', S3Input: { S3Uri: props.captureBucket.s3UrlForObject(configPrefix), LocalPath: CLARIFY_CONFIG_INPUT, S3DataType: 'S3Prefix', S3InputMode: 'File' } },
-        ],
-        ProcessingOutputConfig: {
-          KmsKeyId: props.encryptionKey.keyArn,
-          Outputs: [{ OutputName: 'analysis_result', S3Output: { S3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), LocalPath: OUTPUT, S3UploadMode: 'EndOfJob' } }],
-        },
-        ProcessingResources: {
-          ClusterConfig: { InstanceCount: cluster.instanceCount, InstanceType: cluster.instanceType, VolumeSizeInGB: cluster.volumeSizeInGb, VolumeKmsKeyId: cluster.volumeKmsKeyId },
-        },
-        NetworkConfig: {
-          EnableNetworkIsolation: networkConfig.enableNetworkIsolation,
-          EnableInterContainerTrafficEncryption: networkConfig.enableInterContainerTrafficEncryption,
-          VpcConfig: { SecurityGroupIds: networkConfig.vpcConfig.securityGroupIds, Subnets: networkConfig.vpcConfig.subnets },
-        },
-        StoppingCondition: { MaxRuntimeInSeconds: stoppingCondition.maxRuntimeInSeconds },
-      },
-      executionRole: role,
+    const job = this.baselining = baselineJob(this, {
+      image, role,
+      inputs: [
+        { name: 'dataset', s3Uri: baseline.datasetBucket!.s3UrlForObject(baseline.datasetPrefix), localPath: CLARIFY_DATA_INPUT },
+        { name: 'analysis_config', s3Uri: props.captureBucket.s3UrlForObject(configPrefix), localPath: CLARIFY_CONFIG_INPUT },
+      ],
+      output: { name: 'analysis_result', s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT },
+      // Without network isolation: Clarify starts a shadow copy of the model (as the monitoring runs do).
+      settings: { ...settings, networkConfig },
       network: props.network,
       encryptionKey: props.encryptionKey,
-      // The run's hour and the shadow endpoint's start, with room for the job to be queued.
-      waitTimeout: Duration.seconds(stoppingCondition.maxRuntimeInSeconds).plus(Duration.hours(1)),
     });
-    // The configuration is written before the job reads it, the role may do everything before the job starts.
-    job.node.addDependency(this.node.findChild('BaselineConfig'), role);
+    // The configuration is written before the job reads it.
+    job.node.addDependency(this.node.findChild('BaselineConfig'));
     acknowledge(job, [['SageMakerChecks-JobNetworkIsolation', NO_ISOLATION_REASON]]);
     return props.captureBucket.s3UrlForObject(`${baselinePrefix}analysis.json`);
   }

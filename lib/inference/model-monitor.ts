@@ -9,6 +9,7 @@ import { SageMakerNetwork } from '../core/network';
 import { ModelBiasOptions } from './model-bias-monitor';
 import { ExplainabilityOptions } from './model-explainability-monitor';
 import { ModelQualityOptions } from './model-quality-monitor';
+import { baselineJob } from './private/baseline-job';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
 import { monitoringSchedule } from './private/monitoring-schedule';
@@ -202,34 +203,21 @@ export class DataQualityMonitor extends Construct {
       const baselinePrefix = `${outputPrefix}baseline/`;
       role.grantRead(props.baseline.datasetBucket, props.baseline.datasetPrefix);
       const format = props.baseline.datasetFormat === 'json' ? { json: { lines: true } } : { csv: { header: false } };
-      const baselining = new sagemaker.CfnProcessingJob(this, 'Baseline', {
-        appSpecification: { imageUri: image },
-        roleArn: role.role.roleArn,
+      const baselining = baselineJob(this, {
+        image, role,
         environment: {
           dataset_format: JSON.stringify(format),
           dataset_source: `${INPUT}/baseline_dataset_input`,
           output_path: OUTPUT,
           publish_cloudwatch_metrics: 'Disabled',
         },
-        processingInputs: [{
-          inputName: 'baseline_dataset_input',
-          s3Input: {
-            s3Uri: props.baseline.datasetBucket.s3UrlForObject(props.baseline.datasetPrefix),
-            localPath: `${INPUT}/baseline_dataset_input`,
-            s3DataType: 'S3Prefix',
-            s3InputMode: 'File',
-          },
-        }],
-        processingOutputConfig: {
-          kmsKeyId: props.encryptionKey.keyArn,
-          outputs: [{ outputName: 'monitoring_output', s3Output: { s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT, s3UploadMode: 'EndOfJob' } }],
-        },
-        processingResources: { clusterConfig: cluster },
-        networkConfig,
-        stoppingCondition,
+        inputs: [{ name: 'baseline_dataset_input', s3Uri: props.baseline.datasetBucket.s3UrlForObject(props.baseline.datasetPrefix), localPath: `${INPUT}/baseline_dataset_input` }],
+        output: { name: 'monitoring_output', s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT },
+        settings: { cluster, networkConfig, stoppingCondition },
+        network: props.network,
+        encryptionKey: props.encryptionKey,
       });
-      baselining.node.addDependency(role);
-      dependencies.push(baselining);
+      dependencies.push(baselining.completion);
       statisticsUri = props.captureBucket.s3UrlForObject(`${baselinePrefix}statistics.json`);
       constraintsUri = props.captureBucket.s3UrlForObject(`${baselinePrefix}constraints.json`);
     }

@@ -7,6 +7,7 @@ import { Construct, IDependable } from 'constructs';
 import { InstanceType } from '../core/instance-type';
 import { SageMakerNetwork } from '../core/network';
 import { ValidationProblems } from '../core/private/validation';
+import { baselineJob } from './private/baseline-job';
 import { modelQualityProblems } from './private/model-quality-checks';
 import { MONITOR_INPUT as INPUT, MONITOR_OUTPUT as OUTPUT, monitorJobSettings, monitorRole } from './private/monitor-jobs';
 import { boundedName } from './private/names';
@@ -286,9 +287,8 @@ export class ModelQualityMonitor extends Construct {
       const baselinePrefix = `${outputPrefix}baseline/`;
       const format = dataset.format === 'json' ? { json: { lines: true } } : { csv: { header: true } };
       const probability = classification && dataset.probabilityAttribute !== undefined;
-      const baselining = new sagemaker.CfnProcessingJob(this, 'Baseline', {
-        appSpecification: { imageUri: image },
-        roleArn: role.role.roleArn,
+      const baselining = baselineJob(this, {
+        image, role,
         environment: {
           analysis_type: 'MODEL_QUALITY',
           problem_type: props.problemType,
@@ -300,25 +300,13 @@ export class ModelQualityMonitor extends Construct {
           output_path: OUTPUT,
           publish_cloudwatch_metrics: 'Disabled',
         },
-        processingInputs: [{
-          inputName: 'baseline_dataset_input',
-          s3Input: {
-            s3Uri: baseline.datasetBucket.s3UrlForObject(baseline.datasetPrefix),
-            localPath: `${INPUT}/baseline_dataset_input`,
-            s3DataType: 'S3Prefix',
-            s3InputMode: 'File',
-          },
-        }],
-        processingOutputConfig: {
-          kmsKeyId: props.encryptionKey.keyArn,
-          outputs: [{ outputName: 'monitoring_output', s3Output: { s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT, s3UploadMode: 'EndOfJob' } }],
-        },
-        processingResources: { clusterConfig: cluster },
-        networkConfig,
-        stoppingCondition,
+        inputs: [{ name: 'baseline_dataset_input', s3Uri: baseline.datasetBucket.s3UrlForObject(baseline.datasetPrefix), localPath: `${INPUT}/baseline_dataset_input` }],
+        output: { name: 'monitoring_output', s3Uri: props.captureBucket.s3UrlForObject(baselinePrefix), localPath: OUTPUT },
+        settings: { cluster, networkConfig, stoppingCondition },
+        network: props.network,
+        encryptionKey: props.encryptionKey,
       });
-      baselining.node.addDependency(role);
-      dependencies.push(baselining);
+      dependencies.push(baselining.completion);
       constraintsUri = props.captureBucket.s3UrlForObject(`${baselinePrefix}constraints.json`);
     }
 

@@ -75,17 +75,24 @@ describe('MonitoredEndpoint bias monitor (SageMaker Clarify)', () => {
     const bucket = new SecureBucket(real, 'Validation').bucket;
     const { template: t } = biasEndpoint({ baseline: BiasBaseline.fromDataset(bucket, 'churn/validation-predictions/', { predictedLabel: 'prediction' }) }, real);
     // THEN
-    t.hasResourceProperties('AWS::SageMaker::ProcessingJob', {
-      AppSpecification: { ImageUri: Match.anyValue() },
-      ProcessingInputs: [
-        Match.objectLike({ InputName: 'dataset', S3Input: Match.objectLike({ LocalPath: '/opt/ml/processing/input/data' }) }),
-        Match.objectLike({ InputName: 'analysis_config', S3Input: Match.objectLike({ LocalPath: '/opt/ml/processing/input/config', S3Uri: { 'Fn::GetAtt': [Match.stringLikeRegexp('BaselineConfig'), 'S3Uri'] } }) }),
-      ],
-      NetworkConfig: Match.objectLike({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true }),
+    // (a deploy-time job: the deploy waits for it and fails with its reason)
+    t.hasResourceProperties('Custom::SageMakerProcessingJob', {
+      ProcessingJob: Match.objectLike({
+        AppSpecification: { ImageUri: Match.anyValue() },
+        ProcessingInputs: [
+          Match.objectLike({ InputName: 'dataset', S3Input: Match.objectLike({ LocalPath: '/opt/ml/processing/input/data' }) }),
+          Match.objectLike({ InputName: 'analysis_config', S3Input: Match.objectLike({ LocalPath: '/opt/ml/processing/input/config', S3Uri: { 'Fn::GetAtt': [Match.stringLikeRegexp('BaselineConfig'), 'S3Uri'] } }) }),
+        ],
+        NetworkConfig: Match.objectLike({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true }),
+      }),
     });
     t.hasResourceProperties('AWS::SageMaker::ModelBiasJobDefinition', {
       ModelBiasBaselineConfig: { ConstraintsResource: { S3Uri: { 'Fn::Join': ['', Match.arrayWith(['/model-bias/churn/baseline/analysis.json'])] } } },
     });
+    // and the definition is created once the job has completed (its wait condition)
+    const waits = Object.keys(t.findResources('AWS::CloudFormation::WaitCondition'));
+    const [definition] = Object.values(t.findResources('AWS::SageMaker::ModelBiasJobDefinition')) as any[];
+    expect(definition.DependsOn.some((id: string) => waits.includes(id))).toBe(true);
   });
 
   test('alarms on the magnitude of the named bias metrics, per facet, notify the alarm topic', () => {

@@ -104,7 +104,7 @@ describe('MonitoredEndpoint model-quality monitor', () => {
     }));
     // THEN
     const key = stack.resolve(endpoint.encryptionKey.keyArn);
-    template.hasResourceProperties('AWS::SageMaker::ProcessingJob', {
+    template.hasResourceProperties('Custom::SageMakerProcessingJob', { ProcessingJob: Match.objectLike({
       Environment: {
         analysis_type: 'MODEL_QUALITY',
         problem_type: 'BinaryClassification',
@@ -120,10 +120,12 @@ describe('MonitoredEndpoint model-quality monitor', () => {
       NetworkConfig: Match.objectLike({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true }),
       ProcessingResources: { ClusterConfig: Match.objectLike({ VolumeKmsKeyId: key }) },
       ProcessingOutputConfig: Match.objectLike({ KmsKeyId: key }),
-    });
-    const [baselineId] = Object.keys(template.findResources('AWS::SageMaker::ProcessingJob'));
+    }) });
+    // The definition waits for the baseline job to complete (the deploy-time job's wait condition).
+    const [baselineWait] = Object.keys(template.findResources('AWS::CloudFormation::WaitCondition')).filter((id) => /Baseline/.test(id));
     const [definition] = Object.values(template.findResources('AWS::SageMaker::ModelQualityJobDefinition')) as any[];
-    expect(definition.DependsOn).toContain(baselineId);
+    expect(baselineWait).toBeDefined();
+    expect(definition.DependsOn).toContain(baselineWait);
     expect(JSON.stringify(definition.Properties.ModelQualityBaselineConfig)).toContain(`/model-quality/${endpoint.endpointName}/baseline/constraints.json`);
     expect(definition.Properties.ModelQualityJobInput.EndpointInput).toMatchObject({ StartTimeOffset: '-PT25H', EndTimeOffset: '-PT24H' });
     const dimensions = [{ Name: 'Endpoint', Value: endpoint.endpointName }, { Name: 'MonitoringSchedule', Value: `${endpoint.endpointName}-model-quality` }];
@@ -168,7 +170,7 @@ describe('MonitoredEndpoint model-quality monitor', () => {
     }));
     template.hasResourceProperties('AWS::SageMaker::ModelQualityJobDefinition', { ModelQualityBaselineConfig: { ConstraintsResource: { S3Uri: 's3://b/mq/constraints.json' } } });
     template.resourceCountIs('AWS::SageMaker::MonitoringSchedule', 2);
-    template.resourceCountIs('AWS::SageMaker::ProcessingJob', 0);
+    template.resourceCountIs('Custom::SageMakerProcessingJob', 0);
     expect(endpoint.driftAlarms).toHaveLength(1);
     expect(endpoint.monitor).toBeDefined();
     expect(endpoint.modelQualityMonitor?.problemType).toBe(ProblemType.BINARY_CLASSIFICATION);

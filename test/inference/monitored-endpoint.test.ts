@@ -249,13 +249,14 @@ describe('MonitoredEndpoint features', () => {
     expect(JSON.stringify(template.toJSON())).toContain('Drift from the baseline');
     const key = stack.resolve(endpoint.encryptionKey.keyArn);
     const network = Match.objectLike({ EnableNetworkIsolation: true, EnableInterContainerTrafficEncryption: true, VpcConfig: Match.anyValue() });
-    template.hasResourceProperties('AWS::SageMaker::ProcessingJob', {
+    // The baseline is a deploy-time job: the deploy waits for it, and fails with its reason.
+    template.hasResourceProperties('Custom::SageMakerProcessingJob', { ProcessingJob: Match.objectLike({
       NetworkConfig: network,
       ProcessingResources: { ClusterConfig: Match.objectLike({ VolumeKmsKeyId: key }) },
       ProcessingOutputConfig: Match.objectLike({ KmsKeyId: key }),
       Environment: Match.objectLike({ dataset_format: '{"csv":{"header":false}}' }),
       AppSpecification: { ImageUri: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::FindInMap': ['SageMakerModelMonitorAnalyzerRegistries', { Ref: 'AWS::Region' }, 'account'] }])] } },
-    });
+    }) });
     template.hasResourceProperties('AWS::SageMaker::DataQualityJobDefinition', {
       NetworkConfig: network,
       DataQualityJobInput: { EndpointInput: Match.objectLike({ EndpointName: endpoint.endpointName }) },
