@@ -35,6 +35,6 @@ for test in test/native/*.test.ts; do
   npx esbuild "$test" --bundle --platform=node --target=node20 --log-level=warning --outfile=".device/tests/native/$(basename "$test")"
 done
 echo '{"rootDir": ".", "testMatch": ["**/*.test.ts"], "testEnvironment": "node", "transform": {}, "testTimeout": 300000}' > .device/tests/jest.config.json
-nvcc -O3 -std=c++17 -shared -lineinfo -Xcompiler -fPIC -Werror all-warnings -gencode arch=compute_90,code=sm_90 -Icontainers/native/src \
+nvcc -O3 -std=c++17 -shared -lineinfo -Xcompiler -fPIC -Werror all-warnings -gencode arch=compute_90,code=sm_90 -DSM_CUDA_ARCHITECTURES='"sm_90"' -Icontainers/native/src \
   bench/gpu/*_shim.cu containers/native/src/*.cu -o .device/libsm_gpu.so -lcudart_static -ldl -lrt -lpthread
 du -sh .device
