@@ -36,7 +36,7 @@ if [ "$variant" != cpu ] && command -v nvcc >/dev/null 2>&1; then
     esac
   done
   targets=${targets# }
-  for source in src/kmeans_cuda.cu src/linear_cuda.cu src/cuda_devices.cu; do
+  for source in src/kmeans_cuda.cu src/linear_cuda.cu src/cuda_devices.cu src/cuda_dataset.cu; do
     nvcc -O3 -std=c++17 -Xcompiler -fPIC -Werror all-warnings "${gencode[@]}" -DSM_CUDA_ARCHITECTURES="\"$targets\"" \
       -c "$source" -o "build-cuda/$(basename "$source" .cu).o"
   done

@@ -19,12 +19,39 @@ export interface KMeansAssignment {
   readonly inertia: number;
 }
 
-/** Exactly what the addon exports (src/addon.cc, addon_kmeans.cc, addon_linear.cc). */
+/**
+ * Training rows (and labels) copied once, into host memory or onto the GPU, for kernels to take in
+ * place of x (and y): a K-Means or Linear Learner job uploads its rows once instead of once per
+ * iteration or epoch. `dispose()` frees them at once (a kernel already running on them keeps them
+ * until it finishes); garbage collection frees a dataset never disposed.
+ */
+export interface NativeDataset {
+  readonly n: number;
+  readonly d: number;
+  readonly place: 'host' | 'cuda';
+  /** Bytes held in its place (rows and labels). */
+  readonly bytes: number;
+  readonly hasLabels: boolean;
+  dispose(): void;
+}
+
+/** Exactly what the addon exports (src/addon.cc, addon_kmeans.cc, addon_linear.cc, addon_dataset.cc). */
 interface NativeBinding {
-  kmeansAssignCpu(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  /** Copies the rows (and labels) off the event loop; 'cuda' needs the CUDA build. */
+  createDataset(x: Float32Array, d: number, y: Float32Array | null, place: 'host' | 'cuda'): Promise<NativeDataset>;
+  /** Datasets not yet freed in this process. */
+  datasetsLive(): number;
+  kmeansAssignCpu(x: Float32Array | NativeDataset, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
-  kmeansAssignCudaHarness(x: Float32Array, centers: Float32Array, d: number, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks: number): Promise<KMeansAssignment>;
+  kmeansAssignCudaHarness(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks: number): Promise<KMeansAssignment>;
+  /** The CPU kernels' vector path in use at load: `avx512`, `avx2+fma` or `x86-64 baseline`. */
   readonly cpuFeatures: string;
+  /** The vector paths this machine supports, narrowest first (`baseline`, `avx2`, `avx512`). */
+  readonly cpuPaths: string[];
+  /** Forces the CPU kernels' vector path (`auto`: the widest supported); returns the one now in use. For tests and benchmarks. */
+  setCpuPath(path: 'auto' | 'baseline' | 'avx2' | 'avx512'): string;
+  /** Threads the kernels' shared pool has started since load (kernel calls start none). */
+  poolThreadsStarted(): number;
   readonly cudaCompiled: boolean;
   cudaDeviceCount?(): number;
   /** The fat binary's targets, e.g. `sm_75 sm_80 compute_120` (SASS as sm_NN, PTX as compute_NN). */
@@ -32,7 +59,7 @@ interface NativeBinding {
   /** Every device's name and compute capability, and whether this binary's code loads on it. */
   cudaDevices?(): CudaDevice[];
   /** The GPU kernel chosen by shape, or the one named. */
-  kmeansAssignCuda?(x: Float32Array, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled' | 'tf32'): Promise<KMeansAssignment>;
+  kmeansAssignCuda?(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled' | 'tf32'): Promise<KMeansAssignment>;
   linearEpoch: LinearEpochKernel;
   /** The CUDA step's per-thread code run on the CPU, block by block. */
   linearEpochCudaHarness: LinearEpochKernel;
@@ -49,8 +76,11 @@ interface NativeBinding {
   linearEvaluateCuda?: LinearEvaluateKernel;
 }
 
-/** One Linear Learner epoch over the rows, updating the parameters and optimiser state in place. */
-export type LinearEpochKernel = (x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array,
+/**
+ * One Linear Learner epoch over the rows, updating the parameters and optimiser state in place; x
+ * may be a dataset with labels (y then null).
+ */
+export type LinearEpochKernel = (x: Float32Array | NativeDataset, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
   moments: Float32Array, step: number, config: LinearEpochConfig) => Promise<{ losses: Float64Array; step: number }>;
 
 /** How one Linear Learner epoch trains its models. */

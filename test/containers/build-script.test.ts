@@ -66,7 +66,7 @@ describe('containers/build.sh', () => {
     const result = run({ NATIVE_VARIANT: 'gpu', CUDA_ARCHITECTURES: DOCKERFILE_ARCHITECTURES });
     expect(result.status).toBe(0);
     const nvcc = result.calls.filter((call) => call.startsWith('nvcc'));
-    expect(nvcc.map((call) => /-c (\S+)/.exec(call)![1])).toEqual(['src/kmeans_cuda.cu', 'src/linear_cuda.cu', 'src/cuda_devices.cu']);
+    expect(nvcc.map((call) => /-c (\S+)/.exec(call)![1])).toEqual(['src/kmeans_cuda.cu', 'src/linear_cuda.cu', 'src/cuda_devices.cu', 'src/cuda_dataset.cu']);
     const sass = DOCKERFILE_ARCHITECTURES.split(';').filter((a) => /^\d+$/.test(a));
     const expected = [...sass.map((a) => `-gencode arch=compute_${a},code=sm_${a}`), '-gencode arch=compute_120,code=compute_120'];
     const targets = [...sass.map((a) => `sm_${a}`), 'compute_120'].join(' ');

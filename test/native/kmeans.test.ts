@@ -113,10 +113,56 @@ describe('native K-Means assignment (CPU)', () => {
   test('bad input is rejected before anything runs, with the kernel and the problem named', () => {
     const x = new Float32Array([1, 2, 3, 4, 5, 6]);
     expect(() => native.kmeansAssignCpu(x, new Float32Array([1, 2, 3, 4]), 4)).toThrow(/kmeansAssignCpu: x \(6 values\) and centers \(4 values\) must be whole rows of d = 4 features/);
-    expect(() => native.kmeansAssignCpu(new Float32Array([1, NaN]), new Float32Array([0, 0]), 2)).toThrow(/kmeansAssignCpu: x\[1\] is not finite/);
     expect(() => native.kmeansAssignCpu(x, new Float32Array(0), 2)).toThrow(/with at least one center/);
     expect(() => native.kmeansAssignCpu(x, new Float32Array([1, 2]), 0)).toThrow(/d must be a whole number of at least 1/);
     expect(() => native.kmeansAssignCpu(new Float64Array(4) as any, new Float32Array(2), 2)).toThrow(/must be Float32Arrays/);
+  });
+
+  test('values that are not finite are found off the event loop, and named', async () => {
+    await expect(native.kmeansAssignCpu(new Float32Array([1, NaN]), new Float32Array([0, 0]), 2)).rejects.toThrow(/^kmeansAssignCpu: x\[1\] is not finite$/);
+    await expect(native.kmeansAssignCpu(new Float32Array([1, 2]), new Float32Array([0, Infinity]), 2)).rejects.toThrow(/^kmeansAssignCpu: centers\[1\] is not finite$/);
+    // Past the first of the pool's slices of the rows: the scan is split between threads.
+    const { x, centers } = randomProblem(300_000, 4, 3);
+    x[1_000_003] = -Infinity;
+    await expect(native.kmeansAssignCpu(x, centers, 4)).rejects.toThrow(/^kmeansAssignCpu: x\[1000003\] is not finite$/);
+  });
+
+  test('the kernels share one pool of threads: calls start none', async () => {
+    const { x, centers } = randomProblem(20_000, 8, 5);
+    await native.kmeansAssignCpu(x, centers, 8);
+    const started = native.poolThreadsStarted();
+    expect(started).toBeLessThan(Math.max(2, require('node:os').availableParallelism()));
+    await Promise.all([1, 2, 3, 4].map(() => native.kmeansAssignCpu(x, centers, 8)));
+    expect(native.poolThreadsStarted()).toBe(started);
+  });
+});
+
+// Every vector path this machine supports (the x86-64 baseline, AVX2, AVX-512), forced in turn,
+// against the float64 reference; shapes with tails of the 16-lane center blocks and 8-row groups.
+describe.each(nativeBinding().cpuPaths)('native K-Means assignment on the CPU\'s %s path', (path) => {
+  const native = nativeBinding();
+  beforeAll(() => native.setCpuPath(path as 'baseline' | 'avx2' | 'avx512'));
+  afterAll(() => native.setCpuPath('auto'));
+
+  test.each([...SHAPES, ['17 centers, rows not a multiple of 8', 1003, 21, 17], ['many centers (k = 100: sixteen-lane blocks on AVX-512), d = 70', 801, 70, 100], ['k = 65, the first with sixteen-lane blocks', 517, 19, 65]] as Array<[string, number, number, number]>)(
+    '%s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+      const { x, centers } = randomProblem(n, d, k);
+      expectMatchesReference(await native.kmeansAssignCpu(x, centers, d), x, centers, d);
+    });
+});
+
+describe('forcing a CPU path', () => {
+  const native = nativeBinding();
+  afterAll(() => native.setCpuPath('auto'));
+
+  test('names the path now in use, and refuses an unknown or unsupported one', () => {
+    expect(native.cpuPaths[0]).toBe('baseline');
+    expect(native.setCpuPath('baseline')).toBe('x86-64 baseline');
+    expect(native.setCpuPath('auto')).toBe(native.cpuFeatures);
+    expect(() => native.setCpuPath('avx1024' as any)).toThrow(/^setCpuPath: cpu path 'avx1024': use auto, baseline, avx2 or avx512$/);
+    for (const path of ['avx2', 'avx512'] as const) {
+      if (!native.cpuPaths.includes(path)) expect(() => native.setCpuPath(path)).toThrow(/does not support it/);
+    }
   });
 });
 
@@ -169,7 +215,7 @@ describe('the loader', () => {
     const messages: string[] = [];
     const kernels = loadKernels({ backend: 'cpu', log: (m) => messages.push(m) });
     expect(kernels.backend).toBe('cpu');
-    expect(messages).toEqual([expect.stringMatching(/^native kernels: CPU \((avx2\+fma|x86-64 baseline)\) \(forced: cpu\)$/)]);
+    expect(messages).toEqual([expect.stringMatching(/^native kernels: CPU \((avx512|avx2\+fma|x86-64 baseline)\) \(forced: cpu\)$/)]);
     const { x, centers } = randomProblem(100, 3, 2);
     expectMatchesReference(await kernels.kmeansAssign(x, centers, 3), x, centers, 3);
     const failure = kernels.kmeansAssign(x, centers, 7);

@@ -105,6 +105,16 @@ describe('Linear Learner evaluation on the CPU: every model\'s metric sums in on
   });
 });
 
+// Every vector path this machine supports (the x86-64 baseline, AVX2, AVX-512), forced in turn.
+describe.each(nativeBinding().cpuPaths)('Linear Learner evaluation on the CPU\'s %s path', (path) => {
+  beforeAll(() => nativeBinding().setCpuPath(path as 'baseline' | 'avx2' | 'avx512'));
+  afterAll(() => nativeBinding().setCpuPath('auto'));
+
+  test.each(CASES)('$name: the sums of float64 scores', async (c) => {
+    await expectReferenceSums(nativeBinding().linearEvaluate, c);
+  });
+});
+
 describe('the CUDA Linear Learner evaluation\'s code, run block by block on the CPU', () => {
   // One block walks every chunk; three and seven blocks stride over chunks of rows.
   test.each(CASES.flatMap((c) => [1, 3, 7].map((grid) => ({ ...c, grid }))))('$name, $grid block(s)', async ({ grid, ...c }) => {

@@ -104,6 +104,18 @@ describe('the CUDA Linear Learner step\'s code, run block by block on the CPU', 
   });
 });
 
+// Every vector path this machine supports (the x86-64 baseline, AVX2, AVX-512), forced in turn:
+// the CPU epoch on that path against the CUDA step's code run on the CPU (an independent
+// implementation of the same epoch).
+describe.each(nativeBinding().cpuPaths)('the CPU Linear Learner epoch on the %s path', (path) => {
+  beforeAll(() => nativeBinding().setCpuPath(path as 'baseline' | 'avx2' | 'avx512'));
+  afterAll(() => nativeBinding().setCpuPath('auto'));
+
+  test.each(CASES.map((c) => [c.name, c] as const))('%s: the same epoch as the CUDA step\'s code', async (_name, c) => {
+    await expectSameAsCpu(nativeBinding().linearEpochCudaHarness, c);
+  });
+});
+
 describe('the CPU Linear Learner epoch\'s checks (shared with the CUDA step)', () => {
   const base = { loss: 'logistic' as const, optimizer: 'sgd' as const, batchSize: 1, l1: 0, wd: 0, useBias: true, learningRates: [0.1] };
   const epoch = (config: LinearEpochConfig, y = Float32Array.from([1]), columns = 1) =>

@@ -3,7 +3,13 @@
 // exception into a rejection naming the kernel. Each family's functions are in its own file.
 #include <napi.h>
 
+#include <string>
+#include <vector>
+
 #include "addon.h"
+#include "addon_dataset.h"
+#include "cpu_paths.h"
+#include "thread_pool.h"
 #ifdef HAVE_CUDA
 #include "cuda_devices.h"
 #endif
@@ -15,7 +21,32 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportKMeans(env, exports);
   ExportLinear(env, exports);
-  exports.Set("cpuFeatures", Napi::String::New(env, sm::UsesAvx2() ? "avx2+fma" : "x86-64 baseline"));
+  ExportDataset(env, exports);
+  // The CPU kernels' vector path in use at load (cpu_paths.h), the paths this machine supports,
+  // and setCpuPath(name) to force one ('auto' | 'baseline' | 'avx2' | 'avx512'; the tests run
+  // every supported path), which returns the description of the path now in use.
+  exports.Set("cpuFeatures", Napi::String::New(env, sm::CpuPathDescription(sm::ActiveCpuPath())));
+  const std::vector<std::string> paths = sm::SupportedCpuPaths();
+  Napi::Array supported = Napi::Array::New(env, paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) supported.Set(static_cast<uint32_t>(i), paths[i]);
+  exports.Set("cpuPaths", supported);
+  exports.Set("setCpuPath", Napi::Function::New(env, [](const Napi::CallbackInfo& i) -> Napi::Value {
+    if (i.Length() != 1 || !i[0].IsString()) {
+      Napi::TypeError::New(i.Env(), "setCpuPath(name: 'auto' | 'baseline' | 'avx2' | 'avx512')").ThrowAsJavaScriptException();
+      return i.Env().Undefined();
+    }
+    try {
+      sm::ForceCpuPath(i[0].As<Napi::String>().Utf8Value());
+    } catch (const std::exception& error) {
+      Napi::RangeError::New(i.Env(), std::string("setCpuPath: ") + error.what()).ThrowAsJavaScriptException();
+      return i.Env().Undefined();
+    }
+    return Napi::String::New(i.Env(), sm::CpuPathDescription(sm::ActiveCpuPath()));
+  }));
+  // Threads the shared pool has started since load (its size less one; kernel calls start none).
+  exports.Set("poolThreadsStarted", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+    return Napi::Number::New(i.Env(), static_cast<double>(sm::PoolThreadsStarted()));
+  }));
 #ifdef HAVE_CUDA
   exports.Set("cudaCompiled", Napi::Boolean::New(env, true));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, [](const Napi::CallbackInfo& i) { return Napi::Number::New(i.Env(), sm::CudaDeviceCount()); }));

@@ -2,9 +2,12 @@
 // CUDA, and the CUDA kernels' CPU harness.
 #include <cmath>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <string>
 
 #include "addon.h"
+#include "addon_dataset.h"
 #include "kmeans_cpu.h"
 #include "kmeans_cuda.h"  // the CPU harness is always built; the CUDA path only with HAVE_CUDA
 #include "kmeans_tf32.h"
@@ -13,14 +16,46 @@ namespace {
 
 using Kernel = std::function<sm::AssignResult(const float*, size_t, size_t, const float*, size_t)>;
 
+// The rows of an assignment: a Float32Array, or a dataset (createDataset) in host memory or on
+// the GPU; `device` is the kernel for rows already on the GPU (none: such a dataset is refused).
+struct AssignRows {
+  Napi::Float32Array array;
+  std::shared_ptr<sm::Dataset> dataset;
+};
+
 class AssignWorker : public PromiseWorker {
  public:
-  AssignWorker(Napi::Env env, const char* name, Napi::Float32Array x, Napi::Float32Array centers, size_t n, size_t d, size_t k, Kernel kernel)
-      : PromiseWorker(env, name), x_ref_(Napi::Persistent(x)), centers_ref_(Napi::Persistent(centers)),
-        x_(x.Data()), centers_(centers.Data()), n_(n), d_(d), k_(k), kernel_(std::move(kernel)) {}
+  AssignWorker(Napi::Env env, const char* name, AssignRows rows, Napi::Float32Array centers, size_t n, size_t d, size_t k, Kernel kernel,
+               Kernel device)
+      : PromiseWorker(env, name), name_(name), centers_ref_(Napi::Persistent(centers)), dataset_(std::move(rows.dataset)),
+        centers_(centers.Data()), n_(n), d_(d), k_(k), kernel_(std::move(kernel)), device_(std::move(device)) {
+    if (!dataset_) {
+      x_ref_ = Napi::Persistent(rows.array);
+      x_ = rows.array.Data();
+    }
+  }
 
  protected:
-  void Run() override { result_ = kernel_(x_, n_, d_, centers_, k_); }
+  // The values are checked here, off the event loop: the scan of every row costs a noticeable part
+  // of an iteration (a dataset's rows were scanned once, when it was made). A value that is not
+  // finite rejects the promise, naming it.
+  void Run() override {
+    if (!dataset_) {
+      sm::CheckAssignInputs(x_, n_, d_, centers_, k_, name_);
+      result_ = kernel_(x_, n_, d_, centers_, k_);
+      return;
+    }
+    if (dataset_->first_non_finite() < n_ * d_) {
+      throw std::invalid_argument(std::string(name_) + ": x[" + std::to_string(dataset_->first_non_finite()) + "] is not finite");
+    }
+    sm::CheckAssignInputs(nullptr, 0, d_, centers_, k_, name_);
+    if (dataset_->place() == sm::DatasetPlace::kCuda) {
+      if (!device_) dataset_->HostRows(name_);  // throws: this kernel reads host memory
+      result_ = device_(dataset_->DeviceRows(name_), n_, d_, centers_, k_);
+    } else {
+      result_ = kernel_(dataset_->HostRows(name_), n_, d_, centers_, k_);
+    }
+  }
 
   Napi::Value Result(Napi::Env env) override {
     Napi::Object out = Napi::Object::New(env);
@@ -41,27 +76,36 @@ class AssignWorker : public PromiseWorker {
   }
 
  private:
+  const char* name_;
   Napi::Reference<Napi::Float32Array> x_ref_, centers_ref_;
-  const float* x_;
+  std::shared_ptr<sm::Dataset> dataset_;
+  const float* x_ = nullptr;
   const float* centers_;
   size_t n_, d_, k_;
-  Kernel kernel_;
+  Kernel kernel_, device_;
   sm::AssignResult result_;
 };
 
-// Checks shapes and values before anything runs; throws a JavaScript TypeError/RangeError.
-bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, Napi::Float32Array* x, Napi::Float32Array* centers,
+// Checks the arguments and shapes before anything runs; throws a JavaScript TypeError/RangeError.
+bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, AssignRows* rows, Napi::Float32Array* centers,
                     size_t* n, size_t* d, size_t* k, size_t arity = 3) {
   Napi::Env env = info.Env();
-  if (info.Length() != arity || !info[0].IsTypedArray() || !info[1].IsTypedArray() || !info[2].IsNumber()) {
-    Napi::TypeError::New(env, std::string(kernel) + "(x: Float32Array, centers: Float32Array, d: number)").ThrowAsJavaScriptException();
+  const bool dataset = info.Length() > 0 && IsDataset(info[0]);
+  if (info.Length() != arity || !(info[0].IsTypedArray() || dataset) || !info[1].IsTypedArray() || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, std::string(kernel) + "(x: Float32Array | dataset, centers: Float32Array, d: number)").ThrowAsJavaScriptException();
     return false;
   }
-  if (info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+  if ((!dataset && info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) ||
+      info[1].As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
     Napi::TypeError::New(env, std::string(kernel) + ": x and centers must be Float32Arrays").ThrowAsJavaScriptException();
     return false;
   }
-  *x = info[0].As<Napi::Float32Array>();
+  if (dataset) {
+    rows->dataset = DatasetOf(info[0], kernel);
+  } else {
+    rows->array = info[0].As<Napi::Float32Array>();
+  }
+  const size_t x_values = dataset ? rows->dataset->n() * rows->dataset->d() : rows->array.ElementLength();
   *centers = info[1].As<Napi::Float32Array>();
   const double dim = info[2].As<Napi::Number>().DoubleValue();
   if (!(dim >= 1) || dim != std::floor(dim)) {
@@ -69,37 +113,29 @@ bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, Napi::Fl
     return false;
   }
   *d = static_cast<size_t>(dim);
-  if (x->ElementLength() % *d != 0 || centers->ElementLength() % *d != 0 || centers->ElementLength() == 0) {
-    Napi::RangeError::New(env, std::string(kernel) + ": x (" + std::to_string(x->ElementLength()) + " values) and centers (" +
+  if (dataset && rows->dataset->d() != *d) {
+    Napi::RangeError::New(env, std::string(kernel) + ": the dataset has d = " + std::to_string(rows->dataset->d()) + " features, not " + std::to_string(*d))
+        .ThrowAsJavaScriptException();
+    return false;
+  }
+  if (x_values % *d != 0 || centers->ElementLength() % *d != 0 || centers->ElementLength() == 0) {
+    Napi::RangeError::New(env, std::string(kernel) + ": x (" + std::to_string(x_values) + " values) and centers (" +
                           std::to_string(centers->ElementLength()) + " values) must be whole rows of d = " + std::to_string(*d) + " features, with at least one center")
         .ThrowAsJavaScriptException();
     return false;
   }
-  *n = x->ElementLength() / *d;
+  *n = x_values / *d;
   *k = centers->ElementLength() / *d;
-  for (const Napi::Float32Array* array : {x, centers}) {
-    const float* data = array->Data();
-    // A float is NaN or infinite exactly when its exponent bits are all ones. An integer OR over
-    // the array vectorises (a float sum would be a serial chain); search only if something is off.
-    const uint32_t* bits = reinterpret_cast<const uint32_t*>(data);
-    uint32_t bad = 0;
-    for (size_t i = 0; i < array->ElementLength(); ++i) bad |= static_cast<uint32_t>((bits[i] & 0x7f800000u) == 0x7f800000u);
-    if (bad == 0) continue;
-    for (size_t i = 0; i < array->ElementLength(); ++i) {
-      if (!std::isfinite(data[i])) {
-        Napi::RangeError::New(env, std::string(kernel) + ": " + (array == x ? "x" : "centers") + "[" + std::to_string(i) + "] is not finite").ThrowAsJavaScriptException();
-        return false;
-      }
-    }
-  }
+  // The values (NaN, infinities) are checked by the worker, off the event loop (CheckAssignInputs).
   return true;
 }
 
-Napi::Value StartAssign(const Napi::CallbackInfo& info, const char* name, Kernel kernel, size_t arity = 3) {
-  Napi::Float32Array x, centers;
+Napi::Value StartAssign(const Napi::CallbackInfo& info, const char* name, Kernel kernel, size_t arity = 3, Kernel device = nullptr) {
+  AssignRows rows;
+  Napi::Float32Array centers;
   size_t n = 0, d = 0, k = 0;
-  if (!ValidateAssign(info, name, &x, &centers, &n, &d, &k, arity)) return info.Env().Undefined();
-  return (new AssignWorker(info.Env(), name, x, centers, n, d, k, std::move(kernel)))->Start();
+  if (!ValidateAssign(info, name, &rows, &centers, &n, &d, &k, arity)) return info.Env().Undefined();
+  return (new AssignWorker(info.Env(), name, std::move(rows), centers, n, d, k, std::move(kernel), std::move(device)))->Start();
 }
 
 Napi::Value AssignCpu(const Napi::CallbackInfo& info) {
@@ -142,10 +178,14 @@ Napi::Value AssignCuda(const Napi::CallbackInfo& info) {
     }
     return StartAssign(info, "kmeansAssignCuda", [kernel](const float* x, size_t n, size_t d, const float* c, size_t k) {
       return sm::AssignCuda(x, n, d, c, k, kernel);
-    }, 4);
+    }, 4, [kernel](const float* x, size_t n, size_t d, const float* c, size_t k) {
+      return sm::AssignCudaDeviceRows(x, n, d, c, k, kernel);
+    });
   }
   return StartAssign(info, "kmeansAssignCuda", [](const float* x, size_t n, size_t d, const float* c, size_t k) {
     return sm::AssignCuda(x, n, d, c, k, sm::ChooseAssignKernel(k, d));
+  }, 3, [](const float* x, size_t n, size_t d, const float* c, size_t k) {
+    return sm::AssignCudaDeviceRows(x, n, d, c, k, sm::ChooseAssignKernel(k, d));
   });
 }
 #endif

@@ -2,10 +2,12 @@
 // evaluation of every model, on the CPU, on CUDA and in the CUDA kernels' CPU harness; and scores.
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "addon.h"
+#include "addon_dataset.h"
 #include "linear_cpu.h"
 #include "linear_cuda.h"
 #include "linear_device.h"
@@ -17,17 +19,42 @@ namespace {
 // One Linear Learner epoch. The parameters and optimiser state are copied in on the main
 // thread, trained on the worker, and copied back into the caller's arrays when it finishes.
 using LinearKernel = std::vector<double> (*)(const float*, const float*, size_t, sm::LinearState*, const sm::LinearConfig&);
+// An epoch on rows and labels already on the GPU (a dataset there); the third pointer is the
+// dataset's host copy of the labels, for the checks.
+using DeviceLinearKernel = std::vector<double> (*)(const float*, const float*, const float*, size_t, sm::LinearState*, const sm::LinearConfig&);
+
+// The rows and labels of an epoch: two Float32Arrays, or a dataset with labels (createDataset).
+struct EpochRows {
+  Napi::Float32Array x, y;
+  std::shared_ptr<sm::Dataset> dataset;
+};
 
 class LinearEpochWorker : public PromiseWorker {
  public:
-  LinearEpochWorker(Napi::Env env, Napi::Float32Array x, Napi::Float32Array y, size_t n, sm::LinearState state, sm::LinearConfig config,
-                    Napi::Float32Array weights, Napi::Float32Array bias, Napi::Float32Array moments, LinearKernel kernel)
-      : PromiseWorker(env, "linearEpoch"), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
-        weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)), moments_ref_(Napi::Persistent(moments)),
-        x_(x.Data()), y_(y.Data()), n_(n), state_(std::move(state)), config_(std::move(config)), kernel_(kernel) {}
+  LinearEpochWorker(Napi::Env env, EpochRows rows, size_t n, sm::LinearState state, sm::LinearConfig config, Napi::Float32Array weights,
+                    Napi::Float32Array bias, Napi::Float32Array moments, LinearKernel kernel, DeviceLinearKernel device)
+      : PromiseWorker(env, "linearEpoch"), weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)),
+        moments_ref_(Napi::Persistent(moments)), dataset_(std::move(rows.dataset)), n_(n), state_(std::move(state)), config_(std::move(config)),
+        kernel_(kernel), device_(device) {
+    if (!dataset_) {
+      x_ref_ = Napi::Persistent(rows.x);
+      y_ref_ = Napi::Persistent(rows.y);
+      x_ = rows.x.Data();
+      y_ = rows.y.Data();
+    }
+  }
 
  protected:
-  void Run() override { losses_ = kernel_(x_, y_, n_, &state_, config_); }
+  void Run() override {
+    if (!dataset_) {
+      losses_ = kernel_(x_, y_, n_, &state_, config_);
+    } else if (dataset_->place() == sm::DatasetPlace::kCuda) {
+      if (!device_) dataset_->HostRows("linearEpoch");  // throws: this kernel reads host memory
+      losses_ = device_(dataset_->DeviceRows("linearEpoch"), dataset_->labels(), dataset_->HostLabels(), n_, &state_, config_);
+    } else {
+      losses_ = kernel_(dataset_->HostRows("linearEpoch"), dataset_->labels(), n_, &state_, config_);
+    }
+  }
 
   Napi::Value Result(Napi::Env env) override {
     std::copy(state_.weights.begin(), state_.weights.end(), weights_ref_.Value().Data());
@@ -48,12 +75,14 @@ class LinearEpochWorker : public PromiseWorker {
 
  private:
   Napi::Reference<Napi::Float32Array> x_ref_, y_ref_, weights_ref_, bias_ref_, moments_ref_;
-  const float* x_;
-  const float* y_;
+  std::shared_ptr<sm::Dataset> dataset_;
+  const float* x_ = nullptr;
+  const float* y_ = nullptr;
   size_t n_;
   sm::LinearState state_;
   sm::LinearConfig config_;
   LinearKernel kernel_;
+  DeviceLinearKernel device_;
   std::vector<double> losses_;
 };
 
@@ -83,17 +112,35 @@ sm::LinearConfig LinearConfigArg(const Napi::Object& c) {
 }
 
 // linearEpoch(x, y, d, weights, bias, moments, step, config) -> Promise<{ losses, step }>; the
-// same for linearEpochCuda and linearEpochCudaHarness.
-Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel) {
+// same for linearEpochCuda and linearEpochCudaHarness. x may be a dataset with labels
+// (createDataset), y then null.
+Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel, DeviceLinearKernel device = nullptr) {
   Napi::Env env = info.Env();
   if (info.Length() != 8 || !info[2].IsNumber() || !info[6].IsNumber() || !info[7].IsObject()) {
     throw Napi::TypeError::New(env, "linearEpoch(x, y, d, weights, bias, moments, step, config)");
   }
-  auto x = Float32Arg(info, 0, "linearEpoch", "x"), y = Float32Arg(info, 1, "linearEpoch", "y"), weights = Float32Arg(info, 3, "linearEpoch", "weights");
+  EpochRows rows;
+  size_t x_values = 0, y_values = 0;
+  if (IsDataset(info[0])) {
+    rows.dataset = DatasetOf(info[0], "linearEpoch");
+    if (!info[1].IsNull() && !info[1].IsUndefined()) throw Napi::TypeError::New(env, "linearEpoch: with a dataset, y must be null (the dataset's labels are used)");
+    if (!rows.dataset->has_labels()) throw Napi::TypeError::New(env, "linearEpoch: the dataset has no labels (createDataset with y)");
+    x_values = rows.dataset->n() * rows.dataset->d();
+    y_values = rows.dataset->n();
+  } else {
+    rows.x = Float32Arg(info, 0, "linearEpoch", "x");
+    rows.y = Float32Arg(info, 1, "linearEpoch", "y");
+    x_values = rows.x.ElementLength();
+    y_values = rows.y.ElementLength();
+  }
+  auto weights = Float32Arg(info, 3, "linearEpoch", "weights");
   auto bias = Float32Arg(info, 4, "linearEpoch", "bias"), moments = Float32Arg(info, 5, "linearEpoch", "moments");
   const size_t d = info[2].As<Napi::Number>().Uint32Value();
   const size_t m = bias.ElementLength();
-  if (d == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d ||
+  if (rows.dataset && rows.dataset->d() != d) {
+    throw Napi::RangeError::New(env, "linearEpoch: the dataset has d = " + std::to_string(rows.dataset->d()) + " features, not " + std::to_string(d));
+  }
+  if (d == 0 || x_values % d != 0 || y_values != x_values / d || weights.ElementLength() != m * d ||
       moments.ElementLength() != 2 * m * d + 2 * m || m == 0) {
     throw Napi::RangeError::New(env, "linearEpoch: shapes do not fit: x n*d, y n, weights m*d, bias m, moments 2*m*d + 2*m, with m >= 1 and d >= 1");
   }
@@ -109,13 +156,14 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
   state.v1.assign(mo + m * d, mo + 2 * m * d);
   state.mb.assign(mo + 2 * m * d, mo + 2 * m * d + m);
   state.vb.assign(mo + 2 * m * d + m, mo + 2 * m * d + 2 * m);
-  return (new LinearEpochWorker(env, x, y, x.ElementLength() / d, std::move(state), std::move(config), weights, bias, moments, kernel))->Start();
+  return (new LinearEpochWorker(env, std::move(rows), x_values / d, std::move(state), std::move(config), weights, bias, moments, kernel, device))
+      ->Start();
 }
 
 Napi::Value LinearEpoch(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpoch); }
 Napi::Value LinearEpochCudaHarness(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCudaHarness); }
 #ifdef HAVE_CUDA
-Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCuda); }
+Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinearEpoch(info, sm::LinearEpochCuda, sm::LinearEpochCudaDeviceRows); }
 #endif
 
 // Every model's metric sums over labelled rows (linear_eval.h), off the event loop.

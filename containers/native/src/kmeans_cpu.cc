@@ -1,19 +1,39 @@
 #include "kmeans_cpu.h"
+#include "cpu_paths.h"
+#include "thread_pool.h"
 #include "vector8.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
-#include <thread>
+#include <string>
 
 namespace sm {
 namespace {
 
-// The hot loops (vector8.h) are always inlined into the assignment loop below, which is compiled
-// for the baseline and for AVX2 and chosen once at run time (a call per (row, center) pair would
-// cost more than the arithmetic).
+// The hot loops are written once for W lanes (a GCC vector of W floats) and R rows at a time,
+// always inlined into the assignment loop below, which is compiled for each path: W = 8, R = 4 for
+// the x86-64 baseline (pairs of SSE registers) and for AVX2 + FMA (one YMM register); on AVX-512,
+// W = 16, R = 8 for many centers (ZMM registers, 32 of them: eight rows' dot products with two
+// blocks of sixteen centers are 16 accumulators, and each center load serves eight FMAs), else
+// W = 8, R = 4 (kWideCentersFrom). One is chosen per call (cpu_paths.h): a call per
+// (row, center) pair would cost more than the arithmetic.
+template <int W>
+struct Lanes {
+  typedef float V __attribute__((vector_size(W * sizeof(float))));
+  typedef int32_t I __attribute__((vector_size(W * sizeof(int32_t))));
+};
+
+template <int W>
+__attribute__((always_inline)) inline typename Lanes<W>::V LoadW(const float* p) {
+  typename Lanes<W>::V v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
 __attribute__((always_inline)) inline float Sum8(V8 v) {
   return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
@@ -27,25 +47,27 @@ __attribute__((always_inline)) inline float Dot(const float* a, const float* b, 
   return sum;
 }
 
-// Centers transposed into blocks of eight, [block][feature][lane], so one vector FMA advances
-// eight centers' dot products with one row: no horizontal sums in the hot loop. Missing centers of
-// the last block have an infinite norm and are never chosen.
+// Centers transposed into blocks of W, [block][feature][lane], so one vector FMA advances W
+// centers' dot products with one row: no horizontal sums in the hot loop. Missing centers of the
+// last block have an infinite norm and are never chosen.
 struct CenterBlocks {
+  size_t lanes = 8;
   size_t blocks = 0;
-  std::vector<float> values;  // blocks * d * 8
-  std::vector<float> norms;   // blocks * 8
+  std::vector<float> values;  // blocks * d * lanes
+  std::vector<float> norms;   // blocks * lanes
 };
 
-CenterBlocks Transpose(const float* centers, size_t k, size_t d) {
+CenterBlocks Transpose(const float* centers, size_t k, size_t d, size_t lanes) {
   CenterBlocks out;
-  out.blocks = (k + 7) / 8;
-  out.values.assign(out.blocks * d * 8, 0.0f);
-  out.norms.assign(out.blocks * 8, std::numeric_limits<float>::infinity());
+  out.lanes = lanes;
+  out.blocks = (k + lanes - 1) / lanes;
+  out.values.assign(out.blocks * d * lanes, 0.0f);
+  out.norms.assign(out.blocks * lanes, std::numeric_limits<float>::infinity());
   for (size_t c = 0; c < k; ++c) {
     double norm = 0;
     for (size_t j = 0; j < d; ++j) {
       const float v = centers[c * d + j];
-      out.values[(c / 8) * d * 8 + j * 8 + (c % 8)] = v;
+      out.values[(c / lanes) * d * lanes + j * lanes + (c % lanes)] = v;
       norm += static_cast<double>(v) * v;
     }
     out.norms[c] = static_cast<float>(norm);
@@ -53,35 +75,34 @@ CenterBlocks Transpose(const float* centers, size_t k, size_t d) {
   return out;
 }
 
-// Dot products of four rows with the centers of `count` (1 or 2) consecutive blocks. Two blocks
-// per pass load each row value once for sixteen centers: with one block, the four broadcasts and
-// one center load per four FMAs kept the load ports, not the FMA units, busy.
-__attribute__((always_inline)) inline void DotRowsBlocks(const float* const r[4], const float* block, size_t d, size_t count, V8 out[2][4]) {
-  const V8 zero = {0, 0, 0, 0, 0, 0, 0, 0};
-  V8 a0 = zero, a1 = zero, a2 = zero, a3 = zero, b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+// Dot products of R rows with the centers of `count` (1 or 2) consecutive blocks. Two blocks per
+// pass load each row value once for 2W centers: with one block, the R broadcasts and one center
+// load per R FMAs kept the load ports, not the FMA units, busy.
+template <int W, int R>
+__attribute__((always_inline)) inline void DotRowsBlocks(const float* const (&r)[R], const float* block, size_t d, size_t count,
+                                                         typename Lanes<W>::V (&a)[R], typename Lanes<W>::V (&b)[R]) {
+  typedef typename Lanes<W>::V V;
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) a[i] = b[i] = V{};
   if (count == 2) {
-    const float* second = block + d * 8;
+    const float* second = block + d * W;
     for (size_t j = 0; j < d; ++j) {
-      const V8 c0 = Load8(block + j * 8), c1 = Load8(second + j * 8);
-      const float x0 = r[0][j], x1 = r[1][j], x2 = r[2][j], x3 = r[3][j];
-      a0 += x0 * c0; a1 += x1 * c0; a2 += x2 * c0; a3 += x3 * c0;
-      b0 += x0 * c1; b1 += x1 * c1; b2 += x2 * c1; b3 += x3 * c1;
+      const V c0 = LoadW<W>(block + j * W), c1 = LoadW<W>(second + j * W);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) {
+        const float xi = r[i][j];
+        a[i] += xi * c0;
+        b[i] += xi * c1;
+      }
     }
   } else {
     for (size_t j = 0; j < d; ++j) {
-      const V8 c0 = Load8(block + j * 8);
-      a0 += r[0][j] * c0; a1 += r[1][j] * c0; a2 += r[2][j] * c0; a3 += r[3][j] * c0;
+      const V c0 = LoadW<W>(block + j * W);
+#pragma GCC unroll 8
+      for (int i = 0; i < R; ++i) a[i] += r[i][j] * c0;
     }
   }
-  out[0][0] = a0; out[0][1] = a1; out[0][2] = a2; out[0][3] = a3;
-  out[1][0] = b0; out[1][1] = b1; out[1][2] = b2; out[1][3] = b3;
 }
-
-const float kInfinity8[8] = {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
-                             std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
-                             std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity(),
-                             std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
-const V8i kLanes = {0, 1, 2, 3, 4, 5, 6, 7};
 
 struct Partial {
   std::vector<double> sums;
@@ -116,53 +137,59 @@ __attribute__((always_inline)) inline void Record(const float* xr, size_t row, s
   for (; j < d; ++j) sum[j] += xr[j];
 }
 
+template <int W, int R>
 __attribute__((always_inline)) inline void AssignRangeBody(const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers,
                                                             int32_t* labels, float* distances, Partial* partial) {
-  for (size_t row = begin; row < end; row += 4) {
-    const size_t rows = std::min<size_t>(4, end - row);
+  typedef typename Lanes<W>::V V;
+  typedef typename Lanes<W>::I VI;
+  VI lanes{};
+  for (int lane = 0; lane < W; ++lane) lanes[lane] = lane;
+  const V infinity = V{} + std::numeric_limits<float>::infinity();
+  for (size_t row = begin; row < end; row += R) {
+    const size_t rows = std::min<size_t>(R, end - row);
     // A short last group repeats its first row; only the real rows are recorded.
-    const float* r[4];
-    for (size_t i = 0; i < 4; ++i) r[i] = x + (row + (i < rows ? i : 0)) * d;
-    float norm[4];
+    const float* r[R];
+    for (int i = 0; i < R; ++i) r[i] = x + (row + (static_cast<size_t>(i) < rows ? i : 0)) * d;
+    float norm[R];
     // Each lane keeps the nearest of its centers (the first on ties) across the blocks; the lanes
-    // are compared once per row at the end, not eight scalar compares per row and block.
-    V8 best_distance[4];
-    V8i best_index[4];
-    for (int i = 0; i < 4; ++i) {
+    // are compared once per row at the end, not W scalar compares per row and block.
+    V best_distance[R];
+    VI best_index[R];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) {
       norm[i] = Dot(r[i], r[i], d);
-      best_distance[i] = Load8(kInfinity8);
-      best_index[i] = V8i{0, 0, 0, 0, 0, 0, 0, 0};
+      best_distance[i] = infinity;
+      best_index[i] = VI{};
     }
-    V8 dots[2][4];
+    V dots[2][R];
     for (size_t b = 0; b < centers.blocks; b += 2) {
       const size_t count = std::min<size_t>(2, centers.blocks - b);
-      DotRowsBlocks(r, centers.values.data() + b * d * 8, d, count, dots);
+      DotRowsBlocks<W, R>(r, centers.values.data() + b * d * W, d, count, dots[0], dots[1]);
       for (size_t h = 0; h < count; ++h) {
-        const V8 center_norms = Load8(centers.norms.data() + (b + h) * 8);
-        const V8i index = kLanes + static_cast<int32_t>((b + h) * 8);
-        for (int i = 0; i < 4; ++i) {
-          const V8 distance = norm[i] - 2.0f * dots[h][i] + center_norms;
-          const V8i nearer = distance < best_distance[i];
+        const V center_norms = LoadW<W>(centers.norms.data() + (b + h) * W);
+        const VI index = lanes + static_cast<int32_t>((b + h) * W);
+#pragma GCC unroll 8
+        for (int i = 0; i < R; ++i) {
+          const V distance = norm[i] - 2.0f * dots[h][i] + center_norms;
+          const VI nearer = distance < best_distance[i];
           best_distance[i] = nearer ? distance : best_distance[i];
           best_index[i] = nearer ? index : best_index[i];
         }
       }
     }
-    float best[4];
-    int32_t best_center[4];
-    for (int i = 0; i < 4; ++i) {
-      best[i] = best_distance[i][0];
-      best_center[i] = best_index[i][0];
-      for (int lane = 1; lane < 8; ++lane) {
+    for (size_t i = 0; i < rows; ++i) {
+      float best = best_distance[i][0];
+      int32_t best_center = best_index[i][0];
+      for (int lane = 1; lane < W; ++lane) {
         const float distance = best_distance[i][lane];
         const int32_t center = best_index[i][lane];
-        if (distance < best[i] || (distance == best[i] && center < best_center[i])) {
-          best[i] = distance;
-          best_center[i] = center;
+        if (distance < best || (distance == best && center < best_center)) {
+          best = distance;
+          best_center = center;
         }
       }
+      Record(r[i], row + i, d, best, best_center, labels, distances, partial);
     }
-    for (size_t i = 0; i < rows; ++i) Record(r[i], row + i, d, best[i], best_center[i], labels, distances, partial);
   }
 }
 
@@ -170,33 +197,92 @@ using AssignRangeFn = void (*)(const float*, size_t, size_t, size_t, const Cente
 
 void AssignRangeBaseline(const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers,
                          int32_t* labels, float* distances, Partial* partial) {
-  AssignRangeBody(x, begin, end, d, centers, labels, distances, partial);
+  AssignRangeBody<8, 4>(x, begin, end, d, centers, labels, distances, partial);
 }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) void AssignRangeAvx2(const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers,
                                                          int32_t* labels, float* distances, Partial* partial) {
-  AssignRangeBody(x, begin, end, d, centers, labels, distances, partial);
+  AssignRangeBody<8, 4>(x, begin, end, d, centers, labels, distances, partial);
+}
+
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void AssignRangeAvx512(
+    const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers, int32_t* labels, float* distances, Partial* partial) {
+  AssignRangeBody<16, 8>(x, begin, end, d, centers, labels, distances, partial);
+}
+
+// The eight-lane loop built for AVX-512 (its 32 registers and broadcasting FMAs), for few centers.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void AssignRangeAvx512Narrow(
+    const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers, int32_t* labels, float* distances, Partial* partial) {
+  AssignRangeBody<8, 4>(x, begin, end, d, centers, labels, distances, partial);
 }
 #endif
 
-AssignRangeFn ChooseAssignRange() {
+// Up to this many centers the AVX-512 path keeps eight-lane blocks: measured at k = 64, d = 64 on
+// Zen 4, sixteen-lane blocks took about 10 % more CPU time (each row's per-lane argmin and the
+// padding of the last block cost more than the halved center loads save); at k = 1,024 they took
+// about 10 % less.
+constexpr size_t kWideCentersFrom = 65;
+
+// The assignment loop and its center blocks' width for a path and k.
+void ChooseAssignRange(CpuPath path, size_t k, AssignRangeFn* fn, size_t* lanes) {
 #if defined(__x86_64__)
-  if (HasAvx2Fma()) return AssignRangeAvx2;
+  if (path == CpuPath::kAvx512) {
+    const bool wide = k >= kWideCentersFrom;
+    *fn = wide ? AssignRangeAvx512 : AssignRangeAvx512Narrow;
+    *lanes = wide ? 16 : 8;
+    return;
+  }
+  if (path == CpuPath::kAvx2) {
+    *fn = AssignRangeAvx2;
+    *lanes = 8;
+    return;
+  }
 #endif
-  return AssignRangeBaseline;
+  (void)path;
+  (void)k;
+  *fn = AssignRangeBaseline;
+  *lanes = 8;
 }
 
-const AssignRangeFn kAssignRange = ChooseAssignRange();
+// A float is NaN or infinite exactly when its exponent bits are all ones. An integer OR over the
+// array vectorises (a float sum would be a serial chain); search only if something is off.
+void CheckFinite(const float* data, size_t count, const char* kernel, const char* name) {
+  const uint32_t* bits = reinterpret_cast<const uint32_t*>(data);
+  uint32_t bad = 0;
+  for (size_t i = 0; i < count; ++i) bad |= static_cast<uint32_t>((bits[i] & 0x7f800000u) == 0x7f800000u);
+  if (bad == 0) return;
+  for (size_t i = 0; i < count; ++i) {
+    if (!std::isfinite(data[i])) throw std::invalid_argument(std::string(kernel) + ": " + name + "[" + std::to_string(i) + "] is not finite");
+  }
+}
 
 }  // namespace
 
-bool UsesAvx2() {
-#if defined(__x86_64__)
-  return kAssignRange == AssignRangeAvx2;
-#else
-  return false;
-#endif
+bool UsesAvx2() { return ActiveCpuPath() != CpuPath::kBaseline; }
+
+void CheckAssignInputs(const float* x, size_t n, size_t d, const float* centers, size_t k, const char* kernel) {
+  CheckFinite(centers, k * d, kernel, "centers");
+  if (n == 0) return;
+  // The rows are scanned in parallel: a full pass over them costs a noticeable part of an iteration.
+  const size_t values = n * d, tasks = std::min<size_t>(Parallelism(), std::max<size_t>(1, values / (1 << 18)));
+  std::vector<std::string> errors(tasks);
+  ParallelFor(tasks, [&](size_t t) {
+    const size_t lo = values * t / tasks, hi = values * (t + 1) / tasks;
+    try {
+      CheckFinite(x + lo, hi - lo, kernel, "x");
+    } catch (const std::invalid_argument&) {
+      for (size_t i = lo; i < hi; ++i) {
+        if (!std::isfinite(x[i])) {
+          errors[t] = std::string(kernel) + ": x[" + std::to_string(i) + "] is not finite";
+          break;
+        }
+      }
+    }
+  });
+  for (const std::string& error : errors) {
+    if (!error.empty()) throw std::invalid_argument(error);
+  }
 }
 
 AssignResult AssignCpu(const float* x, size_t n, size_t d, const float* centers, size_t k, unsigned threads) {
@@ -207,22 +293,23 @@ AssignResult AssignCpu(const float* x, size_t n, size_t d, const float* centers,
   result.sums.assign(k * d, 0.0);
   result.counts.assign(k, 0.0);
 
-  const CenterBlocks blocks = Transpose(centers, k, d);
+  AssignRangeFn assign_range;
+  size_t lanes;
+  ChooseAssignRange(ActiveCpuPath(), k, &assign_range, &lanes);
+  const CenterBlocks blocks = Transpose(centers, k, d, lanes);
 
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  // Enough rows per thread that starting it pays off.
+  if (threads == 0) threads = static_cast<unsigned>(Parallelism());
+  // Enough rows per task that handing it to another thread pays off.
   threads = static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, n / 1024)));
-  std::vector<Partial> partials(threads, Partial{std::vector<double>(k * d, 0.0), std::vector<double>(k, 0.0), 0});
-  std::vector<std::thread> workers;
+  std::vector<Partial> partials(threads);
   const size_t chunk = (n + threads - 1) / threads;
-  for (unsigned t = 0; t < threads; ++t) {
+  ParallelFor(threads, [&](size_t t) {
+    // Each task zeroes its own partial sums (first touch on the thread that uses them).
+    partials[t].sums.assign(k * d, 0.0);
+    partials[t].counts.assign(k, 0.0);
     const size_t begin = std::min(n, t * chunk), end = std::min(n, begin + chunk);
-    auto work = [&, t, begin, end] {
-      kAssignRange(x, begin, end, d, blocks, result.labels.data(), result.distances.data(), &partials[t]);
-    };
-    if (t + 1 == threads) work(); else workers.emplace_back(work);
-  }
-  for (auto& worker : workers) worker.join();
+    assign_range(x, begin, end, d, blocks, result.labels.data(), result.distances.data(), &partials[t]);
+  });
   for (const Partial& partial : partials) {
     result.inertia += partial.inertia;
     for (size_t i = 0; i < k * d; ++i) result.sums[i] += partial.sums[i];

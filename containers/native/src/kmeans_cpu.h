@@ -16,10 +16,16 @@ struct AssignResult {
   double inertia = 0;              // sum of the squared distances
 };
 
-// Runs on `threads` threads (0: all cores). Throws std::invalid_argument on bad shapes.
+// Runs as `threads` tasks on the shared thread pool (0: as many as it has threads), with the
+// vector code of the active CPU path (cpu_paths.h). Throws std::invalid_argument on bad shapes.
 AssignResult AssignCpu(const float* x, size_t n, size_t d, const float* centers, size_t k, unsigned threads);
 
-// Whether the AVX2/FMA code path is in use on this CPU.
+// Throws std::invalid_argument naming the kernel, the array and the index of the first value of x
+// or centers that is NaN or infinite. Run off the event loop, before the kernel (the rows are
+// scanned on the thread pool).
+void CheckAssignInputs(const float* x, size_t n, size_t d, const float* centers, size_t k, const char* kernel);
+
+// Whether a vector path wider than the baseline (AVX2 or AVX-512) is in use.
 bool UsesAvx2();
 
 }  // namespace sm

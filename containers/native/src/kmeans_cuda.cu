@@ -301,7 +301,10 @@ void AssignCudaOnDevice(const DeviceAssign& a) {
   }
 }
 
-AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel) {
+namespace {
+
+// One assignment of rows already on the device: the centers go in, the results come out.
+AssignResult AssignDeviceRows(const float* device_x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel) {
   if (d == 0 || k == 0) throw std::invalid_argument("kmeans.assign: d and k must be at least 1");
   if (kernel == AssignKernel::kResident && !FitsResident(static_cast<int>(k), static_cast<int>(d))) {
     throw std::invalid_argument("kmeans.assign (CUDA): k x d is too large for the resident kernel");
@@ -311,12 +314,11 @@ AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers
   result.distances.resize(n);
   result.sums.assign(k * d, 0.0);
   result.counts.assign(k, 0.0);
-  DeviceBuffer<float> dx(n * d), dc(k * d), dnorms(k), ddist(n);
+  DeviceBuffer<float> dc(k * d), dnorms(k), ddist(n);
   DeviceBuffer<int> dlabels(n);
   DeviceBuffer<double> dsums(k * d), dcounts(k), dinertia(1);
-  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
   Check(cudaMemcpy(dc.ptr, centers, k * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(centers)");
-  AssignCudaOnDevice({dx.ptr, n, d, dc.ptr, k, dnorms.ptr, dlabels.ptr, ddist.ptr, dsums.ptr, dcounts.ptr, dinertia.ptr, kernel});
+  AssignCudaOnDevice({device_x, n, d, dc.ptr, k, dnorms.ptr, dlabels.ptr, ddist.ptr, dsums.ptr, dcounts.ptr, dinertia.ptr, kernel});
   Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
   Check(cudaMemcpy(result.labels.data(), dlabels.ptr, n * sizeof(int), cudaMemcpyDeviceToHost), "cudaMemcpy(labels)");
   Check(cudaMemcpy(result.distances.data(), ddist.ptr, n * sizeof(float), cudaMemcpyDeviceToHost), "cudaMemcpy(distances)");
@@ -324,6 +326,19 @@ AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers
   Check(cudaMemcpy(result.counts.data(), dcounts.ptr, k * sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(counts)");
   Check(cudaMemcpy(&result.inertia, dinertia.ptr, sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(inertia)");
   return result;
+}
+
+}  // namespace
+
+AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel) {
+  if (d == 0 || k == 0) throw std::invalid_argument("kmeans.assign: d and k must be at least 1");
+  DeviceBuffer<float> dx(n * d);
+  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
+  return AssignDeviceRows(dx.ptr, n, d, centers, k, kernel);
+}
+
+AssignResult AssignCudaDeviceRows(const float* device_x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel) {
+  return AssignDeviceRows(device_x, n, d, centers, k, kernel);
 }
 
 }  // namespace sm

@@ -40,6 +40,10 @@ void AssignCudaOnDevice(const DeviceAssign& assign);
 // results back. The resident kernel refuses centers that do not fit (FitsResident).
 AssignResult AssignCuda(const float* x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel);
 
+// The same with the rows already on the GPU (a dataset, dataset.h): only the centers go in and the
+// results come out, so a training job copies its rows once, not once per iteration.
+AssignResult AssignCudaDeviceRows(const float* device_x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel);
+
 // The kernels' per-thread code run on the CPU, block by block and phase by phase, with each
 // block's shared memory a plain array: the same indexing, tiling and tails as on the GPU.
 // `grid_blocks` bounds the resident kernel's persistent grid (so small inputs still walk it).

@@ -1,5 +1,5 @@
-// CUDA Linear Learner: one launch per mini-batch (linear_device.h), the host loop over the
-// batches, and the host entry point that copies the data and state in and out; and evaluation
+// CUDA Linear Learner: one launch per mini-batch (linear_device.h) captured as one CUDA graph per
+// epoch, and the host entry point that copies the data and state in and out; and evaluation
 // of every model in one launch (linear_eval.h).
 #include <cuda_runtime.h>
 #include <algorithm>
@@ -74,37 +74,75 @@ __global__ void __launch_bounds__(kLinearThreads) LinearEvaluateKernel(const flo
 
 }  // namespace
 
+namespace {
+
+// The epoch's CUDA graph: its stream, the captured graph and the instantiated one, released on
+// every path. A capture that fails is ended (and its graph dropped) before the error propagates,
+// so the stream never stays in capture mode.
+struct EpochGraph {
+  cudaStream_t stream = nullptr;
+  cudaGraph_t graph = nullptr;
+  cudaGraphExec_t exec = nullptr;
+  bool capturing = false;
+  ~EpochGraph() {
+    if (capturing) {
+      cudaGraph_t dropped = nullptr;
+      cudaStreamEndCapture(stream, &dropped);
+      if (dropped) cudaGraphDestroy(dropped);
+    }
+    if (exec) cudaGraphExecDestroy(exec);
+    if (graph) cudaGraphDestroy(graph);
+    if (stream) cudaStreamDestroy(stream);
+  }
+};
+
+}  // namespace
+
 void LinearEpochCudaOnDevice(const DeviceLinear& a, const LinearState& state, const LinearConfig& config, double first_step) {
   const LinearStepShape s = CheckLinearEpoch(nullptr, 0, state, config, "linearEpochCuda");
-  const size_t columns = state.models, d = state.d, batch = std::max<size_t>(1, config.batch_size);
+  const size_t columns = state.models, d = state.d;
   float* grad_w = a.scratch;
   float* grad_b = grad_w + columns * d;
   unsigned* ticket = reinterpret_cast<unsigned*>(grad_b + columns);
-  Check(cudaMemsetAsync(a.scratch, 0, (columns * (d + 1) + 1) * sizeof(float)), "cudaMemsetAsync(scratch)");
-  Check(cudaMemsetAsync(a.losses, 0, columns / s.classes * sizeof(double)), "cudaMemsetAsync(losses)");
   const size_t shared_bytes = static_cast<size_t>(LinearSharedFloats(s)) * sizeof(float);
-  size_t step = 0;
-  for (size_t start = 0; start < a.n; start += batch) {
-    const size_t rows = std::min(batch, a.n - start);
-    const LinearUpdate u = LinearUpdateFor(config, first_step + static_cast<double>(++step), rows, a.learning_rates);
-    const unsigned blocks = static_cast<unsigned>((rows + s.rows - 1) / s.rows);
-    LinearStepKernel<<<blocks, kLinearThreads, shared_bytes>>>(a.x, a.y, start, static_cast<int>(rows), s, u, a.weights, a.bias,
-                                                              a.m1, a.v1, a.mb, a.vb, grad_w, grad_b, a.losses, ticket);
-    Check(cudaGetLastError(), "LinearStepKernel launch");
+  // The whole epoch as one CUDA graph: one launch per mini-batch (the same plan the CPU harness
+  // runs), captured on a stream and launched once, instead of thousands of dependent launches each
+  // paying the launch latency. The stream is a blocking one, so the graph runs after the work the
+  // caller queued on the default stream and before what it queues next.
+  const std::vector<LinearBatchLaunch> plan = LinearEpochPlan(a.n, config, first_step, a.learning_rates);
+  EpochGraph g;
+  Check(cudaStreamCreate(&g.stream), "cudaStreamCreate");
+  Check(cudaStreamBeginCapture(g.stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+  g.capturing = true;
+  Check(cudaMemsetAsync(a.scratch, 0, (columns * (d + 1) + 1) * sizeof(float), g.stream), "cudaMemsetAsync(scratch)");
+  Check(cudaMemsetAsync(a.losses, 0, columns / s.classes * sizeof(double), g.stream), "cudaMemsetAsync(losses)");
+  for (const LinearBatchLaunch& launch : plan) {
+    const unsigned blocks = static_cast<unsigned>((launch.rows + s.rows - 1) / s.rows);
+    LinearStepKernel<<<blocks, kLinearThreads, shared_bytes, g.stream>>>(a.x, a.y, launch.start, static_cast<int>(launch.rows), s, launch.update,
+                                                                         a.weights, a.bias, a.m1, a.v1, a.mb, a.vb, grad_w, grad_b, a.losses, ticket);
+    Check(cudaGetLastError(), "LinearStepKernel launch (capture)");
   }
+  g.capturing = false;
+  Check(cudaStreamEndCapture(g.stream, &g.graph), "cudaStreamEndCapture");
+  Check(cudaGraphInstantiate(&g.exec, g.graph, 0), "cudaGraphInstantiate");
+  Check(cudaGraphLaunch(g.exec, g.stream), "cudaGraphLaunch");
+  // The graph's resources are released when it finishes (cudaGraphExecDestroy waits for nothing,
+  // so wait here: the caller synchronises on the device next anyway).
+  Check(cudaStreamSynchronize(g.stream), "cudaStreamSynchronize (epoch graph)");
 }
 
-std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, LinearState* state, const LinearConfig& config) {
-  const LinearStepShape s = CheckLinearEpoch(y, n, *state, config, "linearEpochCuda");
+namespace {
+
+// One epoch on rows and labels already on the device: the state goes in and comes out.
+std::vector<double> EpochOnDeviceRows(const float* dx, const float* dy, size_t n, LinearState* state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEpoch(nullptr, 0, *state, config, "linearEpochCuda");
   const size_t columns = state->models, d = state->d, models = columns / s.classes;
-  DeviceBuffer<float> dx(n * d), dy(n), dw(columns * d), db(columns), dm1(columns * d), dv1(columns * d), dmb(columns), dvb(columns),
-      drates(models), dscratch(columns * (d + 1) + 1);
+  DeviceBuffer<float> dw(columns * d), db(columns), dm1(columns * d), dv1(columns * d), dmb(columns), dvb(columns), drates(models),
+      dscratch(columns * (d + 1) + 1);
   DeviceBuffer<double> dlosses(models);
   auto up = [](float* to, const std::vector<float>& from, const char* what) {
     Check(cudaMemcpy(to, from.data(), from.size() * sizeof(float), cudaMemcpyHostToDevice), what);
   };
-  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
-  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
   up(dw.ptr, state->weights, "cudaMemcpy(weights)");
   up(db.ptr, state->bias, "cudaMemcpy(bias)");
   up(dm1.ptr, state->m1, "cudaMemcpy(m1)");
@@ -112,8 +150,8 @@ std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, Li
   up(dmb.ptr, state->mb, "cudaMemcpy(mb)");
   up(dvb.ptr, state->vb, "cudaMemcpy(vb)");
   up(drates.ptr, config.learning_rates, "cudaMemcpy(learning rates)");
-  LinearEpochCudaOnDevice({dx.ptr, dy.ptr, n, dw.ptr, db.ptr, dm1.ptr, dv1.ptr, dmb.ptr, dvb.ptr, drates.ptr, dlosses.ptr, dscratch.ptr},
-                          *state, config, state->step);
+  LinearEpochCudaOnDevice({dx, dy, n, dw.ptr, db.ptr, dm1.ptr, dv1.ptr, dmb.ptr, dvb.ptr, drates.ptr, dlosses.ptr, dscratch.ptr}, *state, config,
+                          state->step);
   Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
   auto down = [](std::vector<float>* to, const float* from, const char* what) {
     Check(cudaMemcpy(to->data(), from, to->size() * sizeof(float), cudaMemcpyDeviceToHost), what);
@@ -129,6 +167,22 @@ std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, Li
   for (double& loss : losses) loss /= static_cast<double>(std::max<size_t>(1, n));
   state->step += static_cast<double>((n + std::max<size_t>(1, config.batch_size) - 1) / std::max<size_t>(1, config.batch_size));
   return losses;
+}
+
+}  // namespace
+
+std::vector<double> LinearEpochCuda(const float* x, const float* y, size_t n, LinearState* state, const LinearConfig& config) {
+  CheckLinearEpoch(y, n, *state, config, "linearEpochCuda");
+  DeviceBuffer<float> dx(n * state->d), dy(n);
+  Check(cudaMemcpy(dx.ptr, x, n * state->d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
+  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
+  return EpochOnDeviceRows(dx.ptr, dy.ptr, n, state, config);
+}
+
+std::vector<double> LinearEpochCudaDeviceRows(const float* device_x, const float* device_y, const float* host_y, size_t n, LinearState* state,
+                                              const LinearConfig& config) {
+  CheckLinearEpoch(host_y, n, *state, config, "linearEpochCuda");
+  return EpochOnDeviceRows(device_x, device_y, n, state, config);
 }
 
 void LinearEvaluateCudaOnDevice(const float* x, const float* y, size_t n, const float* weights, const float* bias, const LinearState& state,

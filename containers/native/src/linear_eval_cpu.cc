@@ -4,11 +4,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <thread>
 #include "linear_blocks.h"
 #include "linear_eval.h"
 #include "linear_step.h"
+#include "cpu_paths.h"
 #include "logistic8.h"
+#include "thread_pool.h"
 #include "vector8.h"
 
 namespace sm {
@@ -154,10 +155,21 @@ void EvaluateBaseline(const EvalJob& job, size_t first, size_t last, double* sum
 __attribute__((target("avx2,fma"))) void EvaluateAvx2(const EvalJob& job, size_t first, size_t last, double* sums) {
   if (job.loss == kLinearSoftmax) EvaluateSoftmax(job, first, last, sums); else EvaluateBlocks(job, first, last, sums);
 }
-const EvaluateFn kEvaluate = HasAvx2Fma() ? EvaluateAvx2 : EvaluateBaseline;
-#else
-const EvaluateFn kEvaluate = EvaluateBaseline;
+
+// The AVX-512 build (F, VL, BW, DQ) of the same eight-lane loops, as in linear_cpu.cc.
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void EvaluateAvx512(const EvalJob& job, size_t first, size_t last, double* sums) {
+  if (job.loss == kLinearSoftmax) EvaluateSoftmax(job, first, last, sums); else EvaluateBlocks(job, first, last, sums);
+}
 #endif
+
+EvaluateFn ChooseEvaluate(CpuPath path) {
+#if defined(__x86_64__)
+  if (path == CpuPath::kAvx512) return EvaluateAvx512;
+  if (path == CpuPath::kAvx2) return EvaluateAvx2;
+#endif
+  (void)path;
+  return EvaluateBaseline;
+}
 
 // A thread takes at least this many rows: fewer are not worth starting one for.
 constexpr size_t kEvalRowsPerThread = 4096;
@@ -174,19 +186,16 @@ std::vector<double> LinearEvaluate(const float* x, const float* y, size_t n, con
   // Sums are kept per lane position (as the blocks lay the columns out) and gathered per model at the end.
   const size_t lanes = layout.classes == 1 ? layout.blocks * 8 : layout.models;
   const EvalJob job{x, y, &layout, wt.data(), bias8.data(), shape.loss, width};
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
-  const size_t threads = std::max<size_t>(1, std::min<size_t>(cores, n / kEvalRowsPerThread));
+  const EvaluateFn evaluate = ChooseEvaluate(ActiveCpuPath());
+  const size_t threads = std::max<size_t>(1, std::min<size_t>(Parallelism(), n / kEvalRowsPerThread));
   std::vector<std::vector<double>> parts(threads, std::vector<double>(lanes * width, 0.0));
-  std::vector<std::thread> workers;
   // A thread's rows go a million at a time: the binary counts are kept in 32-bit lanes.
   auto evaluate_rows = [&](size_t t) {
     for (size_t first = n * t / threads, last = n * (t + 1) / threads; first < last; first += kEvalRowsPerCall) {
-      kEvaluate(job, first, std::min(last, first + kEvalRowsPerCall), parts[t].data());
+      evaluate(job, first, std::min(last, first + kEvalRowsPerCall), parts[t].data());
     }
   };
-  for (size_t t = 1; t < threads; ++t) workers.emplace_back(evaluate_rows, t);
-  evaluate_rows(0);
-  for (std::thread& worker : workers) worker.join();
+  ParallelFor(threads, evaluate_rows);
   std::vector<double> sums(layout.models * width, 0.0);
   for (size_t model = 0; model < layout.models; ++model) {
     for (int field = 0; field < width; ++field) {

@@ -13,14 +13,15 @@ namespace sm {
 
 std::vector<double> LinearEpochCudaHarness(const float* x, const float* y, size_t n, LinearState* state, const LinearConfig& config) {
   const LinearStepShape s = CheckLinearEpoch(y, n, *state, config, "linearEpochCudaHarness");
-  const size_t columns = state->models, d = state->d, models = columns / s.classes, batch = std::max<size_t>(1, config.batch_size);
+  const size_t columns = state->models, d = state->d, models = columns / s.classes;
   std::vector<float> grad_w(columns * d, 0.0f), grad_b(columns, 0.0f);
   std::vector<double> losses(models, 0.0);
   std::vector<float> shared(LinearSharedFloats(s));
   const LinearSharedView v = LinearShared(shared.data(), s);
-  size_t step = 0;
-  for (size_t start = 0; start < n; start += batch) {
-    const size_t rows = std::min(batch, n - start);
+  // The mini-batches the CUDA epoch captures into its graph, in the same order.
+  const std::vector<LinearBatchLaunch> plan = LinearEpochPlan(n, config, state->step, config.learning_rates.data());
+  for (const LinearBatchLaunch& launch : plan) {
+    const size_t start = launch.start, rows = launch.rows;
     const size_t blocks = (rows + s.rows - 1) / s.rows;
     for (size_t block = 0; block < blocks; ++block) {
       const int valid = static_cast<int>(std::min<size_t>(s.rows, rows - block * s.rows));
@@ -35,12 +36,12 @@ std::vector<double> LinearEpochCudaHarness(const float* x, const float* y, size_
       for (int tid = 0; tid < kLinearThreads; ++tid) LinearResiduals(tid, valid, s, v);
       for (int tid = 0; tid < kLinearThreads; ++tid) AddLinearGradients(tid, valid, s, v, grad_w.data(), grad_b.data(), losses.data());
     }
-    const LinearUpdate u = LinearUpdateFor(config, state->step + static_cast<double>(++step), rows, config.learning_rates.data());
     for (int tid = 0; tid < kLinearThreads; ++tid) {
-      ApplyLinearUpdate(tid, s, u, state->weights.data(), state->bias.data(), state->m1.data(), state->v1.data(), state->mb.data(),
+      ApplyLinearUpdate(tid, s, launch.update, state->weights.data(), state->bias.data(), state->m1.data(), state->v1.data(), state->mb.data(),
                         state->vb.data(), grad_w.data(), grad_b.data());
     }
   }
+  const size_t step = plan.size();
   state->step += static_cast<double>(step);
   for (double& loss : losses) loss /= static_cast<double>(std::max<size_t>(1, n));
   return losses;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 #include "linear_cpu.h"
 #include "linear_device.h"
 #include "linear_eval.h"
@@ -78,6 +79,25 @@ inline LinearUpdate LinearUpdateFor(const LinearConfig& c, double step, size_t r
   u.correction2 = 1 - std::pow(c.beta2, step);
   u.learning_rates = learning_rates;
   return u;
+}
+
+// One mini-batch of an epoch: its rows and its update. The CUDA epoch captures one launch per
+// entry into a CUDA graph; the CPU harness runs the same entries, so CI checks the plan the GPU runs.
+struct LinearBatchLaunch {
+  size_t start, rows;
+  LinearUpdate update;
+};
+
+// The epoch's mini-batches in order, the first after `first_step` earlier ones.
+inline std::vector<LinearBatchLaunch> LinearEpochPlan(size_t n, const LinearConfig& c, double first_step, const float* learning_rates) {
+  const size_t batch = c.batch_size < 1 ? 1 : c.batch_size;
+  std::vector<LinearBatchLaunch> plan;
+  plan.reserve((n + batch - 1) / batch);
+  for (size_t start = 0; start < n; start += batch) {
+    const size_t rows = n - start < batch ? n - start : batch;
+    plan.push_back({start, rows, LinearUpdateFor(c, first_step + static_cast<double>(plan.size() + 1), rows, learning_rates)});
+  }
+  return plan;
 }
 
 }  // namespace sm

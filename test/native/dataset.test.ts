@@ -1,0 +1,142 @@
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { LinearEpochConfig, LinearEpochKernel, NativeDataset, nativeBinding } from '../../containers/native';
+
+const native = nativeBinding();
+const cudaDevices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
+
+function randomRows(n: number, d: number): { x: Float32Array; y: Float32Array } {
+  const x = Float32Array.from({ length: n * d }, () => Math.random() * 8 - 4);
+  const y = Float32Array.from({ length: n }, (_, r) => (x[r * d] + 0.5 * x[r * d + 1] > 0 ? 1 : 0));
+  return { x, y };
+}
+
+const CONFIG: LinearEpochConfig = {
+  loss: 'logistic', optimizer: 'adam', batchSize: 100, l1: 0.001, wd: 0.01, useBias: true, learningRates: [0.01, 0.05, 0.1],
+};
+
+/** One epoch of three models from zero, on arrays or on a dataset; everything it changed. */
+async function epochOf(kernel: LinearEpochKernel, x: Float32Array | NativeDataset, y: Float32Array | null, d: number) {
+  const models = CONFIG.learningRates.length;
+  const weights = new Float32Array(models * d), bias = new Float32Array(models), moments = new Float32Array(2 * models * d + 2 * models);
+  const { losses, step } = await kernel(x, y, d, weights, bias, moments, 2, CONFIG);
+  return { weights, bias, moments, losses, step };
+}
+
+/** Runs GC until `done()` holds (finalizers of native objects may run a tick after a collection). */
+async function collectUntil(done: () => boolean): Promise<boolean> {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  for (let attempt = 0; attempt < 50 && !done(); attempt++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return done();
+}
+
+describe('datasets: rows uploaded once, taken by the kernels in place of x', () => {
+  test('a host dataset gives the K-Means kernels exactly what the same rows as an array give', async () => {
+    const d = 11, { x } = randomRows(3001, d);
+    const centers = x.slice(0, 7 * d);
+    const data = await native.createDataset(x, d, null, 'host');
+    expect({ n: data.n, d: data.d, place: data.place, bytes: data.bytes, hasLabels: data.hasLabels })
+      .toEqual({ n: 3001, d, place: 'host', bytes: 3001 * d * 4, hasLabels: false });
+    // The dataset holds a copy: changing the array afterwards changes nothing.
+    const original = x.slice();
+    x.fill(0);
+    for (const kernel of [
+      (rows: Float32Array | NativeDataset) => native.kmeansAssignCpu(rows, centers, d),
+      (rows: Float32Array | NativeDataset) => native.kmeansAssignCudaHarness(rows, centers, d, 'tiled', 3),
+    ]) {
+      const fromArray = await kernel(original), fromDataset = await kernel(data);
+      expect(Array.from(fromDataset.labels)).toEqual(Array.from(fromArray.labels));
+      expect(Array.from(fromDataset.sums)).toEqual(Array.from(fromArray.sums));
+      expect(fromDataset.inertia).toBe(fromArray.inertia);
+    }
+    data.dispose();
+  });
+
+  test('a host dataset with labels gives the Linear Learner epoch (CPU and the CUDA step\'s harness) exactly the array results', async () => {
+    const d = 9, { x, y } = randomRows(1234, d);
+    const data = await native.createDataset(x, d, y, 'host');
+    expect(data.bytes).toBe((1234 * d + 1234) * 4);
+    for (const kernel of [native.linearEpoch, native.linearEpochCudaHarness]) {
+      const fromArrays = await epochOf(kernel, x, y, d), fromDataset = await epochOf(kernel, data, null, d);
+      expect(fromDataset.step).toBe(fromArrays.step);
+      expect(Array.from(fromDataset.weights)).toEqual(Array.from(fromArrays.weights));
+      expect(Array.from(fromDataset.moments)).toEqual(Array.from(fromArrays.moments));
+      expect(Array.from(fromDataset.losses)).toEqual(Array.from(fromArrays.losses));
+      expect(Math.max(...Array.from(fromDataset.weights, Math.abs))).toBeGreaterThan(1e-3);
+    }
+    data.dispose();
+  });
+
+  test('dispose() frees the dataset at once; a kernel already running on it keeps it until it finishes', async () => {
+    const d = 16, { x } = randomRows(200_000, d);
+    const before = native.datasetsLive();
+    const data = await native.createDataset(x, d, null, 'host');
+    expect(native.datasetsLive()).toBe(before + 1);
+    const running = native.kmeansAssignCpu(data, x.slice(0, 5 * d), d);
+    data.dispose();
+    data.dispose(); // a second call does nothing
+    const result = await running;
+    expect(result.labels.length).toBe(200_000);
+    expect(native.datasetsLive()).toBe(before);
+    expect(() => native.kmeansAssignCpu(data, x.slice(0, d), d)).toThrow(/^kmeansAssignCpu: the dataset was disposed$/);
+    expect(() => native.linearEpoch(data, null, d, new Float32Array(d), new Float32Array(1), new Float32Array(2 * d + 2), 0, { ...CONFIG, learningRates: [0.1] }))
+      .toThrow(/^linearEpoch: the dataset was disposed$/);
+  });
+
+  test('garbage collection frees a dataset that was never disposed', async () => {
+    const before = native.datasetsLive();
+    await (async () => {
+      const data = await native.createDataset(new Float32Array(4096), 4, null, 'host');
+      expect(data.n).toBe(1024);
+    })();
+    expect(native.datasetsLive()).toBe(before + 1);
+    expect(await collectUntil(() => native.datasetsLive() === before)).toBe(true);
+  });
+
+  test('bad rows and misuse are refused, naming the kernel and the problem', async () => {
+    const x = Float32Array.from([1, 2, 3, NaN, 5, 6]);
+    const data = await native.createDataset(x, 2, null, 'host');
+    // The rows were scanned once, when the dataset was made; the kernel reports the first bad value.
+    await expect(native.kmeansAssignCpu(data, Float32Array.from([0, 0]), 2)).rejects.toThrow(/^kmeansAssignCpu: x\[3\] is not finite$/);
+    expect(() => native.kmeansAssignCpu(data, Float32Array.from([0, 0, 0]), 3)).toThrow(/^kmeansAssignCpu: the dataset has d = 2 features, not 3$/);
+    expect(() => native.linearEpoch(data, null, 2, new Float32Array(2), new Float32Array(1), new Float32Array(6), 0, { ...CONFIG, learningRates: [0.1] }))
+      .toThrow(/^linearEpoch: the dataset has no labels/);
+    expect(() => native.createDataset(new Float32Array(5), 2, null, 'host')).toThrow(/^createDataset: x \(5 values\) must be whole rows of d = 2/);
+    expect(() => native.createDataset(new Float32Array(4), 2, new Float32Array(3), 'host')).toThrow(/^createDataset: y has 3 labels for 2 rows$/);
+    expect(() => native.createDataset(new Float32Array(4), 2, null, 'disk' as any)).toThrow(/^createDataset: place must be 'host' or 'cuda', got 'disk'$/);
+    expect(() => native.kmeansAssignCpu({ handle: {} } as any, Float32Array.from([0, 0]), 2)).toThrow(/kmeansAssignCpu\(x: Float32Array \| dataset/);
+    if (!native.cudaCompiled) {
+      await expect(native.createDataset(new Float32Array(4), 2, null, 'cuda')).rejects.toThrow(/^dataset: this build has no CUDA kernels/);
+    }
+    data.dispose();
+  });
+});
+
+const onGpu = cudaDevices > 0 ? describe : describe.skip;
+
+onGpu('datasets on the GPU (skipped: no CUDA device)', () => {
+  test('K-Means on rows resident on the GPU: the same as from host rows', async () => {
+    const d = 32, { x } = randomRows(50_000, d);
+    const centers = x.slice(0, 16 * d);
+    const data = await native.createDataset(x, d, null, 'cuda');
+    const fromHost = await native.kmeansAssignCuda!(x, centers, d), resident = await native.kmeansAssignCuda!(data, centers, d);
+    expect(Array.from(resident.labels)).toEqual(Array.from(fromHost.labels));
+    expect(Array.from(resident.counts)).toEqual(Array.from(fromHost.counts));
+    // A CPU kernel cannot read the GPU's memory: refused by name.
+    await expect(native.kmeansAssignCpu(data, centers, d)).rejects.toThrow(/^kmeansAssignCpu: the dataset is on the GPU/);
+    data.dispose();
+  });
+
+  test('the Linear Learner epoch (one CUDA graph) on rows resident on the GPU: the same as from host rows', async () => {
+    const d = 21, { x, y } = randomRows(20_011, d);
+    const data = await native.createDataset(x, d, y, 'cuda');
+    const fromHost = await epochOf(native.linearEpochCuda!, x, y, d), resident = await epochOf(native.linearEpochCuda!, data, null, d);
+    expect(Array.from(resident.weights)).toEqual(Array.from(fromHost.weights));
+    expect(Array.from(resident.losses)).toEqual(Array.from(fromHost.losses));
+    data.dispose();
+  });
+});
