@@ -23,7 +23,8 @@ export interface KMeansAssignment {
  * Training rows (and labels) copied once, into host memory or onto the GPU, for kernels to take in
  * place of x (and y): a K-Means or Linear Learner job uploads its rows once instead of once per
  * iteration or epoch. `dispose()` frees them at once (a kernel already running on them keeps them
- * until it finishes); garbage collection frees a dataset never disposed.
+ * until it finishes); garbage collection frees a dataset never disposed. Rows that are NaN or
+ * infinite are refused when it is made.
  */
 export interface NativeDataset {
   readonly n: number;
@@ -33,6 +34,8 @@ export interface NativeDataset {
   readonly bytes: number;
   readonly hasLabels: boolean;
   dispose(): void;
+  /** A view of rows first … first + rows − 1 (a mini-batch), taken by the kernels the same way; disposing the dataset ends its views. */
+  slice(first: number, rows: number): NativeDataset;
 }
 
 /** Exactly what the addon exports (src/addon.cc, addon_kmeans.cc, addon_linear.cc, addon_dataset.cc). */

@@ -97,11 +97,37 @@ describe('datasets: rows uploaded once, taken by the kernels in place of x', () 
     expect(await collectUntil(() => native.datasetsLive() === before)).toBe(true);
   });
 
+  test('views (slice) of consecutive rows give the kernels what the same subarrays give; disposing the dataset ends them', async () => {
+    const d = 7, { x, y } = randomRows(5000, d);
+    const centers = x.slice(0, 5 * d);
+    const before = native.datasetsLive();
+    const data = await native.createDataset(x, d, y, 'host');
+    const batch = data.slice(1200, 1000), inner = batch.slice(100, 333);
+    expect({ n: batch.n, d: batch.d, bytes: batch.bytes }).toEqual({ n: 1000, d, bytes: 1000 * (d + 1) * 4 });
+    for (const [view, first, rows] of [[batch, 1200, 1000], [inner, 1300, 333]] as const) {
+      const fromArray = await native.kmeansAssignCpu(x.subarray(first * d, (first + rows) * d), centers, d);
+      const fromView = await native.kmeansAssignCpu(view, centers, d);
+      expect(Array.from(fromView.labels)).toEqual(Array.from(fromArray.labels));
+      expect(Array.from(fromView.sums)).toEqual(Array.from(fromArray.sums));
+      const epochArrays = await epochOf(native.linearEpoch, x.subarray(first * d, (first + rows) * d), y.subarray(first, first + rows), d);
+      const epochView = await epochOf(native.linearEpoch, view, null, d);
+      expect(Array.from(epochView.weights)).toEqual(Array.from(epochArrays.weights));
+      expect(Array.from(epochView.losses)).toEqual(Array.from(epochArrays.losses));
+    }
+    expect(() => data.slice(4500, 501)).toThrow(/^slice\(first, rows\): whole numbers with first \+ rows <= 5000/);
+    expect(() => batch.slice(0, 1001)).toThrow(/<= 1000 \(the rows here\)/);
+    // A view does not keep the dataset: disposing it frees the rows and ends the views.
+    data.dispose();
+    expect(native.datasetsLive()).toBe(before);
+    expect(() => native.kmeansAssignCpu(batch, centers, d)).toThrow(/^kmeansAssignCpu: the dataset was disposed$/);
+    expect(() => inner.slice(0, 1)).toThrow(/^slice: the dataset was disposed$/);
+  });
+
   test('bad rows and misuse are refused, naming the kernel and the problem', async () => {
-    const x = Float32Array.from([1, 2, 3, NaN, 5, 6]);
+    // The rows are checked once, when the dataset is made: no kernel takes NaN or infinite values.
+    await expect(native.createDataset(Float32Array.from([1, 2, 3, NaN, 5, 6]), 2, null, 'host')).rejects.toThrow(/^createDataset: x\[3\] is not finite$/);
+    const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
     const data = await native.createDataset(x, 2, null, 'host');
-    // The rows were scanned once, when the dataset was made; the kernel reports the first bad value.
-    await expect(native.kmeansAssignCpu(data, Float32Array.from([0, 0]), 2)).rejects.toThrow(/^kmeansAssignCpu: x\[3\] is not finite$/);
     expect(() => native.kmeansAssignCpu(data, Float32Array.from([0, 0, 0]), 3)).toThrow(/^kmeansAssignCpu: the dataset has d = 2 features, not 3$/);
     expect(() => native.linearEpoch(data, null, 2, new Float32Array(2), new Float32Array(1), new Float32Array(6), 0, { ...CONFIG, learningRates: [0.1] }))
       .toThrow(/^linearEpoch: the dataset has no labels/);

@@ -2,6 +2,8 @@
 // labels) once, off the event loop, into host memory or onto the GPU, and resolves to an object
 // the kernels take in place of x. Its dispose() releases the dataset at once (kernels already
 // running on it keep it until they finish); garbage collection releases one never disposed.
+// dataset.slice(first, rows) is a view of consecutive rows (a mini-batch) that kernels take the
+// same way; it does not keep the dataset alive: once the dataset is disposed, its views are too.
 #include <cmath>
 #include <memory>
 #include <string>
@@ -15,11 +17,33 @@ namespace {
 // Tags the External that carries the dataset, so no other External passes for one.
 const napi_type_tag kDatasetTag = {0x6a1d3f0e5b7c4a29ull, 0x93e2b8d4c1f07a65ull};
 
+// A dataset object owns its dataset; a view (slice) only refers to it.
 struct Holder {
-  std::shared_ptr<sm::Dataset> data;
+  std::shared_ptr<sm::Dataset> owner;
+  std::weak_ptr<sm::Dataset> view;
+  size_t first = 0, rows = 0;
+  std::shared_ptr<sm::Dataset> Get() const { return owner ? owner : view.lock(); }
 };
 
 Napi::Value Dispose(const Napi::CallbackInfo& info);
+Napi::Value Slice(const Napi::CallbackInfo& info);
+
+// The JavaScript object of a dataset or a view: its handle (a tagged External, whose finalizer
+// drops the holder when the object is collected) and what it describes.
+Napi::Object DatasetObject(Napi::Env env, Holder* h, const sm::Dataset& data) {
+  auto handle = Napi::External<Holder>::New(env, h, [](Napi::Env, Holder* held) { delete held; });
+  handle.TypeTag(&kDatasetTag);
+  Napi::Object out = Napi::Object::New(env);
+  out.DefineProperty(Napi::PropertyDescriptor::Value("handle", handle, napi_default));
+  out.Set("n", Napi::Number::New(env, static_cast<double>(h->rows)));
+  out.Set("d", Napi::Number::New(env, static_cast<double>(data.d())));
+  out.Set("place", Napi::String::New(env, data.place() == sm::DatasetPlace::kCuda ? "cuda" : "host"));
+  out.Set("bytes", Napi::Number::New(env, static_cast<double>(h->rows * (data.d() + (data.has_labels() ? 1 : 0)) * sizeof(float))));
+  out.Set("hasLabels", Napi::Boolean::New(env, data.has_labels()));
+  out.Set("dispose", Napi::Function::New(env, Dispose));
+  out.Set("slice", Napi::Function::New(env, Slice));
+  return out;
+}
 
 class CreateDatasetWorker : public PromiseWorker {
  public:
@@ -35,19 +59,7 @@ class CreateDatasetWorker : public PromiseWorker {
  protected:
   void Run() override { data_ = sm::Dataset::Create(x_, n_, d_, y_, place_); }
 
-  Napi::Value Result(Napi::Env env) override {
-    auto holder = Napi::External<Holder>::New(env, new Holder{data_}, [](Napi::Env, Holder* h) { delete h; });
-    holder.TypeTag(&kDatasetTag);
-    Napi::Object out = Napi::Object::New(env);
-    out.DefineProperty(Napi::PropertyDescriptor::Value("handle", holder, napi_default));
-    out.Set("n", Napi::Number::New(env, static_cast<double>(data_->n())));
-    out.Set("d", Napi::Number::New(env, static_cast<double>(data_->d())));
-    out.Set("place", Napi::String::New(env, data_->place() == sm::DatasetPlace::kCuda ? "cuda" : "host"));
-    out.Set("bytes", Napi::Number::New(env, static_cast<double>(data_->bytes())));
-    out.Set("hasLabels", Napi::Boolean::New(env, data_->has_labels()));
-    out.Set("dispose", Napi::Function::New(env, Dispose));
-    return out;
-  }
+  Napi::Value Result(Napi::Env env) override { return DatasetObject(env, new Holder{data_, {}, 0, data_->n()}, *data_); }
 
  private:
   Napi::Reference<Napi::Float32Array> x_ref_, y_ref_;
@@ -60,12 +72,31 @@ class CreateDatasetWorker : public PromiseWorker {
 
 bool IsDatasetObject(const Napi::Value& value);
 
-// dataset.dispose(): releases the dataset now (a kernel running on it keeps it until it finishes);
-// calling it again does nothing.
+Holder* HolderOf(const Napi::Value& value) { return value.As<Napi::Object>().Get("handle").As<Napi::External<Holder>>().Data(); }
+
+// dataset.dispose(): releases the dataset now (a kernel running on it keeps it until it finishes;
+// its views can no longer be used); calling it again does nothing. On a view: forgets the view.
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   if (!IsDatasetObject(info.This())) throw Napi::TypeError::New(info.Env(), "dispose: call it on the dataset (dataset.dispose())");
-  info.This().As<Napi::Object>().Get("handle").As<Napi::External<Holder>>().Data()->data.reset();
+  Holder* h = HolderOf(info.This());
+  h->owner.reset();
+  h->view.reset();
   return info.Env().Undefined();
+}
+
+// dataset.slice(first, rows): a view of rows first ... first + rows - 1 (of this dataset or view).
+Napi::Value Slice(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!IsDatasetObject(info.This())) throw Napi::TypeError::New(env, "slice: call it on the dataset (dataset.slice(first, rows))");
+  const Holder* h = HolderOf(info.This());
+  const std::shared_ptr<sm::Dataset> data = h->Get();
+  if (!data) throw Napi::Error::New(env, "slice: the dataset was disposed");
+  const double first = info.Length() == 2 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  const double rows = info.Length() == 2 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(first >= 0) || !(rows >= 0) || first != std::floor(first) || rows != std::floor(rows) || first + rows > static_cast<double>(h->rows)) {
+    throw Napi::RangeError::New(env, "slice(first, rows): whole numbers with first + rows <= " + std::to_string(h->rows) + " (the rows here)");
+  }
+  return DatasetObject(env, new Holder{nullptr, data, h->first + static_cast<size_t>(first), static_cast<size_t>(rows)}, *data);
 }
 
 // createDataset(x: Float32Array, d: number, y: Float32Array | null, place: 'host' | 'cuda').
@@ -105,11 +136,12 @@ bool IsDatasetObject(const Napi::Value& value) {
 
 bool IsDataset(const Napi::Value& value) { return IsDatasetObject(value); }
 
-std::shared_ptr<sm::Dataset> DatasetOf(const Napi::Value& value, const char* kernel) {
+DatasetRows DatasetOf(const Napi::Value& value, const char* kernel) {
   if (!IsDataset(value)) throw Napi::TypeError::New(value.Env(), std::string(kernel) + ": not a dataset (createDataset)");
-  std::shared_ptr<sm::Dataset> data = value.As<Napi::Object>().Get("handle").As<Napi::External<Holder>>().Data()->data;
-  if (!data) throw Napi::Error::New(value.Env(), std::string(kernel) + ": the dataset was disposed");
-  return data;
+  const Holder* h = HolderOf(value);
+  DatasetRows rows{h->Get(), h->first, h->rows};
+  if (!rows.data) throw Napi::Error::New(value.Env(), std::string(kernel) + ": the dataset was disposed");
+  return rows;
 }
 
 void ExportDataset(Napi::Env env, Napi::Object exports) {

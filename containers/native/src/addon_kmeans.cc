@@ -20,7 +20,7 @@ using Kernel = std::function<sm::AssignResult(const float*, size_t, size_t, cons
 // the GPU; `device` is the kernel for rows already on the GPU (none: such a dataset is refused).
 struct AssignRows {
   Napi::Float32Array array;
-  std::shared_ptr<sm::Dataset> dataset;
+  DatasetRows dataset;  // no data: the array
 };
 
 class AssignWorker : public PromiseWorker {
@@ -29,7 +29,7 @@ class AssignWorker : public PromiseWorker {
                Kernel device)
       : PromiseWorker(env, name), name_(name), centers_ref_(Napi::Persistent(centers)), dataset_(std::move(rows.dataset)),
         centers_(centers.Data()), n_(n), d_(d), k_(k), kernel_(std::move(kernel)), device_(std::move(device)) {
-    if (!dataset_) {
+    if (!dataset_.data) {
       x_ref_ = Napi::Persistent(rows.array);
       x_ = rows.array.Data();
     }
@@ -38,22 +38,19 @@ class AssignWorker : public PromiseWorker {
  protected:
   // The values are checked here, off the event loop: the scan of every row costs a noticeable part
   // of an iteration (a dataset's rows were scanned once, when it was made). A value that is not
-  // finite rejects the promise, naming it.
+  // finite rejects the promise, naming it (a dataset's rows were checked when it was made).
   void Run() override {
-    if (!dataset_) {
+    if (!dataset_.data) {
       sm::CheckAssignInputs(x_, n_, d_, centers_, k_, name_);
       result_ = kernel_(x_, n_, d_, centers_, k_);
       return;
     }
-    if (dataset_->first_non_finite() < n_ * d_) {
-      throw std::invalid_argument(std::string(name_) + ": x[" + std::to_string(dataset_->first_non_finite()) + "] is not finite");
-    }
-    sm::CheckAssignInputs(nullptr, 0, d_, centers_, k_, name_);
-    if (dataset_->place() == sm::DatasetPlace::kCuda) {
-      if (!device_) dataset_->HostRows(name_);  // throws: this kernel reads host memory
-      result_ = device_(dataset_->DeviceRows(name_), n_, d_, centers_, k_);
+    sm::CheckAssignInputs(nullptr, 0, d_, centers_, k_, name_);  // the rows were checked when the dataset was made
+    if (dataset_.data->place() == sm::DatasetPlace::kCuda) {
+      if (!device_) dataset_.HostX(name_);  // throws: this kernel reads host memory
+      result_ = device_(dataset_.DeviceX(name_), n_, d_, centers_, k_);
     } else {
-      result_ = kernel_(dataset_->HostRows(name_), n_, d_, centers_, k_);
+      result_ = kernel_(dataset_.HostX(name_), n_, d_, centers_, k_);
     }
   }
 
@@ -78,7 +75,7 @@ class AssignWorker : public PromiseWorker {
  private:
   const char* name_;
   Napi::Reference<Napi::Float32Array> x_ref_, centers_ref_;
-  std::shared_ptr<sm::Dataset> dataset_;
+  DatasetRows dataset_;
   const float* x_ = nullptr;
   const float* centers_;
   size_t n_, d_, k_;
@@ -105,7 +102,7 @@ bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, AssignRo
   } else {
     rows->array = info[0].As<Napi::Float32Array>();
   }
-  const size_t x_values = dataset ? rows->dataset->n() * rows->dataset->d() : rows->array.ElementLength();
+  const size_t x_values = dataset ? rows->dataset.rows * rows->dataset.data->d() : rows->array.ElementLength();
   *centers = info[1].As<Napi::Float32Array>();
   const double dim = info[2].As<Napi::Number>().DoubleValue();
   if (!(dim >= 1) || dim != std::floor(dim)) {
@@ -113,8 +110,8 @@ bool ValidateAssign(const Napi::CallbackInfo& info, const char* kernel, AssignRo
     return false;
   }
   *d = static_cast<size_t>(dim);
-  if (dataset && rows->dataset->d() != *d) {
-    Napi::RangeError::New(env, std::string(kernel) + ": the dataset has d = " + std::to_string(rows->dataset->d()) + " features, not " + std::to_string(*d))
+  if (dataset && rows->dataset.data->d() != *d) {
+    Napi::RangeError::New(env, std::string(kernel) + ": the dataset has d = " + std::to_string(rows->dataset.data->d()) + " features, not " + std::to_string(*d))
         .ThrowAsJavaScriptException();
     return false;
   }

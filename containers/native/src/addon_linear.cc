@@ -26,7 +26,7 @@ using DeviceLinearKernel = std::vector<double> (*)(const float*, const float*, c
 // The rows and labels of an epoch: two Float32Arrays, or a dataset with labels (createDataset).
 struct EpochRows {
   Napi::Float32Array x, y;
-  std::shared_ptr<sm::Dataset> dataset;
+  DatasetRows dataset;  // no data: the arrays
 };
 
 class LinearEpochWorker : public PromiseWorker {
@@ -36,7 +36,7 @@ class LinearEpochWorker : public PromiseWorker {
       : PromiseWorker(env, "linearEpoch"), weights_ref_(Napi::Persistent(weights)), bias_ref_(Napi::Persistent(bias)),
         moments_ref_(Napi::Persistent(moments)), dataset_(std::move(rows.dataset)), n_(n), state_(std::move(state)), config_(std::move(config)),
         kernel_(kernel), device_(device) {
-    if (!dataset_) {
+    if (!dataset_.data) {
       x_ref_ = Napi::Persistent(rows.x);
       y_ref_ = Napi::Persistent(rows.y);
       x_ = rows.x.Data();
@@ -46,13 +46,13 @@ class LinearEpochWorker : public PromiseWorker {
 
  protected:
   void Run() override {
-    if (!dataset_) {
+    if (!dataset_.data) {
       losses_ = kernel_(x_, y_, n_, &state_, config_);
-    } else if (dataset_->place() == sm::DatasetPlace::kCuda) {
-      if (!device_) dataset_->HostRows("linearEpoch");  // throws: this kernel reads host memory
-      losses_ = device_(dataset_->DeviceRows("linearEpoch"), dataset_->labels(), dataset_->HostLabels(), n_, &state_, config_);
+    } else if (dataset_.data->place() == sm::DatasetPlace::kCuda) {
+      if (!device_) dataset_.HostX("linearEpoch");  // throws: this kernel reads host memory
+      losses_ = device_(dataset_.DeviceX("linearEpoch"), dataset_.Labels(), dataset_.HostLabels(), n_, &state_, config_);
     } else {
-      losses_ = kernel_(dataset_->HostRows("linearEpoch"), dataset_->labels(), n_, &state_, config_);
+      losses_ = kernel_(dataset_.HostX("linearEpoch"), dataset_.Labels(), n_, &state_, config_);
     }
   }
 
@@ -75,7 +75,7 @@ class LinearEpochWorker : public PromiseWorker {
 
  private:
   Napi::Reference<Napi::Float32Array> x_ref_, y_ref_, weights_ref_, bias_ref_, moments_ref_;
-  std::shared_ptr<sm::Dataset> dataset_;
+  DatasetRows dataset_;
   const float* x_ = nullptr;
   const float* y_ = nullptr;
   size_t n_;
@@ -124,9 +124,9 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
   if (IsDataset(info[0])) {
     rows.dataset = DatasetOf(info[0], "linearEpoch");
     if (!info[1].IsNull() && !info[1].IsUndefined()) throw Napi::TypeError::New(env, "linearEpoch: with a dataset, y must be null (the dataset's labels are used)");
-    if (!rows.dataset->has_labels()) throw Napi::TypeError::New(env, "linearEpoch: the dataset has no labels (createDataset with y)");
-    x_values = rows.dataset->n() * rows.dataset->d();
-    y_values = rows.dataset->n();
+    if (!rows.dataset.data->has_labels()) throw Napi::TypeError::New(env, "linearEpoch: the dataset has no labels (createDataset with y)");
+    x_values = rows.dataset.rows * rows.dataset.data->d();
+    y_values = rows.dataset.rows;
   } else {
     rows.x = Float32Arg(info, 0, "linearEpoch", "x");
     rows.y = Float32Arg(info, 1, "linearEpoch", "y");
@@ -137,8 +137,8 @@ Napi::Value StartLinearEpoch(const Napi::CallbackInfo& info, LinearKernel kernel
   auto bias = Float32Arg(info, 4, "linearEpoch", "bias"), moments = Float32Arg(info, 5, "linearEpoch", "moments");
   const size_t d = info[2].As<Napi::Number>().Uint32Value();
   const size_t m = bias.ElementLength();
-  if (rows.dataset && rows.dataset->d() != d) {
-    throw Napi::RangeError::New(env, "linearEpoch: the dataset has d = " + std::to_string(rows.dataset->d()) + " features, not " + std::to_string(d));
+  if (rows.dataset.data && rows.dataset.data->d() != d) {
+    throw Napi::RangeError::New(env, "linearEpoch: the dataset has d = " + std::to_string(rows.dataset.data->d()) + " features, not " + std::to_string(d));
   }
   if (d == 0 || x_values % d != 0 || y_values != x_values / d || weights.ElementLength() != m * d ||
       moments.ElementLength() != 2 * m * d + 2 * m || m == 0) {

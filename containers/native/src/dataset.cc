@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 
 #ifdef HAVE_CUDA
 #include "cuda_dataset.h"
@@ -18,12 +19,8 @@ std::shared_ptr<Dataset> Dataset::Create(const float* x, size_t n, size_t d, con
   if (d == 0) throw std::invalid_argument("dataset: d must be at least 1");
   std::shared_ptr<Dataset> data(new Dataset(n, d, y != nullptr, place));
   const size_t values = n * d;
-  data->first_non_finite_ = values;
   for (size_t i = 0; i < values; ++i) {
-    if (!std::isfinite(x[i])) {
-      data->first_non_finite_ = i;
-      break;
-    }
+    if (!std::isfinite(x[i])) throw std::invalid_argument("createDataset: x[" + std::to_string(i) + "] is not finite");
   }
   if (y) data->host_labels_.assign(y, y + n);
   if (place == DatasetPlace::kHost) {

@@ -16,8 +16,9 @@ enum class DatasetPlace { kHost, kCuda };
 
 class Dataset {
  public:
-  // Copies the rows (and labels, when y is not null) to `place`. Throws std::invalid_argument for a
-  // place this build cannot use (CUDA without HAVE_CUDA) and std::runtime_error when an upload fails.
+  // Copies the rows (and labels, when y is not null) to `place`. Throws std::invalid_argument naming
+  // the first value of x that is NaN or infinite (no kernel takes those), or for a place this build
+  // cannot use (CUDA without HAVE_CUDA), and std::runtime_error when an upload fails.
   static std::shared_ptr<Dataset> Create(const float* x, size_t n, size_t d, const float* y, DatasetPlace place);
 
   ~Dataset();
@@ -44,9 +45,6 @@ class Dataset {
   // Device rows of a kCuda dataset; throws std::invalid_argument naming `kernel` for one in host memory.
   const float* DeviceRows(const char* kernel) const;
 
-  // The index of the first value of x that is NaN or infinite (found at creation), or n * d.
-  size_t first_non_finite() const { return first_non_finite_; }
-
   // Datasets alive in this process (the tests check that dispose() and the GC release them).
   static size_t Live();
 
@@ -56,7 +54,6 @@ class Dataset {
   size_t n_, d_;
   bool has_labels_;
   DatasetPlace place_;
-  size_t first_non_finite_ = 0;
   const float* x_ = nullptr;
   const float* y_ = nullptr;
   std::vector<float> host_;  // kHost: x then y
