@@ -18,8 +18,8 @@ namespace {
 // always inlined into the assignment loop below, which is compiled for each path: W = 8, R = 4 for
 // the x86-64 baseline (pairs of SSE registers) and for AVX2 + FMA (one YMM register); on AVX-512,
 // W = 16, R = 8 for many centers (ZMM registers, 32 of them: eight rows' dot products with two
-// blocks of sixteen centers are 16 accumulators, and each center load serves eight FMAs), else
-// W = 8, R = 4 (kWideCentersFrom). One is chosen per call (cpu_paths.h): a call per
+// blocks of sixteen centers are 16 accumulators, and each center load serves eight FMAs), else the
+// AVX2 loop (kWideCentersFrom). One is chosen per call (cpu_paths.h): a call per
 // (row, center) pair would cost more than the arithmetic.
 template <int W>
 struct Lanes {
@@ -231,17 +231,13 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void Assi
   AssignRangeBody<16, 8>(x, begin, end, d, centers, labels, distances, partial);
 }
 
-// The eight-lane loop built for AVX-512 (its 32 registers and broadcasting FMAs), for few centers.
-__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void AssignRangeAvx512Narrow(
-    const float* x, size_t begin, size_t end, size_t d, const CenterBlocks& centers, int32_t* labels, float* distances, Partial* partial) {
-  AssignRangeBody<8, 4>(x, begin, end, d, centers, labels, distances, partial);
-}
 #endif
 
-// Up to this many centers the AVX-512 path keeps eight-lane blocks: measured at k = 64, d = 64 on
-// Zen 4, sixteen-lane blocks took about 10 % more CPU time (each row's per-lane argmin and the
-// padding of the last block cost more than the halved center loads save); at k = 1,024 they took
-// about 10 % less.
+// Up to this many centers the AVX-512 path runs the AVX2 loop: measured at k = 64, d = 64 on Zen 4,
+// sixteen-lane blocks took about 10 % more CPU time (each row's per-lane argmin and the padding of
+// the last block cost more than the halved center loads save), and the eight-lane loop built for
+// AVX-512 2–5 % more than the same loop built for AVX2; at k = 1,024 sixteen-lane blocks took about
+// 10 % less.
 constexpr size_t kWideCentersFrom = 65;
 
 // The assignment loop and its center blocks' width for a path and k.
@@ -249,7 +245,7 @@ void ChooseAssignRange(CpuPath path, size_t k, AssignRangeFn* fn, size_t* lanes)
 #if defined(__x86_64__)
   if (path == CpuPath::kAvx512) {
     const bool wide = k >= kWideCentersFrom;
-    *fn = wide ? AssignRangeAvx512 : AssignRangeAvx512Narrow;
+    *fn = wide ? AssignRangeAvx512 : AssignRangeAvx2;
     *lanes = wide ? 16 : 8;
     return;
   }

@@ -299,9 +299,9 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   const size_t row_threads = groups < cores ? std::min<size_t>(cores, batch / kRowsPerThread) : 1;
   if (row_threads > 1) {
     // Fewer groups than cores (one block of eight models on two cores, say): the threads split
-    // each mini-batch's rows, each adding into its own gradient buffers; after a barrier the first
-    // thread adds the buffers up and updates every model, and a second barrier lets the others
-    // read the new parameters.
+    // each mini-batch's rows, each adding into its own gradient buffers; after a barrier each
+    // thread adds the buffers up for its share of the weight columns and updates them, and a
+    // second barrier lets every thread read the new parameters.
     std::vector<std::vector<float>> part_gw(row_threads, std::vector<float>(gw.size())), part_gb(row_threads, std::vector<float>(gb.size()));
     std::vector<std::vector<double>> part_losses(row_threads, std::vector<double>(losses.size(), 0.0));
     SpinBarrier barrier(row_threads);
@@ -315,18 +315,19 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
         const Batch mine{x + lo * d, y + lo, hi - lo};
         for (size_t group = 0; group < groups && hi > lo; ++group) group_gradients(group, mine, part_gw[t].data(), part_gb[t].data(), part_losses[t].data());
         barrier.Wait();
-        if (t == 0) {
-          for (size_t i = 0; i < gw.size(); ++i) {
+        // Each thread adds up and updates its share of the weight columns (their lanes are its
+        // alone), so the update is split too rather than left to one thread while the others wait.
+        for (size_t column = columns * t / row_threads, last = columns * (t + 1) / row_threads; column < last; ++column) {
+          const size_t p = position(column), lane = (p / 8) * d * 8 + p % 8;
+          for (size_t j = 0; j < d; ++j) {
             float sum = 0;
-            for (size_t u = 0; u < row_threads; ++u) sum += part_gw[u][i];
-            gw[i] = sum;
+            for (size_t u = 0; u < row_threads; ++u) sum += part_gw[u][lane + j * 8];
+            gw[lane + j * 8] = sum;
           }
-          for (size_t i = 0; i < gb.size(); ++i) {
-            float sum = 0;
-            for (size_t u = 0; u < row_threads; ++u) sum += part_gb[u][i];
-            gb[i] = sum;
-          }
-          for (size_t group = 0; group < groups; ++group) update_group(group, rows, first_step + batches + 1);
+          float sum = 0;
+          for (size_t u = 0; u < row_threads; ++u) sum += part_gb[u][p];
+          gb[p] = sum;
+          update_column(column, rows, first_step + batches + 1);
         }
         barrier.Wait();
       }
