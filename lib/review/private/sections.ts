@@ -376,14 +376,16 @@ function monitors(contents: CloudAssemblyContents): string[][] {
 /**
  * Every acknowledgment, sorted by rule then path, each with the id flags cite: `A-` and six hex
  * digits of a hash of its rule and path, so adding one acknowledgment does not renumber the others
- * in a review's diff.
+ * in a review's diff. The rule is hashed as the review shows it (hashes in it as `<hash>`): a rule
+ * id that names a job by its configuration hash (which follows an image's asset hash) keeps its id
+ * when only the image's contents change.
  */
 export function numberedAcknowledgments(contents: CloudAssemblyContents): Array<Acknowledgment & { id: string; stack: string }> {
   const cached = numbered.get(contents);
   if (cached) return cached;
   const list = contents.stacks.flatMap((stack) => stack.acknowledgments.map((a) => ({ ...a, stack: stack.name })))
     .sort((a, b) => `${a.rule} ${a.path}`.localeCompare(`${b.rule} ${b.path}`))
-    .map((a) => ({ ...a, id: `A-${createHash('sha256').update(`${a.rule}\n${a.path}`).digest('hex').slice(0, 6)}` }));
+    .map((a) => ({ ...a, id: `A-${createHash('sha256').update(`${show(a.rule)}\n${a.path}`).digest('hex').slice(0, 6)}` }));
   numbered.set(contents, list);
   return list;
 }
