@@ -59,3 +59,4 @@ export * from './jobs/compilation-target';
 export * from './jobs/compiled-model';
 export * from './jobs/automl-input';
 export * from './jobs/automl-model';
+export * from './jobs/automl-registration-options';

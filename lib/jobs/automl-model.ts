@@ -4,16 +4,22 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IDependable } from 'constructs';
 import { AutoMLInput, AutoMLMetric, AutoMLMode, AutoMLProblemType } from './automl-input';
+import { AutoMLRegistrationOptions } from './automl-registration-options';
 import { METRICS_BY_PROBLEM_TYPE } from './private/automl-metrics';
 import { SageMakerNetwork } from '../core/network';
 import { platformBucket } from '../core/private/platform-bucket';
+import { AUTOML_MODEL_PACKAGE_RESOURCE_TYPE } from '../core/private/resource-types';
+import { DEFAULT_SERVING_INSTANCE_TYPES } from '../core/private/serving-instance-types';
 import { ValidationProblems } from '../core/private/validation';
 import { acknowledgeWildcardResource } from '../core/private/wildcard-acknowledgment';
 import { SageMakerExecutionRole } from '../core/roles';
 import { IServableModel, ServingBindOptions, ServingModelConfig } from '../models/servable-model';
 import { configurationHash, DeployTimeJob } from '../private/deploy-time-job';
+import { jobHandler } from '../private/job-handler';
 import { AUTOML_JOB, jobNamePrefix } from '../private/job-kinds';
 import { apiVpcConfigOf } from '../private/vpc-config';
+import { ModelApprovalStatus } from '../registry/model-approval-status';
+import { IModelRegistry } from '../registry/model-registry-base';
 import { MAX_WAIT_CONDITION, renderTags } from '../training/private/training-setup';
 
 /**
@@ -287,6 +293,41 @@ export class AutoMLModel extends Construct implements IServableModel {
       Annotations.of(this).addWarningV2('sagemaker-secure-constructs:automlOutlastsDeploy',
         'The AutoML job may run longer than the deployment waits: a job still running then fails the deployment and is stopped.');
     }
+  }
+
+  /**
+   * Registers the best candidate as a version in a model registry once the job has ended: its
+   * inference containers with the environment Autopilot gave them (known only then, so the stack's
+   * job handler creates the version), the AutoML job as its lineage (`GeneratedBy`) and this
+   * model's key. A changed registration is a new version; removing it deletes the version, as a
+   * CloudFormation model package does. Returns the version's ARN.
+   *
+   * (An `InferencePipeline` cannot take the best candidate as a stage: it is itself a serial model
+   * of one to three containers that Autopilot picks, and a pipeline's containers are fixed at synth.)
+   */
+  public registerIn(registry: IModelRegistry, options: AutoMLRegistrationOptions = {}): string {
+    const stack = Stack.of(this);
+    const handler = jobHandler(this, this.encryptionKey, this.network);
+    const group = registry.modelPackageGroupName;
+    const versions = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*` });
+    handler.allow(['sagemaker:CreateModelPackage', 'sagemaker:DescribeModelPackage', 'sagemaker:DeleteModelPackage', 'sagemaker:AddTags'], versions);
+    handler.allow(['sagemaker:DescribeModelPackageGroup'], registry.modelPackageGroupArn);
+    handler.allow(['kms:DescribeKey', 'kms:CreateGrant'], this.encryptionKey.keyArn, { Bool: { 'kms:GrantIsForAWSResource': true } });
+    acknowledgeWildcardResource(handler.role, versions,
+      'Versions of this model package group only: SageMaker numbers each new version, so the ARN of the one being registered is not known before.');
+    let id = 'Registration';
+    for (let n = 2; this.node.tryFindChild(id); n++) id = `Registration${n}`;
+    const registration = handler.createResource(this, id, AUTOML_MODEL_PACKAGE_RESOURCE_TYPE, {
+      AutoMLJobName: this.autoMLJobName,
+      ModelPackageGroupName: group,
+      ModelApprovalStatus: options.approval ?? ModelApprovalStatus.PENDING_MANUAL_APPROVAL,
+      Description: options.description,
+      InstanceTypes: (options.instanceTypes ?? [...DEFAULT_SERVING_INSTANCE_TYPES]).map(String),
+      KmsKeyId: this.encryptionKey.keyArn,
+    });
+    registration.node.addDependency(this.completion);
+    if (Construct.isConstruct(registry)) registration.node.addDependency(registry);
+    return registration.getAttString('ModelPackageArn');
   }
 
   /** The model of the best candidate (one per construct, whatever the consumer). */

@@ -1,7 +1,7 @@
 import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
-  CreateAutoMLJobV2Command, CreateAutoMLJobV2Request, CreateModelCommand, CreateModelInput, DeleteModelCommand, DescribeAutoMLJobV2Command,
-  DescribeModelCommand, StopAutoMLJobCommand,
+  CreateAutoMLJobV2Command, CreateAutoMLJobV2Request, CreateModelCommand, CreateModelInput, CreateModelPackageCommand, CreateModelPackageInput,
+  DeleteModelCommand, DeleteModelPackageCommand, DescribeAutoMLJobV2Command, DescribeModelCommand, DescribeModelPackageCommand, StopAutoMLJobCommand,
 } from '@aws-sdk/client-sagemaker';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../lib/handlers/sagemaker-job';
@@ -178,5 +178,60 @@ describe('sagemaker-job handler: AutoML jobs', () => {
     await handler(event('Delete', MODEL_PROPERTIES, MODEL, 'Custom::SageMakerAutoMLModel'));
     expect(sagemaker.commandCalls(DeleteModelCommand)[0].args[0].input).toEqual({ ModelName: MODEL });
     expect(cloudFormation.responses[1]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: MODEL });
+  });
+});
+
+describe('sagemaker-job handler: registering an AutoML job\'s best candidate', () => {
+  const REGISTRATION = {
+    AutoMLJobName: NAME, ModelPackageGroupName: 'churn', ModelApprovalStatus: 'PendingManualApproval',
+    InstanceTypes: ['ml.m5.large', 'ml.c5.xlarge'], KmsKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/k',
+  };
+  const VERSION = 'arn:aws:sagemaker:eu-west-1:111122223333:model-package/churn/3';
+  const completed = () => sagemaker.on(DescribeAutoMLJobV2Command).resolves({
+    AutoMLJobStatus: 'Completed', AutoMLJobArn: ARN,
+    BestCandidate: { CandidateName: 'churn-auto-xgb-3', InferenceContainers: [container('transform'), container('xgboost'), container('inverse-label')] } as any,
+  });
+
+  test('Create registers the candidate\'s containers (environment included) with the job as lineage and the key, in CreateModelPackage\'s shape', async () => {
+    // GIVEN a completed job
+    completed();
+    sagemaker.on(CreateModelPackageCommand).resolves({ ModelPackageArn: VERSION });
+    // WHEN
+    await handler(event('Create', REGISTRATION, 'x', 'Custom::SageMakerAutoMLModelPackage'));
+    // THEN
+    const request: CreateModelPackageInput = sagemaker.commandCalls(CreateModelPackageCommand)[0].args[0].input;
+    expect(request).toMatchObject({
+      ModelPackageGroupName: 'churn', ModelApprovalStatus: 'PendingManualApproval',
+      MetadataProperties: { GeneratedBy: ARN }, SecurityConfig: { KmsKeyId: REGISTRATION.KmsKeyId },
+      InferenceSpecification: { SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'], SupportedRealtimeInferenceInstanceTypes: ['ml.m5.large', 'ml.c5.xlarge'] },
+    });
+    expect(request.InferenceSpecification?.Containers).toEqual([container('transform'), container('xgboost'), container('inverse-label')]);
+    expect(request.ClientToken).toMatch(/^[0-9a-f]{36}$/);
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: VERSION, Data: { ModelPackageArn: VERSION, BestCandidateName: 'churn-auto-xgb-3' } });
+    sagemaker.restore();
+    expect(await sentBody(new CreateModelPackageCommand(request))).toEqual(withoutUndefined(request));
+  });
+
+  test('a retried Create sends the same ClientToken (no second version); other properties, another', async () => {
+    completed();
+    sagemaker.on(CreateModelPackageCommand).resolves({ ModelPackageArn: VERSION });
+    await handler(event('Create', REGISTRATION, 'x', 'Custom::SageMakerAutoMLModelPackage'));
+    await handler(event('Create', REGISTRATION, 'x', 'Custom::SageMakerAutoMLModelPackage'));
+    await handler(event('Update', { ...REGISTRATION, ModelApprovalStatus: 'Approved' }, VERSION, 'Custom::SageMakerAutoMLModelPackage'));
+    const tokens = sagemaker.commandCalls(CreateModelPackageCommand).map((call) => call.args[0].input.ClientToken);
+    expect(tokens[0]).toBe(tokens[1]);
+    expect(tokens[2]).not.toBe(tokens[0]);
+  });
+
+  test('a job without a best candidate fails the registration with why; Delete removes the version if it exists', async () => {
+    sagemaker.on(DescribeAutoMLJobV2Command).resolves({ AutoMLJobStatus: 'Failed', FailureReason: 'no candidate' });
+    await handler(event('Create', REGISTRATION, 'x', 'Custom::SageMakerAutoMLModelPackage'));
+    expect(cloudFormation.responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringContaining(`AutoML job ${NAME} has no best candidate to register (Failed: no candidate)`) });
+    expect(sagemaker.commandCalls(CreateModelPackageCommand)).toHaveLength(0);
+
+    sagemaker.on(DescribeModelPackageCommand).resolves({ ModelPackageArn: VERSION } as any);
+    sagemaker.on(DeleteModelPackageCommand).resolves({});
+    await handler(event('Delete', REGISTRATION, VERSION, 'Custom::SageMakerAutoMLModelPackage'));
+    expect(sagemaker.commandCalls(DeleteModelPackageCommand)[0].args[0].input).toEqual({ ModelPackageName: VERSION });
   });
 });

@@ -7,6 +7,8 @@ import { MonitoredEndpoint } from '../../lib/inference/monitored-endpoint';
 import { AutoMLInput, AutoMLMetric, AutoMLMode, AutoMLProblemType } from '../../lib/jobs/automl-input';
 import { AutoMLModel, AutoMLModelProps } from '../../lib/jobs/automl-model';
 import { sentBody, withoutUndefined } from '../helpers/api-model';
+import { ModelApprovalStatus } from '../../lib/registry/model-approval-status';
+import { ModelRegistry } from '../../lib/registry/model-registry';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
 
 function autopilot(overrides: Partial<AutoMLModelProps> = {}, stack: Stack = newStack()) {
@@ -138,5 +140,30 @@ describe('AutoMLModel bad input', () => {
     expect(message).toMatch(/maxCandidates: got 0; allowed: a whole number from 1 to 750/);
     expect(message).toMatch(/maxRuntime: got "13 hours"; allowed: from 1 minute to 12 hours/);
     expect(message).toMatch(/maxRuntimePerCandidate: got "30 seconds"; allowed: at least 1 minute/);
+  });
+});
+
+describe('AutoMLModel.registerIn', () => {
+  test('registers the best candidate in the registry once the model exists: group, approval, instance types and key; the handler may create only that group\'s versions', () => {
+    // GIVEN an Autopilot model and a registry
+    const { stack, auto } = autopilot();
+    const registry = new ModelRegistry(stack, 'Registry', { modelPackageGroupName: 'churn' });
+    // WHEN
+    const arn = auto.registerIn(registry, { approval: ModelApprovalStatus.APPROVED });
+    // THEN
+    const template = Template.fromStack(stack);
+    const [id, registration] = Object.entries(template.findResources('Custom::SageMakerAutoMLModelPackage'))[0] as [string, any];
+    expect(registration.Properties).toEqual({
+      ServiceToken: expect.anything(), ServiceTimeout: expect.any(String), AutoMLJobName: stack.resolve(auto.autoMLJobName), ModelPackageGroupName: 'churn', ModelApprovalStatus: 'Approved',
+      InstanceTypes: ['ml.m5.large', 'ml.m5.xlarge', 'ml.c5.xlarge', 'ml.c5.2xlarge'], KmsKeyId: JSON.parse(JSON.stringify(stack.resolve(auto.encryptionKey.keyArn))),
+    });
+    expect(stack.resolve(arn)).toEqual({ 'Fn::GetAtt': [id, 'ModelPackageArn'] });
+    // after the best candidate's model (so after the job) and the group
+    const [modelId] = Object.keys(template.findResources('Custom::SageMakerAutoMLModel'));
+    expect(registration.DependsOn).toEqual(expect.arrayContaining([modelId, expect.stringMatching(/^Registry/)]));
+    const statements = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const create = statements.find((s: any) => [s.Action].flat().includes('sagemaker:CreateModelPackage'));
+    expect(JSON.stringify(create.Resource)).toContain(':model-package/churn/*');
+    expect(unacknowledgedFindings(stack)).toEqual([]);
   });
 });

@@ -20,3 +20,4 @@ export const COMPILED_ARTIFACT_RESOURCE_TYPE = 'Custom::SageMakerCompiledArtifac
 export const AUTOML_JOB_RESOURCE_TYPE = 'Custom::SageMakerAutoMLJob';
 /** Made after an AutoML job ends: a SageMaker model of its best candidate's containers. */
 export const AUTOML_MODEL_RESOURCE_TYPE = 'Custom::SageMakerAutoMLModel';
+export const AUTOML_MODEL_PACKAGE_RESOURCE_TYPE = 'Custom::SageMakerAutoMLModelPackage';

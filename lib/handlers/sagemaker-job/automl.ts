@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import {
-  ContainerDefinition, CreateAutoMLJobV2Command, CreateAutoMLJobV2Request, CreateModelCommand, CreateModelInput, DeleteModelCommand,
-  DescribeAutoMLJobV2Command, DescribeModelCommand, StopAutoMLJobCommand,
+  ContainerDefinition, CreateAutoMLJobV2Command, CreateAutoMLJobV2Request, CreateModelCommand, CreateModelInput, CreateModelPackageCommand,
+  DeleteModelCommand, DeleteModelPackageCommand, DescribeAutoMLJobV2Command, DescribeModelCommand, DescribeModelPackageCommand,
+  ModelApprovalStatus, ProductionVariantInstanceType, StopAutoMLJobCommand, TransformInstanceType,
 } from '@aws-sdk/client-sagemaker';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { ifExists, JobApi, sagemaker } from './jobs';
@@ -95,4 +97,61 @@ export async function makeAutoMLModel(event: CloudFormationCustomResourceEvent):
       ContainerCount: String(containers.length),
     },
   };
+}
+
+/** Registers an AutoML job's best candidate (see registerAutoMLCandidate). */
+export const AUTOML_MODEL_PACKAGE_RESOURCE_TYPE = 'Custom::SageMakerAutoMLModelPackage';
+
+/**
+ * `Custom::SageMakerAutoMLModelPackage`: after an AutoML job has completed, a version in a model
+ * package group of its best candidate: its inference containers (images, artifacts and the
+ * environment Autopilot gave them, known only now, which is why a CloudFormation ModelPackage
+ * cannot be written at synth), with the job as its lineage and the group's key.
+ *
+ * - Create / Update: creates the version. The request's ClientToken is derived from the stack's
+ *   resource and its properties, so a retried Create makes no second version; an update with other
+ *   properties makes a new version, and CloudFormation deletes the old one.
+ * - Delete: deletes the version named by the physical ID, if it exists (as a CloudFormation
+ *   ModelPackage does).
+ *
+ * Attributes: ModelPackageArn, BestCandidateName.
+ */
+export async function registerAutoMLCandidate(event: CloudFormationCustomResourceEvent): Promise<CustomResourceResult> {
+  if (event.RequestType === 'Delete') {
+    const arn = event.PhysicalResourceId;
+    if (arn.startsWith('arn:')) {
+      const exists = await ifExists(() => sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn })));
+      if (exists) await withRetries(() => sagemaker.send(new DeleteModelPackageCommand({ ModelPackageName: arn })));
+    }
+    return { physicalResourceId: arn };
+  }
+  const props = event.ResourceProperties;
+  const jobName = String(props.AutoMLJobName ?? '');
+  const group = String(props.ModelPackageGroupName ?? '');
+  if (!jobName || !group) throw new Error('The AutoMLJobName and ModelPackageGroupName properties are required');
+  const job = await withRetries(() => sagemaker.send(new DescribeAutoMLJobV2Command({ AutoMLJobName: jobName })));
+  const best = job.BestCandidate;
+  const containers = (best?.InferenceContainers ?? []).map((container) => ({
+    Image: container.Image, ModelDataUrl: container.ModelDataUrl, Environment: container.Environment,
+  }));
+  if (job.AutoMLJobStatus !== 'Completed' || !best?.CandidateName || containers.length === 0) {
+    throw new Error(`AutoML job ${jobName} has no best candidate to register (${job.AutoMLJobStatus}${job.FailureReason ? `: ${job.FailureReason}` : ''})`);
+  }
+  const instanceTypes = (props.InstanceTypes ?? []) as string[];
+  const { ModelPackageArn: arn } = await withRetries(() => sagemaker.send(new CreateModelPackageCommand({
+    ModelPackageGroupName: group,
+    ModelPackageDescription: props.Description ? String(props.Description) : `Best candidate ${best.CandidateName} of AutoML job ${jobName}`,
+    ModelApprovalStatus: String(props.ModelApprovalStatus ?? 'PendingManualApproval') as ModelApprovalStatus,
+    InferenceSpecification: {
+      Containers: containers,
+      SupportedContentTypes: ['text/csv'],
+      SupportedResponseMIMETypes: ['text/csv'],
+      SupportedRealtimeInferenceInstanceTypes: instanceTypes as ProductionVariantInstanceType[],
+      SupportedTransformInstanceTypes: instanceTypes as TransformInstanceType[],
+    },
+    MetadataProperties: { GeneratedBy: job.AutoMLJobArn },
+    SecurityConfig: props.KmsKeyId ? { KmsKeyId: String(props.KmsKeyId) } : undefined,
+    ClientToken: createHash('sha256').update(`${event.StackId}\n${event.LogicalResourceId}\n${JSON.stringify(props)}`).digest('hex').slice(0, 36),
+  })));
+  return { physicalResourceId: arn!, data: { ModelPackageArn: arn!, BestCandidateName: best.CandidateName } };
 }

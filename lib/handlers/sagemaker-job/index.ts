@@ -1,7 +1,7 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { readBestTrainingJob } from './best-training-job';
 import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { AUTOML_MODEL_RESOURCE_TYPE, makeAutoMLModel } from './automl';
+import { AUTOML_MODEL_PACKAGE_RESOURCE_TYPE, AUTOML_MODEL_RESOURCE_TYPE, makeAutoMLModel, registerAutoMLCandidate } from './automl';
 import { COMPILED_ARTIFACT_RESOURCE_TYPE, readCompiledArtifact } from './compilation';
 import { JobApi, JobState, TRAINING } from './jobs';
 import { JOB_KINDS } from './kinds';
@@ -107,6 +107,7 @@ export async function handler(event: CloudFormationCustomResourceEvent | JobStat
     if (e.ResourceType === ANALYSIS_CONFIG_RESOURCE_TYPE) return writeAnalysisConfig(e);
     if (e.ResourceType === COMPILED_ARTIFACT_RESOURCE_TYPE) return readCompiledArtifact(e);
     if (e.ResourceType === AUTOML_MODEL_RESOURCE_TYPE) return makeAutoMLModel(e);
+    if (e.ResourceType === AUTOML_MODEL_PACKAGE_RESOURCE_TYPE) return registerAutoMLCandidate(e);
     if (!job) throw new Error(`Unknown resource type ${e.ResourceType}`);
     return e.RequestType === 'Delete' ? stopJob(job, e.PhysicalResourceId) : startJob(job, e);
   }, {

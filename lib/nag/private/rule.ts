@@ -34,5 +34,5 @@ export { isTrue, isSet };
  * by the job handler with CreateModel's VpcConfig and EnableNetworkIsolation).
  */
 export function isModel(node: CfnResource): boolean {
-  return node.cfnResourceType === 'AWS::SageMaker::Model' || node.cfnResourceType.startsWith(AUTOML_MODEL_RESOURCE_TYPE);
+  return node.cfnResourceType === 'AWS::SageMaker::Model' || node.cfnResourceType === AUTOML_MODEL_RESOURCE_TYPE;
 }
