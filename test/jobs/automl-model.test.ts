@@ -10,6 +10,7 @@ import { sentBody, withoutUndefined } from '../helpers/api-model';
 import { ModelApprovalStatus } from '../../lib/registry/model-approval-status';
 import { ModelRegistry } from '../../lib/registry/model-registry';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
+import { synthError } from '../helpers/synth-error';
 
 function autopilot(overrides: Partial<AutoMLModelProps> = {}, stack: Stack = newStack()) {
   const data = new SecureBucket(stack, 'Data');
@@ -26,15 +27,6 @@ function autopilot(overrides: Partial<AutoMLModelProps> = {}, stack: Stack = new
 function autoMLRequest(template: Template): any {
   const [resource] = Object.values(template.findResources('Custom::SageMakerAutoMLJob')) as any[];
   return JSON.parse(JSON.stringify(resource.Properties.AutoMLJob));
-}
-
-function synthError(build: () => void): string {
-  try {
-    build();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return '';
 }
 
 describe('AutoMLModel defaults', () => {

@@ -13,6 +13,7 @@ import { ModelSource } from '../../lib/models/model-source';
 import { sentBody, withoutUndefined } from '../helpers/api-model';
 import { newApp } from '../helpers/app';
 import { newStack, unacknowledgedFindings } from '../helpers/nag';
+import { synthError } from '../helpers/synth-error';
 
 function compiled(overrides: Partial<CompiledModelProps> = {}, stack: Stack = newStack()) {
   const data = new SecureBucket(stack, 'Models');
@@ -29,15 +30,6 @@ function compiled(overrides: Partial<CompiledModelProps> = {}, stack: Stack = ne
 function compilationRequest(template: Template): any {
   const [resource] = Object.values(template.findResources('Custom::SageMakerCompilationJob')) as any[];
   return JSON.parse(JSON.stringify(resource.Properties.CompilationJob));
-}
-
-function synthError(build: () => void): string {
-  try {
-    build();
-  } catch (error) {
-    return (error as Error).message;
-  }
-  return '';
 }
 
 describe('CompiledModel defaults', () => {
