@@ -1,6 +1,7 @@
 #include "linear_cpu.h"
 #include "linear_blocks.h"
 #include "linear_step.h"
+#include "linear_update_cpu.h"
 #include "cpu_paths.h"
 #include "logistic8.h"
 #include "thread_pool.h"
@@ -55,6 +56,10 @@ struct Batch {
   const float* x;
   const float* y;
   size_t rows;
+  // The rows this thread reads next (the next mini-batch's share; none after the last): the
+  // gradient pass asks for them while it computes, so they come from the cache, not from memory.
+  const float* next = nullptr;
+  size_t next_rows = 0;
 };
 
 // dloss/dscore of eight models' scores for one row's label; adds their losses to `loss_sums`.
@@ -71,35 +76,93 @@ __attribute__((always_inline)) inline V8 GradientOf(LossKind loss, V8 score, flo
   return g;
 }
 
-// Gradients of one mini-batch for one block of eight models: scores, per-model dloss/dscore,
-// then gw[j] += x_j * g, all eight models per vector operation; adds the rows' losses to `losses`.
-// Rows go four at a time: the four score sums are independent FMA chains (one chain of d FMAs
-// would wait on each FMA's latency), and each gw[j] is loaded and stored once per four rows.
+// gw[j] += x_j * g over a batch's rows for one block of eight models, kSlab features at a time:
+// the slab's sums stay in registers for the whole batch (one FMA per row and feature, with the
+// row value broadcast from memory), where adding rows into gw in memory cost a load and a store of
+// each gw[j] per four rows and a four-FMA dependency chain per feature (36 against 48 cycles a
+// row on Zen 4 with 16-feature slabs). kSlab fits the path's vector registers.
+// Also asks for the next rows' cache lines, one per row of each slab (at most kSlab x 4 bytes of
+// rows are read per such step, so for kSlab <= 16 they are all asked for by the end).
+template <int kSlab>
+__attribute__((always_inline)) inline void AddGradients(const float* x, size_t rows, size_t d, const float* g, float* gw,
+                                                        const float* next, size_t next_rows) {
+  const char* ahead = reinterpret_cast<const char*>(next);
+  const char* const ahead_end = ahead + (next ? next_rows * d * sizeof(float) : 0);
+  size_t first = 0;
+  for (; first + kSlab <= d; first += kSlab) {
+    V8 sums[kSlab];
+    for (int k = 0; k < kSlab; ++k) sums[k] = Load8(gw + (first + k) * 8);
+    for (size_t row = 0; row < rows; ++row) {
+      if (ahead < ahead_end) {
+        __builtin_prefetch(ahead, 0, 2);  // into L2 (prefetcht1): L1 holds this batch's rows and scores
+        ahead += 64;
+      }
+      const float* xr = x + row * d + first;
+      const V8 gr = Load8(g + row * 8);
+      for (int k = 0; k < kSlab; ++k) sums[k] += xr[k] * gr;
+    }
+    for (int k = 0; k < kSlab; ++k) Store8(gw + (first + k) * 8, sums[k]);
+  }
+  for (; first < d; ++first) {
+    V8 sum = Load8(gw + first * 8);
+    for (size_t row = 0; row < rows; ++row) sum += x[row * d + first] * Load8(g + row * 8);
+    Store8(gw + first * 8, sum);
+  }
+}
+
+// Rows ahead whose cache lines the scores' pass asks for: the pass streams the rows from memory,
+// and the hardware prefetcher alone left its FMAs waiting on them (about 10 % of the epoch).
+constexpr size_t kPrefetchRows = 16;
+// Logistic losses are added in float over at most this many rows, then into the float64 sums.
+constexpr size_t kLossChunkRows = 64;
+
+// Gradients of one mini-batch for one block of eight models, in three passes over the batch:
+// every row's eight scores (x . w, all eight models per vector FMA), every score's dloss/dscore
+// (in place, four rows in lock-step for logistic loss), then gw[j] += x_j * g. Passes, not row by
+// row: done between a row's scores and its gradient, the loss's long chain of dependent
+// operations left the FMA pipes idle. The batch's scores (rows x 8 floats) and rows stay in the
+// cache between passes. Adds the rows' losses to `losses`.
+template <int kSlab>
 __attribute__((always_inline)) inline void BlockGradients(const Batch& batch, size_t d, const float* wt, const float* bias8,
                                                           LossKind loss, float* gw, float* gb, double* losses) {
+  // Per thread, reused across batches: blocks trained on other threads have their own.
+  thread_local std::vector<float> scratch;
+  if (scratch.size() < batch.rows * 8) scratch.resize(batch.rows * 8);
+  float* g = scratch.data();
+  const V8 bias = Load8(bias8);
+  size_t row = 0;
+  // Eight rows at a time (see ScoreRows).
+  for (; row + 8 <= batch.rows; row += 8) {
+    const char* ahead = reinterpret_cast<const char*>(batch.x + (row + kPrefetchRows) * d);
+    for (size_t byte = 0; byte < 8 * d * sizeof(float); byte += 64) __builtin_prefetch(ahead + byte);
+    V8 s[8];
+    ScoreRows(batch.x + row * d, d, wt, bias, s);
+    for (int i = 0; i < 8; ++i) Store8(g + (row + i) * 8, s[i]);
+  }
+  for (; row < batch.rows; ++row) Store8(g + row * 8, ScoreRow(batch.x + row * d, d, wt, bias));
   // The bias gradient and loss sums stay in registers until the batch ends: blocks trained on other
   // threads keep theirs in the same cache lines.
   V8 bias_gradient = Load8(gb);
   double loss_sums[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  const V8 bias = Load8(bias8);
-  size_t row = 0;
-  for (; row + 4 <= batch.rows; row += 4) {
-    const float* x0 = batch.x + row * d;
-    const float *x1 = x0 + d, *x2 = x1 + d, *x3 = x2 + d;
-    V8 s[4];
-    ScoreFourRows(x0, d, wt, bias, s);
-    const V8 g0 = GradientOf(loss, s[0], batch.y[row], loss_sums), g1 = GradientOf(loss, s[1], batch.y[row + 1], loss_sums);
-    const V8 g2 = GradientOf(loss, s[2], batch.y[row + 2], loss_sums), g3 = GradientOf(loss, s[3], batch.y[row + 3], loss_sums);
-    for (size_t j = 0; j < d; ++j) Store8(gw + j * 8, Load8(gw + j * 8) + x0[j] * g0 + x1[j] * g1 + x2[j] * g2 + x3[j] * g3);
-    bias_gradient += (g0 + g1) + (g2 + g3);
+  row = 0;
+  if (loss == LossKind::kLogistic) {
+    for (; row + 4 <= batch.rows;) {
+      V8 chunk_loss = bias * 0.0f;
+      for (const size_t end = std::min(batch.rows, row + kLossChunkRows); row + 4 <= end; row += 4) {
+        V8 v[4] = {Load8(g + row * 8), Load8(g + row * 8 + 8), Load8(g + row * 8 + 16), Load8(g + row * 8 + 24)};
+        LogisticGradients(v, batch.y + row, chunk_loss);
+        for (int i = 0; i < 4; ++i) Store8(g + (row + i) * 8, v[i]);
+        bias_gradient += (v[0] + v[1]) + (v[2] + v[3]);
+      }
+      for (int lane = 0; lane < 8; ++lane) loss_sums[lane] += chunk_loss[lane];
+    }
   }
   for (; row < batch.rows; ++row) {
-    const float* xr = batch.x + row * d;
-    const V8 score = ScoreRow(xr, d, wt, bias);
-    const V8 g = GradientOf(loss, score, batch.y[row], loss_sums);
-    for (size_t j = 0; j < d; ++j) Store8(gw + j * 8, Load8(gw + j * 8) + xr[j] * g);
-    bias_gradient += g;
+    const V8 gradient = GradientOf(loss, Load8(g + row * 8), batch.y[row], loss_sums);
+    Store8(g + row * 8, gradient);
+    bias_gradient += gradient;
   }
+  AddGradients<kSlab>(batch.x, batch.rows, d, g, gw, batch.next, batch.next_rows);
   Store8(gb, bias_gradient);
   for (int lane = 0; lane < 8; ++lane) losses[lane] += loss_sums[lane];
 }
@@ -147,7 +210,8 @@ void SoftmaxGradientsBaseline(const Batch& b, size_t d, size_t units, size_t cla
 }
 
 void BlockGradientsBaseline(const Batch& b, size_t d, const float* wt, const float* bias8, LossKind loss, float* gw, float* gb, double* losses) {
-  BlockGradients(b, d, wt, bias8, loss, gw, gb, losses);
+  // SSE registers hold half a V8: sixteen of them, eight for a slab of four.
+  BlockGradients<4>(b, d, wt, bias8, loss, gw, gb, losses);
 }
 
 #if defined(__x86_64__)
@@ -158,7 +222,8 @@ __attribute__((target("avx2,fma"))) void SoftmaxGradientsAvx2(const Batch& b, si
 
 __attribute__((target("avx2,fma"))) void BlockGradientsAvx2(const Batch& b, size_t d, const float* wt, const float* bias8, LossKind loss,
                                                             float* gw, float* gb, double* losses) {
-  BlockGradients(b, d, wt, bias8, loss, gw, gb, losses);
+  // Sixteen YMM registers: eight for the slab, the rest for the row value and the gradient.
+  BlockGradients<8>(b, d, wt, bias8, loss, gw, gb, losses);
 }
 
 // The AVX-512 build of the same loops (F, VL, BW, DQ): blocks stay eight models wide (256-bit
@@ -172,7 +237,8 @@ __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void Soft
 
 __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void BlockGradientsAvx512(
     const Batch& b, size_t d, const float* wt, const float* bias8, LossKind loss, float* gw, float* gb, double* losses) {
-  BlockGradients(b, d, wt, bias8, loss, gw, gb, losses);
+  // Thirty-two vector registers: sixteen for the slab.
+  BlockGradients<16>(b, d, wt, bias8, loss, gw, gb, losses);
 }
 #endif
 
@@ -227,49 +293,30 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   const LinearStepShape shape = CheckLinearTraining(y, n, *s, c, "linearEpoch");
   const LossKind loss = static_cast<LossKind>(shape.loss);
   const size_t classes = static_cast<size_t>(shape.classes), columns = s->models, models = columns / classes;
-  const bool adam = c.optimizer == "adam", rmsprop = c.optimizer == "rmsprop";
   const size_t d = s->d, batch = std::max<size_t>(1, c.batch_size);
   const LinearBlocks layout(d, columns, classes);
   const size_t units = layout.units, blocks = layout.blocks;
   auto position = [&](size_t column) { return layout.Position(column); };
   const double first_step = s->step;
-  std::vector<float> wt, bias8, gw(blocks * d * 8), gb(blocks * 8);
+  // The parameters and optimiser state in the block layout for the whole epoch (linear_blocks.h),
+  // back in the caller's layout at the end.
+  std::vector<float> wt, bias8, m1, mb, v1, vb, gw(blocks * d * 8), gb(blocks * 8), lr8(blocks * 8, 0.0f);
   layout.Transpose(*s, c.use_bias, &wt, &bias8);
+  layout.ToBlocks(s->m1, s->mb, &m1, &mb);
+  layout.ToBlocks(s->v1, s->vb, &v1, &vb);
+  for (size_t column = 0; column < columns; ++column) lr8[position(column)] = c.learning_rates[column / classes];
   std::vector<double> losses(blocks * 8, 0.0);
-
-  // One column's step from its mean gradient over a mini-batch, written to both layouts.
-  auto update_column = [&](size_t column, size_t rows, double step) {
-    // Adam's bias corrections depend on the step alone.
+  const BlockStep params{d, c.optimizer == "adam" ? BlockOptimizerKind::kAdam : c.optimizer == "rmsprop" ? BlockOptimizerKind::kRmsProp : BlockOptimizerKind::kSgd,
+                         c.use_bias, c.l1, c.wd, c.beta1, c.beta2, c.epsilon, c.rmsprop_decay, wt.data(), bias8.data(), m1.data(), v1.data(),
+                         mb.data(), vb.data(), gw.data(), gb.data(), lr8.data()};
+  const BlockUpdateFn update = BlockUpdateFor(ActiveCpuPath());
+  // Features first ... last - 1 of every block of a group (and the biases when with_bias) take the
+  // step after batch number `step` of `rows` rows; Adam's bias corrections depend on the step alone.
+  auto update_group = [&](const BlockStep& replica, size_t group, size_t first, size_t last, bool with_bias, size_t rows, double step) {
     const double correction1 = 1 - std::pow(c.beta1, step), correction2 = 1 - std::pow(c.beta2, step);
-    const double lr = c.learning_rates[column / classes];
-    const size_t p = position(column);
-    float* w = s->weights.data() + column * d;
-    for (size_t j = 0; j <= d; ++j) {
-      const bool is_bias = j == d;
-      if (is_bias && !c.use_bias) continue;
-      const size_t lane = (p / 8) * d * 8 + j * 8 + p % 8;
-      double grad = (is_bias ? gb[p] : gw[lane]) / static_cast<double>(rows);
-      float& param = is_bias ? s->bias[column] : w[j];
-      if (!is_bias) grad += c.wd * param;  // L2 (weight decay) on weights only
-      double update = grad;
-      if (adam) {
-        float& m1 = is_bias ? s->mb[column] : s->m1[column * d + j];
-        float& v1 = is_bias ? s->vb[column] : s->v1[column * d + j];
-        m1 = static_cast<float>(c.beta1 * m1 + (1 - c.beta1) * grad);
-        v1 = static_cast<float>(c.beta2 * v1 + (1 - c.beta2) * grad * grad);
-        update = (m1 / correction1) / (std::sqrt(v1 / correction2) + c.epsilon);
-      } else if (rmsprop) {
-        float& v1 = is_bias ? s->vb[column] : s->v1[column * d + j];
-        v1 = static_cast<float>(c.rmsprop_decay * v1 + (1 - c.rmsprop_decay) * grad * grad);
-        update = grad / (std::sqrt(static_cast<double>(v1)) + c.epsilon);
-      }
-      double next = param - lr * update;
-      if (!is_bias && c.l1 > 0) {  // L1 by proximal soft-thresholding
-        const double shrink = lr * c.l1;
-        next = next > shrink ? next - shrink : (next < -shrink ? next + shrink : 0.0);
-      }
-      param = static_cast<float>(next);
-      if (is_bias) bias8[p] = param; else wt[lane] = param;
+    const size_t group_blocks = classes == 1 ? 1 : units;
+    for (size_t block = group * group_blocks; block < (group + 1) * group_blocks; ++block) {
+      update(replica, block, first, last, with_bias, rows, correction1, correction2);
     }
   };
 
@@ -278,20 +325,16 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   ChooseGradients(ActiveCpuPath(), &block_gradients, &softmax_gradients);
   const size_t groups = classes == 1 ? blocks : models, group_blocks = classes == 1 ? 1 : units;
   // One group's gradients over `rows`, added into the given buffers (and its losses).
-  auto group_gradients = [&](size_t group, const Batch& rows, float* into_gw, float* into_gb, double* into_losses) {
+  // One group's gradients over `rows` with the parameters of `with`, added into the given buffers (and its losses).
+  auto group_gradients = [&](const BlockStep& with, size_t group, const Batch& rows, float* into_gw, float* into_gb, double* into_losses) {
     const size_t block = group * group_blocks;
     if (classes == 1) {
-      block_gradients(rows, d, wt.data() + block * d * 8, bias8.data() + block * 8, loss, into_gw + block * d * 8, into_gb + block * 8,
+      block_gradients(rows, d, with.weights + block * d * 8, with.bias + block * 8, loss, into_gw + block * d * 8, into_gb + block * 8,
                       into_losses + block * 8);
     } else {
-      softmax_gradients(rows, d, units, classes, wt.data() + block * d * 8, bias8.data() + block * 8, into_gw + block * d * 8,
+      softmax_gradients(rows, d, units, classes, with.weights + block * d * 8, with.bias + block * 8, into_gw + block * d * 8,
                         into_gb + block * 8, into_losses + block * 8);
     }
-  };
-  auto update_group = [&](size_t group, size_t rows, double step) {
-    const size_t first = classes == 1 ? group * 8 : group * classes;
-    const size_t last = classes == 1 ? std::min(columns, first + 8) : first + classes;
-    for (size_t column = first; column < last; ++column) update_column(column, rows, step);
   };
   // The shared pool's threads (thread_pool.h). The row split's tasks wait on each other at the
   // barriers, so there are never more of them than the pool runs at once.
@@ -299,37 +342,54 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   const size_t row_threads = groups < cores ? std::min<size_t>(cores, batch / kRowsPerThread) : 1;
   if (row_threads > 1) {
     // Fewer groups than cores (one block of eight models on two cores, say): the threads split
-    // each mini-batch's rows, each adding into its own gradient buffers; after a barrier each
-    // thread adds the buffers up for its share of the weight columns and updates them, and a
-    // second barrier lets every thread read the new parameters.
-    std::vector<std::vector<float>> part_gw(row_threads, std::vector<float>(gw.size())), part_gb(row_threads, std::vector<float>(gb.size()));
+    // each mini-batch's rows, each adding into its own gradient buffers; after one barrier every
+    // thread adds all the buffers up, in the same order, and takes the same step on its own copy of
+    // the parameters and optimiser state, so the copies stay identical with no second barrier
+    // before the next batch (the step is a few microseconds; a barrier is a wait on the slowest
+    // thread). The buffers alternate between two sets by batch: a thread writes the next batch's
+    // while a slower one still reads this batch's, and cannot get further ahead than that.
+    std::vector<std::vector<float>> part_gw(2 * row_threads, std::vector<float>(gw.size())), part_gb(2 * row_threads, std::vector<float>(gb.size()));
     std::vector<std::vector<double>> part_losses(row_threads, std::vector<double>(losses.size(), 0.0));
+    // Thread t > 0's copies: weights, biases, moments (m1, v1, mb, vb) and summed gradients.
+    std::vector<std::vector<float>> copies(8 * (row_threads - 1));
+    std::vector<BlockStep> replicas(row_threads, params);
+    for (size_t t = 1; t < row_threads; ++t) {
+      std::vector<float>* mine = &copies[8 * (t - 1)];
+      mine[0] = wt, mine[1] = bias8, mine[2] = m1, mine[3] = v1, mine[4] = mb, mine[5] = vb, mine[6] = gw, mine[7] = gb;
+      BlockStep& r = replicas[t];
+      r.weights = mine[0].data(), r.bias = mine[1].data(), r.m1 = mine[2].data(), r.v1 = mine[3].data(), r.mb = mine[4].data(), r.vb = mine[5].data();
+      r.grad_w = mine[6].data(), r.grad_b = mine[7].data();
+    }
     SpinBarrier barrier(row_threads);
     auto train_rows = [&](size_t t) {
+      const BlockStep& replica = replicas[t];
+      float* const sum_gw = const_cast<float*>(replica.grad_w);
+      float* const sum_gb = const_cast<float*>(replica.grad_b);
       size_t batches = 0;
       for (size_t start = 0; start < n; start += batch, ++batches) {
-        const size_t rows = std::min(n, start + batch) - start;
+        const size_t rows = std::min(n, start + batch) - start, set = (batches % 2) * row_threads;
         const size_t lo = start + rows * t / row_threads, hi = start + rows * (t + 1) / row_threads;
-        std::fill(part_gw[t].begin(), part_gw[t].end(), 0.0f);
-        std::fill(part_gb[t].begin(), part_gb[t].end(), 0.0f);
-        const Batch mine{x + lo * d, y + lo, hi - lo};
-        for (size_t group = 0; group < groups && hi > lo; ++group) group_gradients(group, mine, part_gw[t].data(), part_gb[t].data(), part_losses[t].data());
+        std::vector<float>& my_gw = part_gw[set + t];
+        std::vector<float>& my_gb = part_gb[set + t];
+        std::fill(my_gw.begin(), my_gw.end(), 0.0f);
+        std::fill(my_gb.begin(), my_gb.end(), 0.0f);
+        // This thread's share of the next mini-batch, for the prefetch.
+        const size_t next_start = start + batch, next_total = std::min(n, next_start + batch) - std::min(n, next_start);
+        const size_t next_lo = next_start + next_total * t / row_threads, next_hi = next_start + next_total * (t + 1) / row_threads;
+        const Batch mine{x + lo * d, y + lo, hi - lo, next_total ? x + next_lo * d : nullptr, next_hi - next_lo};
+        for (size_t group = 0; group < groups && hi > lo; ++group) group_gradients(replica, group, mine, my_gw.data(), my_gb.data(), part_losses[t].data());
         barrier.Wait();
-        // Each thread adds up and updates its share of the weight columns (their lanes are its
-        // alone), so the update is split too rather than left to one thread while the others wait.
-        for (size_t column = columns * t / row_threads, last = columns * (t + 1) / row_threads; column < last; ++column) {
-          const size_t p = position(column), lane = (p / 8) * d * 8 + p % 8;
-          for (size_t j = 0; j < d; ++j) {
-            float sum = 0;
-            for (size_t u = 0; u < row_threads; ++u) sum += part_gw[u][lane + j * 8];
-            gw[lane + j * 8] = sum;
-          }
+        for (size_t i = 0; i < gw.size(); ++i) {
           float sum = 0;
-          for (size_t u = 0; u < row_threads; ++u) sum += part_gb[u][p];
-          gb[p] = sum;
-          update_column(column, rows, first_step + batches + 1);
+          for (size_t u = 0; u < row_threads; ++u) sum += part_gw[set + u][i];
+          sum_gw[i] = sum;
         }
-        barrier.Wait();
+        for (size_t i = 0; i < gb.size(); ++i) {
+          float sum = 0;
+          for (size_t u = 0; u < row_threads; ++u) sum += part_gb[set + u][i];
+          sum_gb[i] = sum;
+        }
+        for (size_t group = 0; group < groups; ++group) update_group(replica, group, 0, d, true, rows, first_step + batches + 1);
       }
     };
     ParallelFor(row_threads, train_rows);
@@ -344,13 +404,14 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
       size_t batches = 0;
       for (size_t start = 0; start < n; start += batch, ++batches) {
         const size_t rows = std::min(n, start + batch) - start;
-        const Batch current{x + start * d, y + start, rows};
+        const size_t next_rows = std::min(n, start + 2 * batch) - std::min(n, start + batch);
+        const Batch current{x + start * d, y + start, rows, next_rows ? x + (start + batch) * d : nullptr, next_rows};
         for (size_t group = first; group < last; ++group) {
           const size_t block = group * group_blocks;
           std::fill(gw.data() + block * d * 8, gw.data() + (block + group_blocks) * d * 8, 0.0f);
           std::fill(gb.data() + block * 8, gb.data() + (block + group_blocks) * 8, 0.0f);
-          group_gradients(group, current, gw.data(), gb.data(), losses.data());
-          update_group(group, rows, first_step + batches + 1);
+          group_gradients(params, group, current, gw.data(), gb.data(), losses.data());
+          update_group(params, group, 0, d, true, rows, first_step + batches + 1);
         }
       }
     };
@@ -358,6 +419,10 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
     ParallelFor(threads, [&](size_t t) { train_groups(groups * t / threads, groups * (t + 1) / threads); });
   }
   s->step = first_step + static_cast<double>((n + batch - 1) / batch);
+  std::vector<float> unused_bias(columns);
+  layout.FromBlocks(wt, bias8, &s->weights, c.use_bias ? &s->bias : &unused_bias);  // without use_bias the biases stay as they were
+  layout.FromBlocks(m1, mb, &s->m1, &s->mb);
+  layout.FromBlocks(v1, vb, &s->v1, &s->vb);
 
   // Each model's loss: its column's lane, or the first lane of a multiclass model's blocks.
   std::vector<double> model_losses(models);

@@ -102,7 +102,7 @@ inline void FinishBlock(const BlockSums& b, const EvalJob& job, size_t lanes, do
   }
 }
 
-// Single-output models: per block of eight, four rows' scores at a time (ScoreFourRows).
+// Single-output models: per block of eight, eight rows' scores at a time (ScoreRows).
 __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, size_t first, size_t last, double* sums) {
   const LinearBlocks& b = *job.layout;
   const size_t d = b.d;
@@ -111,10 +111,10 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
     const V8 bias = Load8(job.bias8 + block * 8);
     BlockSums running{};
     size_t row = first;
-    for (; row + 4 <= last; row += 4) {
-      V8 s[4];
-      ScoreFourRows(job.x + row * d, d, wt, bias, s);
-      for (int i = 0; i < 4; ++i) AddBlockRow(job.loss, s[i], job.y[row + i], &running);
+    for (; row + 8 <= last; row += 8) {
+      V8 s[8];
+      ScoreRows(job.x + row * d, d, wt, bias, s);
+      for (int i = 0; i < 8; ++i) AddBlockRow(job.loss, s[i], job.y[row + i], &running);
     }
     for (; row < last; ++row) AddBlockRow(job.loss, ScoreRow(job.x + row * d, d, wt, bias), job.y[row], &running);
     FinishBlock(running, job, std::min<size_t>(8, b.columns - block * 8), sums + block * 8 * job.width);

@@ -1,0 +1,90 @@
+#include "linear_update_cpu.h"
+
+#include <cmath>
+
+namespace sm {
+namespace {
+
+// One parameter per lane, eight lanes a feature. Plain loops over the lanes, which the compiler
+// turns into vector arithmetic for each path (float64 division and square root included: the
+// addon is built with -fno-math-errno).
+template <BlockOptimizerKind kOptimizer>
+__attribute__((always_inline)) inline void StepLanes(const BlockStep& s, float* param, float* m, float* v, const float* grad_sum,
+                                                     const float* lr, double rows, double wd, double l1, double correction1,
+                                                     double correction2) {
+  for (int lane = 0; lane < 8; ++lane) {
+    const double grad = grad_sum[lane] / rows + wd * param[lane];
+    double update = grad;
+    if (kOptimizer == BlockOptimizerKind::kAdam) {
+      m[lane] = static_cast<float>(s.beta1 * m[lane] + (1 - s.beta1) * grad);
+      v[lane] = static_cast<float>(s.beta2 * v[lane] + (1 - s.beta2) * grad * grad);
+      update = (m[lane] / correction1) / (std::sqrt(v[lane] / correction2) + s.epsilon);
+    } else if (kOptimizer == BlockOptimizerKind::kRmsProp) {
+      v[lane] = static_cast<float>(s.rmsprop_decay * v[lane] + (1 - s.rmsprop_decay) * grad * grad);
+      update = grad / (std::sqrt(static_cast<double>(v[lane])) + s.epsilon);
+    }
+    double next = param[lane] - lr[lane] * update;
+    // L1 by proximal soft-thresholding (l1 is 0 for the biases and without L1).
+    const double shrink = lr[lane] * l1;
+    next = next > shrink ? next - shrink : (next < -shrink ? next + shrink : (l1 > 0 ? 0.0 : next));
+    param[lane] = static_cast<float>(next);
+  }
+}
+
+template <BlockOptimizerKind kOptimizer>
+__attribute__((always_inline)) inline void StepBlock(const BlockStep& s, size_t block, size_t first, size_t last, bool with_bias, size_t rows,
+                                                     double correction1, double correction2) {
+  const float* lr = s.learning_rates + block * 8;
+  for (size_t j = first; j < last; ++j) {
+    const size_t at = (block * s.d + j) * 8;
+    StepLanes<kOptimizer>(s, s.weights + at, s.m1 + at, s.v1 + at, s.grad_w + at, lr, static_cast<double>(rows), s.wd, s.l1, correction1,
+                          correction2);
+  }
+  // The biases take no L2 and no L1.
+  if (with_bias && s.use_bias) {
+    const size_t at = block * 8;
+    StepLanes<kOptimizer>(s, s.bias + at, s.mb + at, s.vb + at, s.grad_b + at, lr, static_cast<double>(rows), 0.0, 0.0, correction1,
+                          correction2);
+  }
+}
+
+__attribute__((always_inline)) inline void Step(const BlockStep& s, size_t block, size_t first, size_t last, bool with_bias, size_t rows,
+                                                double correction1, double correction2) {
+  switch (s.optimizer) {
+    case BlockOptimizerKind::kAdam:
+      return StepBlock<BlockOptimizerKind::kAdam>(s, block, first, last, with_bias, rows, correction1, correction2);
+    case BlockOptimizerKind::kRmsProp:
+      return StepBlock<BlockOptimizerKind::kRmsProp>(s, block, first, last, with_bias, rows, correction1, correction2);
+    default:
+      return StepBlock<BlockOptimizerKind::kSgd>(s, block, first, last, with_bias, rows, correction1, correction2);
+  }
+}
+
+void StepBaseline(const BlockStep& s, size_t block, size_t first, size_t last, bool with_bias, size_t rows, double c1, double c2) {
+  Step(s, block, first, last, with_bias, rows, c1, c2);
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void StepAvx2(const BlockStep& s, size_t block, size_t first, size_t last, bool with_bias, size_t rows,
+                                                  double c1, double c2) {
+  Step(s, block, first, last, with_bias, rows, c1, c2);
+}
+
+__attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx2,fma"))) void StepAvx512(const BlockStep& s, size_t block, size_t first, size_t last,
+                                                                                      bool with_bias, size_t rows, double c1, double c2) {
+  Step(s, block, first, last, with_bias, rows, c1, c2);
+}
+#endif
+
+}  // namespace
+
+BlockUpdateFn BlockUpdateFor(CpuPath path) {
+#if defined(__x86_64__)
+  if (path == CpuPath::kAvx512) return StepAvx512;
+  if (path == CpuPath::kAvx2) return StepAvx2;
+#endif
+  (void)path;
+  return StepBaseline;
+}
+
+}  // namespace sm
