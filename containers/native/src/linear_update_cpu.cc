@@ -7,11 +7,13 @@ namespace {
 
 // One parameter per lane, eight lanes a feature. Plain loops over the lanes, which the compiler
 // turns into vector arithmetic for each path (float64 division and square root included: the
-// addon is built with -fno-math-errno).
+// addon is built with -fno-math-errno and -fno-trapping-math, without which the compiler keeps
+// scalar branches around float64 operations that could trap).
 template <BlockOptimizerKind kOptimizer>
-__attribute__((always_inline)) inline void StepLanes(const BlockStep& s, float* param, float* m, float* v, const float* grad_sum,
-                                                     const float* lr, double rows, double wd, double l1, double correction1,
-                                                     double correction2) {
+__attribute__((always_inline)) inline void StepLanes(const BlockStep& s, float* __restrict param, float* __restrict m, float* __restrict v,
+                                                     const float* __restrict grad_sum, const float* __restrict lr, double rows, double wd,
+                                                     double l1, double correction1, double correction2) {
+#pragma GCC ivdep
   for (int lane = 0; lane < 8; ++lane) {
     const double grad = grad_sum[lane] / rows + wd * param[lane];
     double update = grad;
@@ -23,11 +25,12 @@ __attribute__((always_inline)) inline void StepLanes(const BlockStep& s, float* 
       v[lane] = static_cast<float>(s.rmsprop_decay * v[lane] + (1 - s.rmsprop_decay) * grad * grad);
       update = grad / (std::sqrt(static_cast<double>(v[lane])) + s.epsilon);
     }
-    double next = param[lane] - lr[lane] * update;
-    // L1 by proximal soft-thresholding (l1 is 0 for the biases and without L1).
-    const double shrink = lr[lane] * l1;
-    next = next > shrink ? next - shrink : (next < -shrink ? next + shrink : (l1 > 0 ? 0.0 : next));
-    param[lane] = static_cast<float>(next);
+    const double next = param[lane] - lr[lane] * update;
+    // L1 by proximal soft-thresholding (l1 is 0 for the biases and without L1): next moved toward 0
+    // by lr l1, and 0 (NaN included) where that would cross it. Written without branches so the
+    // lanes vectorise.
+    const double shrunk = std::fabs(next) - lr[lane] * l1;
+    param[lane] = static_cast<float>(shrunk > 0 ? std::copysign(shrunk, next) : (l1 > 0 ? 0.0 : next));
   }
 }
 
