@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -266,14 +265,10 @@ void ChooseGradients(CpuPath path, BlockGradientsFn* block, SoftmaxGradientsFn* 
 // that, the two barriers a mini-batch cost more than the split saves.
 constexpr size_t kRowsPerThread = 256;
 
-// Threads wait here for each other once per mini-batch. They spin (a mini-batch lasts tens of
-// microseconds) for up to kSpinMicroseconds, then yield, so an oversubscribed machine is not
-// starved. Yielding sooner (after about five microseconds, as before) cost far more than it saved
-// on a loaded machine: a yielding thread can lose its core to another process for milliseconds
-// while the others wait for it at the next barrier (measured: two threads waiting 65 of 92 ms of
-// an epoch at a load average of 3, against a few percent when spinning).
-constexpr double kSpinMicroseconds = 200;
-
+// Threads wait here for each other once per mini-batch. A short spin (a mini-batch lasts tens of
+// microseconds), then yielding, so an oversubscribed machine is not starved: spinning longer
+// (200 us was tried) measured slightly faster on an idle machine but several times slower beside
+// one other busy process, whose core the spinning thread then kept from the thread it waited for.
 class SpinBarrier {
  public:
   explicit SpinBarrier(size_t parties) : parties_(parties) {}
@@ -284,17 +279,8 @@ class SpinBarrier {
       generation_.fetch_add(1, std::memory_order_release);
       return;
     }
-    const auto began = std::chrono::steady_clock::now();
-    bool spinning = true;
-    for (unsigned spins = 1; generation_.load(std::memory_order_acquire) == generation; ++spins) {
-      if (!spinning) {
-        std::this_thread::yield();
-      } else if (spins % 256 == 0) {
-        spinning = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - began).count() < kSpinMicroseconds;
-      }
-#if defined(__x86_64__)
-      __builtin_ia32_pause();  // tells the core this is a spin, sparing the other hyperthread's pipes
-#endif
+    for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+      if (spins > 2000) std::this_thread::yield();
     }
   }
 
