@@ -179,8 +179,11 @@ describe('datasets: rows uploaded once, taken by the kernels in place of x', () 
   });
 
   test('bad rows and misuse are refused, naming the kernel and the problem', async () => {
-    // The rows are checked once, when the dataset is made: no kernel takes NaN or infinite values.
+    // The rows are checked once, when the dataset is made: no kernel takes NaN or infinite values;
+    // a dataset refused is not counted as alive.
+    const live = native.datasetsLive();
     await expect(native.createDataset(Float32Array.from([1, 2, 3, NaN, 5, 6]), 2, null, 'host')).rejects.toThrow(/^createDataset: x\[3\] is not finite$/);
+    expect(native.datasetsLive()).toBe(live);
     const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
     const data = await native.createDataset(x, 2, null, 'host');
     expect(() => native.kmeansAssignCpu(data, Float32Array.from([0, 0, 0]), 3)).toThrow(/^kmeansAssignCpu: the dataset has d = 2 features, not 3$/);
