@@ -416,10 +416,10 @@ function checkPlacement(x: Float32Array, d: number, y: Float32Array | undefined)
 }
 
 /** Rows placed on the CPU backend: the caller's arrays, by reference. */
-function placeArrays(x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows> {
+async function placeArrays(x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows> {
   checkPlacement(x, d, y);
   traffic.placements++;
-  return Promise.resolve(new Placement(x, y, d, undefined, { disposed: false }, true));
+  return new Placement(x, y, d, undefined, { disposed: false }, true);
 }
 
 /** Rows copied once into a dataset (`place`: the GPU, or host memory for the CUDA harness). */
