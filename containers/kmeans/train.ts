@@ -33,7 +33,7 @@ import * as fs from 'node:fs';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
 import { localLloydTrials } from './local-lloyd';
 import { refineOnRows } from './refine';
-import { BackendChoice, Kernels, loadKernels, PlacedRows } from '../native';
+import { BackendChoice, Kernels, loadKernels, PlacedRows, placementLine } from '../native';
 import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
@@ -87,6 +87,7 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Ret
   // The rows are placed once where the kernels read them (on a GPU: uploaded once, not once per
   // mini-batch), and freed when the job ends, failed or not.
   const placed = await kernels.place(train.values, d);
+  console.log(placementLine('train', placed));
   try {
     await trainOnPlacedRows(layout, raw, hp, cluster, kernels, train, placed);
   } finally {
@@ -235,6 +236,7 @@ const asMatrix = (rows: ChannelRows) => ({ values: rows.x, rows: rows.rows });
 /** The inertia of `centers` on a channel's rows, placed for this one pass and freed after it. */
 async function inertiaOf(kernels: Kernels, x: Float32Array, d: number, centers: Float32Array): Promise<number> {
   const placed = await kernels.place(x, d);
+  console.log(placementLine('test', placed));
   try {
     return (await kernels.kmeansAssign(placed, centers, d)).inertia;
   } finally {

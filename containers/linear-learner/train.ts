@@ -50,7 +50,7 @@ import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { isLossMetric, metricsFromSums, needsScores, Predictor, Selection, selectionMerit } from './metrics';
 import { Evaluated, MODEL_QUALITY_STATISTICS_FILE, modelQualityStatistics } from './quality-statistics';
 import { autoSchedule, batchesUntilChange, ScheduleOptions, scheduledRates } from './schedule';
-import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels, PlacedRows } from '../native';
+import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels, PlacedRows, placementLine } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop, writeFileWhole } from '../runtime/checkpoint';
 import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
@@ -161,12 +161,14 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
   // Each channel's standardised rows and labels are placed once where the kernels read them (on a
   // GPU: uploaded once, not every epoch and evaluation); this host places its own shard.
   const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
-  const place = async (set: Labelled): Promise<Placed> => {
+  const place = async (channel: string, set: Labelled): Promise<Placed> => {
     const placed = await kernels.place(set.x, d, set.y);
     placements.push(placed);
+    console.log(placementLine(channel, placed));
     return { ...set, placed };
   };
-  const tr = await place(prepare(train)), va = validation && await place(prepare(validation)), te = test && await place(prepare(test));
+  const tr = await place('train', prepare(train));
+  const va = validation && await place('validation', prepare(validation)), te = test && await place('test', prepare(test));
 
   const numModels = hp.num_models === 'auto' ? 8 : hp.num_models;
   // Small data at the documented defaults (mini_batch_size 1000, 15 epochs) gets 15–30 updates

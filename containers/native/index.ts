@@ -329,6 +329,17 @@ export function rowTraffic(): RowTraffic {
   return { ...traffic };
 }
 
+/**
+ * The log line of a channel placed for a job, e.g. `rows placed: train, 50000 × 32, on the GPU
+ * (6.3 MiB, copied once)`.
+ */
+export function placementLine(channel: string, rows: PlacedRows): string {
+  const size = rows.bytes < 1024 * 1024 ? `${(rows.bytes / 1024).toFixed(1)} KiB` : `${(rows.bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const where = rows.place === 'cuda' ? `on the GPU (${size}, copied once)`
+    : rows.place === 'host' ? `in a host dataset for the CUDA harness (${size}, copied once)` : 'in host memory (the CPU kernels read the arrays in place: no copy)';
+  return `rows placed: ${channel}, ${rows.n} × ${rows.d}, ${where}`;
+}
+
 /** What a placement shares with its views: whether the rows were disposed. */
 interface PlacementRoot { disposed: boolean }
 
