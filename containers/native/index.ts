@@ -289,6 +289,11 @@ export interface PlacedRows {
   readonly place: 'arrays' | 'host' | 'cuda';
   /** Bytes copied for the placement (0 on the CPU backend, which copies nothing). */
   readonly bytes: number;
+  /**
+   * Why rows meant for the GPU stayed in the caller's arrays (`place` then `arrays`): the GPU's
+   * memory could not hold them. Its kernels then copy each call's rows, as without placing.
+   */
+  readonly notCopied?: string;
   /** A view of rows first … first + rows − 1. */
   slice(first: number, rows: number): PlacedRows;
   dispose(): void;
@@ -336,7 +341,9 @@ export function rowTraffic(): RowTraffic {
 export function placementLine(channel: string, rows: PlacedRows): string {
   const size = rows.bytes < 1024 * 1024 ? `${(rows.bytes / 1024).toFixed(1)} KiB` : `${(rows.bytes / 1024 / 1024).toFixed(1)} MiB`;
   const where = rows.place === 'cuda' ? `on the GPU (${size}, copied once)`
-    : rows.place === 'host' ? `in a host dataset for the CUDA harness (${size}, copied once)` : 'in host memory (the CPU kernels read the arrays in place: no copy)';
+    : rows.place === 'host' ? `in a host dataset for the CUDA harness (${size}, copied once)`
+      : rows.notCopied ? `in host memory (the GPU's memory could not hold them, ${rows.notCopied}: each kernel call copies its rows)`
+        : 'in host memory (the CPU kernels read the arrays in place: no copy)';
   return `rows placed: ${channel}, ${rows.n} × ${rows.d}, ${where}`;
 }
 
@@ -348,7 +355,8 @@ class Placement implements PlacedRows {
   private disposed = false;
 
   constructor(private readonly x: Float32Array, private readonly y: Float32Array | undefined, public readonly d: number,
-    private readonly dataset: NativeDataset | undefined, private readonly root: PlacementRoot, private readonly owner: boolean) {}
+    private readonly dataset: NativeDataset | undefined, private readonly root: PlacementRoot, private readonly owner: boolean,
+    public readonly notCopied?: string) {}
 
   public get n(): number {
     return this.x.length / this.d;
@@ -373,7 +381,7 @@ class Placement implements PlacedRows {
     }
     const d = this.d;
     return new Placement(this.x.subarray(first * d, (first + rows) * d), this.y?.subarray(first, first + rows), d,
-      this.dataset?.slice(first, rows), this.root, false);
+      this.dataset?.slice(first, rows), this.root, false, this.notCopied);
   }
 
   public dispose(): void {
@@ -388,10 +396,9 @@ class Placement implements PlacedRows {
     return { x: this.x, y: this.y };
   }
 
-  /** The dataset holding the copy; throws for rows placed on the CPU backend (no copy). */
-  public copy(kernel: string): NativeDataset {
+  /** The dataset holding the copy, if the rows were copied. */
+  public copy(kernel: string): NativeDataset | undefined {
     this.check(kernel);
-    if (!this.dataset) throw new Error(`${kernel}: these rows were placed by the CPU kernels (not copied); place them with this backend's kernels`);
     return this.dataset;
   }
 
@@ -433,10 +440,23 @@ async function placeArrays(x: Float32Array, d: number, y?: Float32Array): Promis
   return new Placement(x, y, d, undefined, { disposed: false }, true);
 }
 
-/** Rows copied once into a dataset (`place`: the GPU, or host memory for the CUDA harness). */
+/**
+ * Rows copied once into a dataset (`place`: the GPU, or host memory for the CUDA harness). Rows the
+ * GPU's memory cannot hold stay in the caller's arrays (`notCopied` says so), and the kernels copy
+ * each call's rows (a mini-batch, or the channel) as they would without placing: a job as large as
+ * that still trains, as it did before rows were placed.
+ */
 async function placeDataset(native: NativeBinding, place: 'host' | 'cuda', x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows> {
   checkPlacement(x, d, y);
-  const dataset = await native.createDataset(x, d, y ?? null, place);
+  let dataset: NativeDataset;
+  try {
+    dataset = await native.createDataset(x, d, y ?? null, place);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (place !== 'cuda' || !/cudaMalloc\(rows\) failed: out of memory/.test(message)) throw error;
+    traffic.placements++;
+    return new Placement(x, y, d, undefined, { disposed: false }, true, `${((x.length + (y?.length ?? 0)) * 4 / 1024 / 1024).toFixed(1)} MiB: ${message}`);
+  }
   traffic.placements++;
   traffic.placedBytes += dataset.bytes;
   return new Placement(x, y, d, dataset, { disposed: false }, true);
@@ -465,7 +485,12 @@ function gpuKernels(native: NativeBinding, gpu: GpuKernels, backend: 'cuda' | 'c
     }
     if (!(x instanceof Placement)) return [x as NativeDataset, y];  // a dataset given as it is: the kernel checks it
     if (y) throw new TypeError(`${kernel}: with placed rows, y must be null (their labels are used)`);
-    return [x.copy(kernel), null];
+    const dataset = x.copy(kernel);
+    if (dataset) return [dataset, null];
+    // Rows not copied (the GPU's memory could not hold them, or placed by the CPU kernels): this call copies its own.
+    traffic.unplacedCalls++;
+    const arrays = x.arrays(kernel);
+    return [arrays.x, arrays.y ?? null];
   };
   const name = (kernel: string) => `${kernel} (${gpu.name})`;
   return {

@@ -2,7 +2,7 @@
 // backend keeps the caller's arrays (no copy); the CUDA harness test backend
 // (SAGEMAKER_NATIVE_TEST_CUDA_HARNESS=1) copies them once into a host dataset and runs the CUDA
 // kernels' per-thread code on it, as the CUDA backend does with a dataset on the GPU.
-import { LinearEpochConfig, LinearEpochKernel, loadKernels, nativeBinding, PlacedRows, rowTraffic } from '../../containers/native';
+import { LinearEpochConfig, LinearEpochKernel, loadKernels, nativeBinding, PlacedRows, placementLine, rowTraffic } from '../../containers/native';
 
 const native = nativeBinding();
 const HARNESS = 'SAGEMAKER_NATIVE_TEST_CUDA_HARNESS';
@@ -148,6 +148,26 @@ describe('Kernels.place on the CUDA harness (SAGEMAKER_NATIVE_TEST_CUDA_HARNESS=
     // THEN the CPU kernel's sums on the arrays
     expect(Array.from(sums)).toEqual(Array.from(await native.linearEvaluate(x, y, d, weights, bias, config)));
     placed.dispose();
+  });
+
+  test('rows left in host memory (as when the GPU\'s memory cannot hold them) are copied by each call, and counted', async () => {
+    // GIVEN rows that were not copied: placed by the CPU kernels, as the CUDA backend leaves rows its GPU cannot hold
+    const gpu = loadKernels(quiet), cpu = loadKernels({ backend: 'cpu', ...quiet });
+    const d = 4, { x, y } = randomRows(700, d, 5);
+    const inHost = await cpu.place(x, d, y);
+    const before = rowTraffic();
+    // WHEN the GPU kernels are given them
+    const centers = x.slice(0, 3 * d);
+    const assigned = await gpu.kmeansAssign(inHost.slice(100, 400), centers, d);
+    const trained = await epochOf<Float32Array | PlacedRows>(gpu.linearEpoch, inHost, null, d);
+    // THEN they train as on the arrays, each call copying its own rows (counted)
+    expect(Array.from(assigned.labels)).toEqual(Array.from((await gpu.kmeansAssign(x.subarray(100 * d, 500 * d), centers, d)).labels));
+    expect(trained).toEqual(await epochOf(native.linearEpochCudaHarness, x, y, d));
+    expect(rowTraffic().unplacedCalls - before.unplacedCalls).toBe(3);
+    inHost.dispose();
+    // AND the job's log says why such rows stayed in host memory
+    const line = placementLine('train', { n: 700, d, hasLabels: true, place: 'arrays', bytes: 0, notCopied: '0.0 MiB: dataset (CUDA): cudaMalloc(rows) failed: out of memory', slice: () => inHost, dispose: () => undefined });
+    expect(line).toBe('rows placed: train, 700 × 4, in host memory (the GPU\'s memory could not hold them, 0.0 MiB: dataset (CUDA): cudaMalloc(rows) failed: out of memory: each kernel call copies its rows)');
   });
 
   test('rows that are not finite are refused when placed, as a dataset refuses them', async () => {
