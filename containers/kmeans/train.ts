@@ -81,7 +81,8 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
 }
 
 async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: ReturnType<typeof parseHyperparameters<typeof KMEANS_HYPERPARAMETERS>>, cluster: Cluster): Promise<void> {
-  const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
+  // _compute_backend when given, else SAGEMAKER_COMPUTE_BACKEND, else auto (its default must not hide the variable).
+  const kernels = loadKernels({ backend: raw._compute_backend === undefined ? undefined : hp._compute_backend as BackendChoice });
   const d = hp.feature_dim;
   const train = asMatrix(readChannel(layout, 'train', d));
   // The rows are placed once where the kernels read them (on a GPU: uploaded once, not once per

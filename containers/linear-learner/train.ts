@@ -160,7 +160,8 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
   });
   // Each channel's standardised rows and labels are placed once where the kernels read them (on a
   // GPU: uploaded once, not every epoch and evaluation); this host places its own shard.
-  const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
+  // _compute_backend when given, else SAGEMAKER_COMPUTE_BACKEND, else auto (its default must not hide the variable).
+  const kernels = loadKernels({ backend: raw._compute_backend === undefined ? undefined : hp._compute_backend as BackendChoice });
   const place = async (channel: string, set: Labelled): Promise<Placed> => {
     const placed = await kernels.place(set.x, d, set.y);
     placements.push(placed);

@@ -58,12 +58,12 @@ function regressionRows(n: number, seed: number): string[] {
 interface Job { readonly code: number; readonly lines: string[]; readonly traffic: RowTraffic; readonly liveAfter: number; readonly liveBefore: number }
 
 /** Runs one training job in this process, on the CUDA harness or the CPU; what it printed and placed. */
-async function run(train: (layout: OptMl) => Promise<void>, layout: OptMl, backend: 'cuda-harness' | 'cpu'): Promise<Job> {
+async function run(train: (layout: OptMl) => Promise<void>, layout: OptMl, backend: 'cuda-harness' | 'cpu' | 'cuda'): Promise<Job> {
   const lines: string[] = [];
   jest.spyOn(console, 'log').mockImplementation((line: string) => { lines.push(String(line)); });
   jest.spyOn(console, 'error').mockImplementation((line: string) => { lines.push(String(line)); });
   if (backend === 'cuda-harness') process.env[HARNESS] = '1';
-  else process.env.SAGEMAKER_COMPUTE_BACKEND = 'cpu';
+  else process.env.SAGEMAKER_COMPUTE_BACKEND = backend;
   // Garbage collection first, so datasets some earlier job left behind are not freed during this one and hide a leak.
   await collectGarbage();
   const liveBefore = native.datasetsLive(), before = rowTraffic();
@@ -186,6 +186,27 @@ describe('Linear Learner trains and evaluates on rows placed once (the CUDA harn
   });
 });
 
+describe('the backend a training job runs on', () => {
+  test('SAGEMAKER_COMPUTE_BACKEND chooses it when the _compute_backend hyperparameter is not given; the hyperparameter when it is', async () => {
+    const channels = { train: clusterRows(40, 41) };
+    // GIVEN the harness (what `auto` is here) and SAGEMAKER_COMPUTE_BACKEND=cpu (run's 'cpu')
+    try {
+      // WHEN a job leaves _compute_backend out, and another sets it to auto
+      process.env[HARNESS] = '1';
+      const unset = await run(trainKMeans, optMl({ k: '5', feature_dim: '3' }, channels), 'cpu');
+      process.env[HARNESS] = '1';
+      const given = await run(trainKMeans, optMl({ k: '5', feature_dim: '3', _compute_backend: 'auto' }, channels), 'cpu');
+      // THEN the first runs on the CPU (the variable), the second on the harness (the hyperparameter)
+      expect(unset.lines.find((line) => line.startsWith('native kernels: '))).toMatch(/^native kernels: CPU \(.*\) \(forced: cpu\)$/);
+      expect(unset.traffic.placedBytes).toBe(0);
+      expect(given.lines.find((line) => line.startsWith('native kernels: '))).toMatch(/^native kernels: CUDA harness/);
+      expect(given.traffic.placedBytes).toBe(200 * 3 * 4);
+    } finally {
+      delete process.env[HARNESS];
+    }
+  });
+});
+
 const DIST = path.join(__dirname, '../../containers/dist');
 const GLOO_BUILT = fs.existsSync(path.join(DIST, 'kmeans', 'sagemaker_collective.node'));
 const withGloo = GLOO_BUILT ? describe : describe.skip;
@@ -230,5 +251,33 @@ withGloo('multi-host training on the CUDA harness (skipped: the collective addon
     ]);
     // AND the model is the CPU backend's
     harness.centers.forEach((center, c) => center.forEach((value, j) => expect(Math.abs(value - cpu.centers[c][j])).toBeLessThan(1e-4)));
+  });
+});
+
+const cudaDevices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
+const onGpu = cudaDevices > 0 ? describe : describe.skip;
+
+onGpu('training on a GPU with its channels resident in GPU memory (skipped: no CUDA device)', () => {
+  test('K-Means and the Linear Learner upload each channel once, train on it there, end with the CPU model, and free it', async () => {
+    const kmeansChannels = { train: clusterRows(240, 11), test: clusterRows(30, 12) };
+    const kmeans = { k: '5', feature_dim: '3', init_method: 'kmeans++', mini_batch_size: '100', epochs: '3', local_lloyd_num_trials: '3' };
+    const [kOnCpu, kOnGpu] = twins(kmeans, kmeansChannels);
+    const kCpu = await run(trainKMeans, kOnCpu, 'cpu'), kGpu = await run(trainKMeans, kOnGpu, 'cuda');
+    expect([kCpu.code, kGpu.code]).toEqual([0, 0]);
+    expect(kGpu.traffic).toEqual({ placements: 2, placedBytes: (1200 + 150) * 3 * 4, unplacedCalls: 0 });
+    expect(kGpu.lines).toContain('rows placed: train, 1200 × 3, on the GPU (14.1 KiB, copied once)');
+    expect(kGpu.liveAfter).toBe(kGpu.liveBefore);
+    const centers = modelOf<KMeansModel>(kOnCpu).centers;
+    modelOf<KMeansModel>(kOnGpu).centers.forEach((center, c) => center.forEach((value, j) => expect(Math.abs(value - centers[c][j])).toBeLessThan(1e-3)));
+
+    const linearChannels = { train: regressionRows(900, 21), validation: regressionRows(200, 22), test: regressionRows(150, 23) };
+    const linear = { predictor_type: 'regressor', feature_dim: String(FEATURES), epochs: '6', mini_batch_size: '50', num_models: '4' };
+    const [lOnCpu, lOnGpu] = twins(linear, linearChannels);
+    const lCpu = await run(trainLinearLearner, lOnCpu, 'cpu'), lGpu = await run(trainLinearLearner, lOnGpu, 'cuda');
+    expect([lCpu.code, lGpu.code]).toEqual([0, 0]);
+    expect(lGpu.traffic).toEqual({ placements: 3, placedBytes: (900 + 200 + 150) * (FEATURES + 1) * 4, unplacedCalls: 0 });
+    expect(lGpu.liveAfter).toBe(lGpu.liveBefore);
+    const expected = modelOf<LinearLearnerModel>(lOnCpu).weights, norm = Math.hypot(...expected);
+    modelOf<LinearLearnerModel>(lOnGpu).weights.forEach((w, j) => expect(Math.abs(w - expected[j])).toBeLessThan(1e-3 * norm));
   });
 });
