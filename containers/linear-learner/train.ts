@@ -158,10 +158,10 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
   const prepare = (set: Labelled): Labelled => ({
     x: set.x.map((v, i) => (v - mean[i % d]) / scale[i % d]), y: set.y.map((v) => (v - labelMean) / labelScale), rows: set.rows,
   });
-  // Each channel's standardised rows and labels are placed once where the kernels read them (on a
-  // GPU: uploaded once, not every epoch and evaluation); this host places its own shard.
   // _compute_backend when given, else SAGEMAKER_COMPUTE_BACKEND, else auto (its default must not hide the variable).
   const kernels = loadKernels({ backend: raw._compute_backend === undefined ? undefined : hp._compute_backend as BackendChoice });
+  // Each channel's standardised rows and labels are placed once where the kernels read them (on a
+  // GPU: uploaded once, not every epoch and evaluation); this host places its own shard.
   const place = async (channel: string, set: Labelled): Promise<Placed> => {
     const placed = await kernels.place(set.x, d, set.y);
     placements.push(placed);
