@@ -7,16 +7,19 @@
  * improves by no more than `tolerance` of itself, or after `maxIterations`, or (`stopped`) as soon
  * as `stop.requested` is seen between iterations — the caller then discards the result.
  *
+ * The rows are placed once by the caller (Kernels.place): every pass reads them there, a mini-batch
+ * at a time (on a GPU, no pass uploads them).
+ *
  * On several hosts `combine` sums each pass's sums, counts, inertia and stop request over every
  * host's rows (an all-reduce), so every host moves to the same centers and stops at the same pass.
  */
-import { Kernels } from '../native';
+import { Kernels, PlacedRows } from '../native';
 
 export interface Refined { readonly centers: Float32Array; readonly inertia: number; readonly iterations: number; readonly stopped?: boolean }
 
-export async function refineOnRows(kernels: Kernels, x: Float32Array, rows: number, d: number, start: Float32Array, batchSize: number,
+export async function refineOnRows(kernels: Kernels, x: PlacedRows, start: Float32Array, batchSize: number,
   options: { maxIterations: number; tolerance: number; stop?: { readonly requested: boolean }; combine?: (values: Float64Array) => Float64Array }): Promise<Refined> {
-  const k = start.length / d;
+  const rows = x.n, d = x.d, k = start.length / d;
   let centers = Float32Array.from(start), inertia = Infinity, iterations = 0;
   for (; iterations < options.maxIterations; iterations++) {
     if (!options.combine && options.stop?.requested) return { centers, inertia, iterations, stopped: true };
@@ -26,7 +29,7 @@ export async function refineOnRows(kernels: Kernels, x: Float32Array, rows: numb
     let total = 0;
     for (let first = 0; first < rows; first += batchSize) {
       const last = Math.min(rows, first + batchSize);
-      const assigned = await kernels.kmeansAssign(x.subarray(first * d, last * d), centers, d);
+      const assigned = await kernels.kmeansAssign(x.slice(first, last - first), centers, d);
       total += assigned.inertia;
       for (let i = 0; i < sums.length; i++) sums[i] += assigned.sums[i];
       for (let c = 0; c < k; c++) counts[c] += assigned.counts[c];

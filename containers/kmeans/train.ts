@@ -5,7 +5,10 @@
  * by the rows each center has absorbed, decayed by half_life_time_size); then the K̃ centers are
  * reduced to k by a weighted local Lloyd's (local-lloyd.ts). Writes model/model.json; prints the
  * built-in algorithm's metric lines for the test channel; on SIGTERM saves a checkpoint after the
- * current mini-batch and stops, and resumes from one to the same model.
+ * current mini-batch and stops, and resumes from one to the same model. The training rows are
+ * placed once per job where the kernels read them (Kernels.place: on a GPU, uploaded once; every
+ * mini-batch, the k-means++ initial centers and the refinement read views of them), the test
+ * channel once for its inertia, each freed when done, also when the job fails.
  *
  * On several hosts (resourceconfig.json; ../runtime/cluster.ts), each host streams its own shard:
  * mini-batch b of the job is every host's b-th mini-batch (a host whose shard has fewer
@@ -30,7 +33,7 @@ import * as fs from 'node:fs';
 import { KMEANS_HYPERPARAMETERS } from './hyperparameters';
 import { localLloydTrials } from './local-lloyd';
 import { refineOnRows } from './refine';
-import { BackendChoice, Kernels, loadKernels } from '../native';
+import { BackendChoice, Kernels, loadKernels, PlacedRows, placementLine } from '../native';
 import { ChannelRows, hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop } from '../runtime/checkpoint';
 import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
@@ -78,11 +81,26 @@ export async function trainKMeans(layout: OptMl): Promise<void> {
 }
 
 async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: ReturnType<typeof parseHyperparameters<typeof KMEANS_HYPERPARAMETERS>>, cluster: Cluster): Promise<void> {
+  // _compute_backend when given, else SAGEMAKER_COMPUTE_BACKEND, else auto (its default must not hide the variable).
+  const kernels = loadKernels({ backend: raw._compute_backend === undefined ? undefined : hp._compute_backend as BackendChoice });
+  const d = hp.feature_dim;
+  const train = asMatrix(readChannel(layout, 'train', d));
+  // The rows are placed once where the kernels read them (on a GPU: uploaded once, not once per
+  // mini-batch), and freed when the job ends, failed or not.
+  const placed = await kernels.place(train.values, d);
+  console.log(placementLine('train', placed));
+  try {
+    await trainOnPlacedRows(layout, raw, hp, cluster, kernels, train, placed);
+  } finally {
+    placed.dispose();
+  }
+}
+
+async function trainOnPlacedRows(layout: OptMl, raw: Record<string, unknown>, hp: ReturnType<typeof parseHyperparameters<typeof KMEANS_HYPERPARAMETERS>>,
+  cluster: Cluster, kernels: Kernels, train: { values: Float32Array; rows: number }, placed: PlacedRows): Promise<void> {
   const evalMetrics = hp.eval_metrics;
   const trials = hp.local_lloyd_num_trials === 'auto' ? AUTO_TRIALS : hp.local_lloyd_num_trials;
-  const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const d = hp.feature_dim, k = hp.k;
-  const train = asMatrix(readChannel(layout, 'train', d));
   const began = performance.now();
   const batchSize = hp.mini_batch_size;
   // Every host's rows and mini-batches: the job's rows are the union of the shards, its epoch as
@@ -105,7 +123,7 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Ret
     throw new Error(`the first host's shard has ${train.rows} rows, fewer than the ${kk} centers the streaming pass starts from: give it more rows or lower k or extra_center_factor`);
   }
   const centers = resumed ? Float32Array.from(resumed.centers)
-    : cluster.broadcast(cluster.first ? await initialCenters(kernels, train.values.subarray(0, firstRows * d), firstRows, d, kk, hp.init_method) : new Float32Array(kk * d));
+    : cluster.broadcast(cluster.first ? await initialCenters(kernels, train.values, placed.slice(0, firstRows), d, kk, hp.init_method) : new Float32Array(kk * d));
   const weights = resumed ? Float64Array.from(resumed.weights) : new Float64Array(kk);
   if (resumed) {
     console.log(resumed.epoch >= hp.epochs ? 'resumed from checkpoint after the streaming pass'
@@ -122,7 +140,7 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Ret
         // This host's sums, counts, inertia, rows and stop request, then every host's summed.
         const step = new Float64Array(kk * d + kk + 3);
         if (rows > 0) {
-          const assigned = await kernels.kmeansAssign(train.values.subarray(first * d, (first + rows) * d), centers, d);
+          const assigned = await kernels.kmeansAssign(placed.slice(first, rows), centers, d);
           step.set(assigned.sums);
           step.set(assigned.counts, kk * d);
           step[kk * d + kk] = assigned.inertia;
@@ -156,7 +174,7 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Ret
       tolerance: hp.local_lloyd_tol, random: seededRandom(7),
     });
     for (const candidate of candidates) {
-      const refined = await refineOnRows(kernels, train.values, train.rows, d, candidate, batchSize,
+      const refined = await refineOnRows(kernels, placed, candidate, batchSize,
         { maxIterations: hp.local_lloyd_max_iter, tolerance: hp.local_lloyd_tol, stop, combine: cluster.size > 1 ? (sums) => cluster.allreduceSum(sums) : undefined });
       if (refined.stopped) {
         checkpoints.save({ epoch: hp.epochs, batch: 0, centers: Array.from(centers), weights: Array.from(weights) });
@@ -184,7 +202,7 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Ret
   // The test channel's inertia and rows summed over every host's test shard.
   if (hasChannel(layout, 'test') || cluster.size > 1) {
     const test = hasChannel(layout, 'test') ? asMatrix(readChannel(layout, 'test', d)) : undefined;
-    const sums = Float64Array.of(test ? (await kernels.kmeansAssign(test.values, final, d)).inertia : 0, test?.rows ?? 0);
+    const sums = Float64Array.of(test ? await inertiaOf(kernels, test.values, d, final) : 0, test?.rows ?? 0);
     const [inertia, rows] = cluster.allreduceSum(sums);
     if (rows > 0 && evalMetrics.includes('msd')) qualityMetric('test', 'msd', inertia / rows);
     if (rows > 0 && evalMetrics.includes('ssd')) qualityMetric('test', 'ssd', inertia);
@@ -216,7 +234,23 @@ function foldIntoCenters(centers: Float32Array, weights: Float64Array, sums: Flo
 const asMatrix = (rows: ChannelRows) => ({ values: rows.x, rows: rows.rows });
 
 
-async function initialCenters(kernels: Kernels, x: Float32Array, n: number, d: number, k: number, method: string): Promise<Float32Array> {
+/** The inertia of `centers` on a channel's rows, placed for this one pass and freed after it. */
+async function inertiaOf(kernels: Kernels, x: Float32Array, d: number, centers: Float32Array): Promise<number> {
+  const placed = await kernels.place(x, d);
+  console.log(placementLine('test', placed));
+  try {
+    return (await kernels.kmeansAssign(placed, centers, d)).inertia;
+  } finally {
+    placed.dispose();
+  }
+}
+
+/**
+ * K̃ initial centers from the first `rows.n` rows (placed: the kernels read them there; `x`, the
+ * same rows in host memory, is where the chosen rows are copied from).
+ */
+async function initialCenters(kernels: Kernels, x: Float32Array, rows: PlacedRows, d: number, k: number, method: string): Promise<Float32Array> {
+  const n = rows.n;
   const next = seededRandom(42); // the same centers in a resumed run
   const centers = new Float32Array(k * d);
   const take = (row: number, c: number) => centers.set(x.subarray(row * d, row * d + d), c * d);
@@ -231,7 +265,7 @@ async function initialCenters(kernels: Kernels, x: Float32Array, n: number, d: n
   take(Math.floor(next() * n), 0);
   const closest = new Float64Array(n).fill(Infinity);
   for (let c = 1; c < k; c++) {
-    const { distances } = await kernels.kmeansAssign(x, centers.slice((c - 1) * d, c * d), d);
+    const { distances } = await kernels.kmeansAssign(rows, centers.slice((c - 1) * d, c * d), d);
     let total = 0;
     for (let i = 0; i < n; i++) {
       closest[i] = Math.min(closest[i], distances[i]);

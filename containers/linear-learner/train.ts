@@ -11,7 +11,9 @@
  * Prints the built-in algorithm's metric lines (`epoch=N, train <objective> <loss>=…` per epoch,
  * `#validation_score` and `#quality_metric` lines at the end). On SIGTERM it saves the models and
  * the optimiser's state after the current epoch and stops; the next run resumes from there and
- * ends with the same model.
+ * ends with the same model. Each channel's standardised rows and labels are placed once per job
+ * where the kernels read them (Kernels.place: on a GPU, uploaded once; the epochs' mini-batches
+ * and every evaluation read them there), and freed when the job ends, also when it fails.
  *
  * On several hosts (resourceconfig.json; ../runtime/cluster.ts) training is data-parallel,
  * synchronous, with the models averaged after every mini-batch: each host takes one mini-batch
@@ -48,7 +50,7 @@ import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { isLossMetric, metricsFromSums, needsScores, Predictor, Selection, selectionMerit } from './metrics';
 import { Evaluated, MODEL_QUALITY_STATISTICS_FILE, modelQualityStatistics } from './quality-statistics';
 import { autoSchedule, batchesUntilChange, ScheduleOptions, scheduledRates } from './schedule';
-import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels } from '../native';
+import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels, PlacedRows, placementLine } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop, writeFileWhole } from '../runtime/checkpoint';
 import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
@@ -95,6 +97,8 @@ interface Checkpoint {
 }
 
 interface Labelled { readonly x: Float32Array; readonly y: Float32Array; readonly rows: number }
+/** A channel's rows with where the kernels read them (placed once per job). */
+interface Placed extends Labelled { readonly placed: PlacedRows }
 
 export async function trainLinearLearner(layout: OptMl): Promise<void> {
   const raw = JSON.parse(fs.existsSync(layout.hyperparametersFile) ? fs.readFileSync(layout.hyperparametersFile, 'utf8') : '{}');
@@ -110,11 +114,14 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
   }
 
   const cluster = await joinCluster(layout, { port: hp._collective_port, timeoutSeconds: hp._collective_timeout });
+  // The channels placed on the kernels (once each), freed when the job ends, failed or not.
+  const placements: PlacedRows[] = [];
   try {
-    await trainOnHosts(layout, raw, hp, cluster, { predictor, multiclass, classes, optimizer, loss });
+    await trainOnHosts(layout, raw, hp, cluster, { predictor, multiclass, classes, optimizer, loss }, placements);
   } catch (error) {
     throw await cluster.explain(error);
   } finally {
+    for (const placed of placements) placed.dispose();
     cluster.close();
   }
 }
@@ -122,7 +129,8 @@ export async function trainLinearLearner(layout: OptMl): Promise<void> {
 type Hyperparameters = ReturnType<typeof parseHyperparameters<typeof LINEAR_LEARNER_HYPERPARAMETERS>>;
 
 async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyperparameters, cluster: Cluster,
-  { predictor, multiclass, classes, optimizer, loss }: { predictor: Predictor; multiclass: boolean; classes: number; optimizer: 'sgd' | 'adam' | 'rmsprop'; loss: string }): Promise<void> {
+  { predictor, multiclass, classes, optimizer, loss }: { predictor: Predictor; multiclass: boolean; classes: number; optimizer: 'sgd' | 'adam' | 'rmsprop'; loss: string },
+  placements: PlacedRows[]): Promise<void> {
   const train = readLabelled(layout, 'train', hp.feature_dim);
   const d = train.x.length / train.rows;
   // Which channels the hosts have: a channel on some hosts only would split their decisions.
@@ -150,7 +158,18 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
   const prepare = (set: Labelled): Labelled => ({
     x: set.x.map((v, i) => (v - mean[i % d]) / scale[i % d]), y: set.y.map((v) => (v - labelMean) / labelScale), rows: set.rows,
   });
-  const [tr, va, te] = [prepare(train), validation && prepare(validation), test && prepare(test)];
+  // _compute_backend when given, else SAGEMAKER_COMPUTE_BACKEND, else auto (its default must not hide the variable).
+  const kernels = loadKernels({ backend: raw._compute_backend === undefined ? undefined : hp._compute_backend as BackendChoice });
+  // Each channel's standardised rows and labels are placed once where the kernels read them (on a
+  // GPU: uploaded once, not every epoch and evaluation); this host places its own shard.
+  const place = async (channel: string, set: Labelled): Promise<Placed> => {
+    const placed = await kernels.place(set.x, d, set.y);
+    placements.push(placed);
+    console.log(placementLine(channel, placed));
+    return { ...set, placed };
+  };
+  const tr = await place('train', prepare(train));
+  const va = validation && await place('validation', prepare(validation)), te = test && await place('test', prepare(test));
 
   const numModels = hp.num_models === 'auto' ? 8 : hp.num_models;
   // Small data at the documented defaults (mini_batch_size 1000, 15 epochs) gets 15–30 updates
@@ -170,14 +189,13 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
   const jobBatches = Math.max(...cluster.allreduceSum(oneHot(cluster, batchesPerEpoch)));
   const schedule = hp.use_lr_scheduler
     ? autoSchedule(jobBatches, { step: hp.lr_scheduler_step, factor: hp.lr_scheduler_factor, minimum: hp.lr_scheduler_minimum_lr }) : undefined;
-  const kernels = loadKernels({ backend: hp._compute_backend as BackendChoice });
   const models = new LinearModels(numModels, d, classes, kernels);
   // Every model's metrics on a channel, from one pass of the kernels over its rows.
   const width = linearSumsWidth(config.loss, classes);
   // On several hosts the sums (and rows) are every host's, all-reduced.
-  const metricsOf = async (set: Labelled, beta = 1) => {
+  const metricsOf = async (set: Placed, beta = 1) => {
     const sums = new Float64Array(numModels * width + 1);
-    sums.set(await models.evaluate(set.x, set.y, config));
+    sums.set(await models.evaluate(set.placed, null, config));
     sums[numModels * width] = set.rows;
     cluster.allreduceSum(sums);
     const rows = sums[numModels * width];
@@ -204,7 +222,7 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
     for (let epoch = resumed?.epoch ?? 0; epoch < hp.epochs; epoch++) {
       const started = performance.now();
       const { trainLosses, stopRequested } = cluster.size === 1
-        ? { trainLosses: await epochOnSchedule(models, tr, config, schedule, diverged), stopRequested: stop.requested }
+        ? { trainLosses: await epochOnSchedule(models, tr.placed, config, schedule, diverged), stopRequested: stop.requested }
         : await epochOnHosts(cluster, models, tr, config, schedule, diverged, stop, jobBatches, totalRows);
       throughputMetric('train', tr.rows, (performance.now() - started) / 1000);
       // A model whose objective is no longer a finite number has diverged: it is logged, reset and
@@ -300,14 +318,14 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
  * (averageOverHosts). Resolves to each model's mean training loss over every host's rows, and
  * whether any host was asked to stop during the epoch (the same answer on every host).
  */
-async function epochOnHosts(cluster: Cluster, models: LinearModels, set: Labelled, config: LinearEpochConfig, schedule: ScheduleOptions | undefined,
+async function epochOnHosts(cluster: Cluster, models: LinearModels, set: Placed, config: LinearEpochConfig, schedule: ScheduleOptions | undefined,
   diverged: Set<number>, stop: { readonly requested: boolean }, jobBatches: number, totalRows: number): Promise<{ trainLosses: Float64Array; stopRequested: boolean }> {
-  const d = set.x.length / set.rows, totals = new Float64Array(models.models);
+  const totals = new Float64Array(models.models);
   let stopRequested = false;
   for (let batch = 0; batch < jobBatches; batch++) {
     const first = Math.min(set.rows, batch * config.batchSize), end = Math.min(set.rows, first + config.batchSize);
     const learningRates = scheduledRates(config.learningRates, models.steps, schedule).map((rate, m) => (diverged.has(m) ? 0 : rate));
-    const losses = end > first ? await models.epoch(set.x.subarray(first * d, end * d), set.y.subarray(first, end), { ...config, learningRates }) : new Float64Array(models.models);
+    const losses = end > first ? await models.epoch(set.placed.slice(first, end - first), null, { ...config, learningRates }) : new Float64Array(models.models);
     const averaged = averageOverHosts(cluster, models, losses, end - first, stop.requested);
     averaged.losses.forEach((value, m) => { totals[m] += value * averaged.rows; });
     stopRequested ||= averaged.stopRequested;
@@ -443,21 +461,22 @@ function lossInLabelUnits(value: number, predictor: Predictor, loss: string, lab
 }
 
 /**
- * One epoch in chunks of rows that end where the learning-rate schedule changes the rates
- * (schedule.ts); diverged models train with rate 0. Resolves to each model's mean training loss.
+ * One epoch over rows placed with their labels (Kernels.place, on the models' kernels) in chunks
+ * of rows that end where the learning-rate schedule changes the rates (schedule.ts); diverged
+ * models train with rate 0. Resolves to each model's mean training loss.
  */
-export async function epochOnSchedule(models: LinearModels, set: Labelled, config: LinearEpochConfig, schedule: ScheduleOptions | undefined, diverged: Set<number>): Promise<Float64Array> {
-  const batch = config.batchSize, d = set.x.length / set.rows, totals = new Float64Array(models.models);
+export async function epochOnSchedule(models: LinearModels, set: PlacedRows, config: LinearEpochConfig, schedule: ScheduleOptions | undefined, diverged: Set<number>): Promise<Float64Array> {
+  const batch = config.batchSize, totals = new Float64Array(models.models);
   let row = 0;
-  while (row < set.rows) {
-    const batches = batchesUntilChange(models.steps, Math.ceil((set.rows - row) / batch), schedule);
-    const end = Math.min(set.rows, row + batches * batch);
+  while (row < set.n) {
+    const batches = batchesUntilChange(models.steps, Math.ceil((set.n - row) / batch), schedule);
+    const end = Math.min(set.n, row + batches * batch);
     const learningRates = scheduledRates(config.learningRates, models.steps, schedule).map((rate, m) => (diverged.has(m) ? 0 : rate));
-    const losses = await models.epoch(set.x.subarray(row * d, end * d), set.y.subarray(row, end), { ...config, learningRates });
+    const losses = await models.epoch(set.slice(row, end - row), null, { ...config, learningRates });
     losses.forEach((value, m) => { totals[m] += value * (end - row); });
     row = end;
   }
-  return totals.map((total) => total / set.rows);
+  return totals.map((total) => total / set.n);
 }
 
 /** The built-in's initial weights: uniform in ±init_scale or normal with init_sigma; biases init_bias. */

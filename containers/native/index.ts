@@ -47,6 +47,8 @@ interface NativeBinding {
   kmeansAssignCpu(x: Float32Array | NativeDataset, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
   kmeansAssignCudaHarness(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks: number): Promise<KMeansAssignment>;
+  /** The kernel kmeansAssignCuda chooses by shape for k centers of d features. */
+  kmeansAssignCudaKernel(k: number, d: number): 'resident' | 'tiled';
   /** The CPU kernels' vector path in use at load: `avx512`, `avx2+fma` or `x86-64 baseline`. */
   readonly cpuFeatures: string;
   /** The vector paths this machine supports, narrowest first (`baseline`, `avx2`, `avx512`). */
@@ -74,16 +76,19 @@ interface NativeBinding {
   linearScores(x: Float32Array, d: number, weights: Float32Array, bias: Float32Array, column: number): Float32Array;
   linearEvaluate: LinearEvaluateKernel;
   /** The CUDA evaluation's per-thread code run on the CPU, block by block, over a grid of `gridBlocks`. */
-  linearEvaluateCudaHarness(x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array,
+  linearEvaluateCudaHarness(x: Float32Array | NativeDataset, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
     config: LinearEvaluateConfig, gridBlocks: number): Promise<Float64Array>;
+  /** Whether the CUDA evaluation (and its harness) takes d features and `columns` weight columns in one block. */
+  linearEvaluateCudaFits(d: number, columns: number, config: LinearEvaluateConfig): boolean;
   linearEvaluateCuda?: LinearEvaluateKernel;
 }
 
 /**
  * One Linear Learner epoch over the rows, updating the parameters and optimiser state in place; x
- * may be a dataset with labels (y then null).
+ * may be a dataset with labels (y then null), and for the kernels of `loadKernels` rows they placed
+ * (`Kernels.place`, y then null).
  */
-export type LinearEpochKernel = (x: Float32Array | NativeDataset, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
+export type LinearEpochKernel<Rows = Float32Array | NativeDataset> = (x: Rows, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
   moments: Float32Array, step: number, config: LinearEpochConfig) => Promise<{ losses: Float64Array; step: number }>;
 
 /** How one Linear Learner epoch trains its models. */
@@ -111,9 +116,10 @@ export type LinearEvaluateConfig = Pick<LinearEpochConfig, 'loss' | 'classes' | 
 
 /**
  * Every model's sums over labelled rows, from which its metrics follow: models × width doubles,
- * laid out as `LINEAR_SUMS` says (src/linear_eval.h).
+ * laid out as `LINEAR_SUMS` says (src/linear_eval.h). As for an epoch, x may be a dataset with
+ * labels, or rows placed by `Kernels.place` (y then null).
  */
-export type LinearEvaluateKernel = (x: Float32Array, y: Float32Array, d: number, weights: Float32Array, bias: Float32Array,
+export type LinearEvaluateKernel<Rows = Float32Array | NativeDataset> = (x: Rows, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
   config: LinearEvaluateConfig) => Promise<Float64Array>;
 
 /**
@@ -161,12 +167,16 @@ export class LinearModels {
     this.moments = new Float32Array(2 * columns * d + 2 * columns);
   }
 
-  /** One pass over the rows; resolves to each model's mean training loss. */
-  public async epoch(x: Float32Array, y: Float32Array, config: LinearEpochConfig): Promise<Float64Array> {
+  /**
+   * One pass over the rows (arrays, or rows with labels placed by the kernels given: y then null);
+   * resolves to each model's mean training loss.
+   */
+  public async epoch(x: Float32Array | PlacedRows, y: Float32Array | null, config: LinearEpochConfig): Promise<Float64Array> {
     try {
       if ((config.classes ?? 1) !== this.classes) throw new Error(`config.classes is ${config.classes ?? 1} but these models have ${this.classes}`);
-      const epoch = this.kernels?.linearEpoch ?? nativeBinding().linearEpoch;
-      const result = await epoch(x, y, this.d, this.weights, this.bias, this.moments, this.step, config);
+      const result = this.kernels
+        ? await this.kernels.linearEpoch(x, y, this.d, this.weights, this.bias, this.moments, this.step, config)
+        : await nativeBinding().linearEpoch(...labelledArrays('linearEpoch', x, y), this.d, this.weights, this.bias, this.moments, this.step, config);
       this.step = result.step;
       return result.losses;
     } catch (error) {
@@ -174,12 +184,13 @@ export class LinearModels {
     }
   }
 
-  /** Every model's metric sums over labelled rows (`LINEAR_SUMS`), in one pass on the kernels given. */
-  public async evaluate(x: Float32Array, y: Float32Array, config: LinearEvaluateConfig): Promise<Float64Array> {
+  /** Every model's metric sums over labelled rows (`LINEAR_SUMS`; rows as for `epoch`), in one pass on the kernels given. */
+  public async evaluate(x: Float32Array | PlacedRows, y: Float32Array | null, config: LinearEvaluateConfig): Promise<Float64Array> {
     try {
       if ((config.classes ?? 1) !== this.classes) throw new Error(`config.classes is ${config.classes ?? 1} but these models have ${this.classes}`);
-      const evaluate = this.kernels?.linearEvaluate ?? nativeBinding().linearEvaluate;
-      return await evaluate(x, y, this.d, this.weights, this.bias, config);
+      return this.kernels
+        ? await this.kernels.linearEvaluate(x, y, this.d, this.weights, this.bias, config)
+        : await nativeBinding().linearEvaluate(...labelledArrays('linearEvaluate', x, y), this.d, this.weights, this.bias, config);
     } catch (error) {
       throw new Error(`linearEvaluate failed: ${(error as Error).message}`, { cause: error });
     }
@@ -254,15 +265,261 @@ export interface LoadOptions {
   readonly log?: (message: string) => void;
 }
 
+/**
+ * A channel's rows (and labels) placed once per job where one backend's kernels read them
+ * (`Kernels.place`): the kernels of that `Kernels` take it, or a view of consecutive rows
+ * (`slice`, e.g. a mini-batch), in place of x (and y), so a training job copies its rows to the
+ * GPU once rather than on every mini-batch, epoch or evaluation.
+ *
+ * Where they are, `place`: `arrays` on the CPU backend, which copies nothing (the caller's arrays,
+ * kept by reference: CPU jobs can be large, and the CPU kernels read host memory anyway); `cuda`
+ * on the CUDA backend, a dataset in GPU memory (`createDataset`); `host` on the CUDA harness test
+ * backend, a dataset in host memory. Every placement also keeps a reference to the caller's arrays,
+ * so shapes the CUDA kernels cannot take (too wide for a block) run on the CPU kernels from them;
+ * the caller must not change the arrays while the rows are placed.
+ *
+ * `dispose()` frees the placement at once (a kernel already running on it keeps it until it
+ * finishes) and ends its views; garbage collection frees one never disposed. Disposing a view
+ * forgets only that view.
+ */
+export interface PlacedRows {
+  readonly n: number;
+  readonly d: number;
+  readonly hasLabels: boolean;
+  readonly place: 'arrays' | 'host' | 'cuda';
+  /** Bytes copied for the placement (0 on the CPU backend, which copies nothing). */
+  readonly bytes: number;
+  /**
+   * Why rows meant for the GPU stayed in the caller's arrays (`place` then `arrays`): the GPU's
+   * memory could not hold them. Its kernels then copy each call's rows, as without placing.
+   */
+  readonly notCopied?: string;
+  /** A view of rows first … first + rows − 1. */
+  slice(first: number, rows: number): PlacedRows;
+  dispose(): void;
+}
+
 /** The kernels of one backend. */
 export interface Kernels {
-  readonly backend: 'cpu' | 'cuda';
+  /** `cuda-harness` is a test backend: the CUDA kernels' per-thread code on the CPU (SAGEMAKER_NATIVE_TEST_CUDA_HARNESS). */
+  readonly backend: 'cpu' | 'cuda' | 'cuda-harness';
   /** A human description of the choice, e.g. `CPU (avx2+fma)`. */
   readonly description: string;
-  kmeansAssign(x: Float32Array, centers: Float32Array, d: number): Promise<KMeansAssignment>;
-  linearEpoch: LinearEpochKernel;
-  linearEvaluate: LinearEvaluateKernel;
+  /**
+   * Places a channel's rows x (n × d, and labels y, n, for the Linear Learner) once, where these
+   * kernels read them (see `PlacedRows`); a training job places each channel once and disposes it
+   * when done. Rejects NaN or infinite rows on the GPU backends (as `createDataset` does).
+   */
+  place(x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows>;
+  kmeansAssign(x: Float32Array | PlacedRows, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  linearEpoch: LinearEpochKernel<Float32Array | PlacedRows>;
+  linearEvaluate: LinearEvaluateKernel<Float32Array | PlacedRows>;
 }
+
+/**
+ * What the kernels of this process were given, since load: channels placed (`Kernels.place`)
+ * and the bytes copied to place them, and kernel calls on a GPU backend (CUDA, or its harness)
+ * given host arrays, whose rows that call alone copied (a training loop on placed rows makes none).
+ */
+export interface RowTraffic {
+  readonly placements: number;
+  readonly placedBytes: number;
+  readonly unplacedCalls: number;
+}
+
+const traffic = { placements: 0, placedBytes: 0, unplacedCalls: 0 };
+
+/** A copy of the counts of `RowTraffic` so far. */
+export function rowTraffic(): RowTraffic {
+  return { ...traffic };
+}
+
+/**
+ * The log line of a channel placed for a job, e.g. `rows placed: train, 50000 × 32, on the GPU
+ * (6.3 MiB, copied once)`.
+ */
+export function placementLine(channel: string, rows: PlacedRows): string {
+  const size = rows.bytes < 1024 * 1024 ? `${(rows.bytes / 1024).toFixed(1)} KiB` : `${(rows.bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const where = rows.place === 'cuda' ? `on the GPU (${size}, copied once)`
+    : rows.place === 'host' ? `in a host dataset for the CUDA harness (${size}, copied once)`
+      : rows.notCopied ? `in host memory (the GPU's memory could not hold them, ${rows.notCopied}: each kernel call copies its rows)`
+        : 'in host memory (the CPU kernels read the arrays in place: no copy)';
+  return `rows placed: ${channel}, ${rows.n} × ${rows.d}, ${where}`;
+}
+
+/** What a placement shares with its views: whether the rows were disposed. */
+interface PlacementRoot { disposed: boolean }
+
+/** The implementation of PlacedRows: the caller's arrays (views of them), and the dataset holding the copy if any. */
+class Placement implements PlacedRows {
+  private disposed = false;
+
+  constructor(private readonly x: Float32Array, private readonly y: Float32Array | undefined, public readonly d: number,
+    private readonly dataset: NativeDataset | undefined, private readonly root: PlacementRoot, private readonly owner: boolean,
+    public readonly notCopied?: string) {}
+
+  public get n(): number {
+    return this.x.length / this.d;
+  }
+
+  public get hasLabels(): boolean {
+    return this.y !== undefined;
+  }
+
+  public get place(): PlacedRows['place'] {
+    return this.dataset?.place ?? 'arrays';
+  }
+
+  public get bytes(): number {
+    return this.dataset?.bytes ?? 0;
+  }
+
+  public slice(first: number, rows: number): PlacedRows {
+    this.check('slice');
+    if (!Number.isInteger(first) || !Number.isInteger(rows) || first < 0 || rows < 0 || first + rows > this.n) {
+      throw new RangeError(`slice(first, rows): whole numbers with first + rows <= ${this.n} (the rows here)`);
+    }
+    const d = this.d;
+    return new Placement(this.x.subarray(first * d, (first + rows) * d), this.y?.subarray(first, first + rows), d,
+      this.dataset?.slice(first, rows), this.root, false, this.notCopied);
+  }
+
+  public dispose(): void {
+    this.disposed = true;
+    if (this.owner) this.root.disposed = true;
+    this.dataset?.dispose();
+  }
+
+  /** The caller's arrays (rows and labels) of these rows. */
+  public arrays(kernel: string): { x: Float32Array; y: Float32Array | undefined } {
+    this.check(kernel);
+    return { x: this.x, y: this.y };
+  }
+
+  /** The dataset holding the copy, if the rows were copied. */
+  public copy(kernel: string): NativeDataset | undefined {
+    this.check(kernel);
+    return this.dataset;
+  }
+
+  private check(kernel: string): void {
+    if (this.disposed || this.root.disposed) throw new Error(`${kernel}: the placed rows were disposed`);
+  }
+}
+
+/** Rows and labels as two arrays: placed rows' own (y then null), or the arrays given. */
+function labelledArrays(kernel: string, x: Float32Array | PlacedRows, y: Float32Array | null): [Float32Array, Float32Array] {
+  if (x instanceof Float32Array) {
+    if (!y) throw new TypeError(`${kernel}: with x a Float32Array, y must be the labels (a Float32Array)`);
+    return [x, y];
+  }
+  const rows = placement(kernel, x).arrays(kernel);
+  if (y) throw new TypeError(`${kernel}: with placed rows, y must be null (their labels are used)`);
+  if (!rows.y) throw new TypeError(`${kernel}: the rows were placed without labels (place(x, d, y))`);
+  return [rows.x, rows.y];
+}
+
+function placement(kernel: string, rows: PlacedRows): Placement {
+  if (!(rows instanceof Placement)) throw new TypeError(`${kernel}: x must be a Float32Array or rows placed by Kernels.place`);
+  return rows;
+}
+
+/** Checks a placement's shapes as createDataset does (on the CPU backend nothing else checks them before a kernel runs). */
+function checkPlacement(x: Float32Array, d: number, y: Float32Array | undefined): void {
+  if (!(x instanceof Float32Array) || (y !== undefined && !(y instanceof Float32Array))) throw new TypeError('place(x: Float32Array, d: number, y?: Float32Array)');
+  if (!Number.isInteger(d) || d < 1 || x.length % d !== 0) {
+    throw new RangeError(`place: x (${x.length} values) must be whole rows of d = ${d} features (a whole number of at least 1)`);
+  }
+  if (y && y.length !== x.length / d) throw new RangeError(`place: y has ${y.length} labels for ${x.length / d} rows`);
+}
+
+/** Rows placed on the CPU backend: the caller's arrays, by reference. */
+async function placeArrays(x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows> {
+  checkPlacement(x, d, y);
+  traffic.placements++;
+  return new Placement(x, y, d, undefined, { disposed: false }, true);
+}
+
+/**
+ * Rows copied once into a dataset (`place`: the GPU, or host memory for the CUDA harness). Rows the
+ * GPU's memory cannot hold stay in the caller's arrays (`notCopied` says so), and the kernels copy
+ * each call's rows (a mini-batch, or the channel) as they would without placing: a job as large as
+ * that still trains, as it did before rows were placed.
+ */
+async function placeDataset(native: NativeBinding, place: 'host' | 'cuda', x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows> {
+  checkPlacement(x, d, y);
+  let dataset: NativeDataset;
+  try {
+    dataset = await native.createDataset(x, d, y ?? null, place);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (place !== 'cuda' || !/cudaMalloc\(rows\) failed: out of memory/.test(message)) throw error;
+    traffic.placements++;
+    return new Placement(x, y, d, undefined, { disposed: false }, true, `${((x.length + (y?.length ?? 0)) * 4 / 1024 / 1024).toFixed(1)} MiB: ${message}`);
+  }
+  traffic.placements++;
+  traffic.placedBytes += dataset.bytes;
+  return new Placement(x, y, d, dataset, { disposed: false }, true);
+}
+
+/**
+ * The kernels of a backend whose rows live apart from the host arrays (CUDA; the CUDA harness):
+ * placed rows are given to the GPU kernels as their dataset; arrays are too, each call copying
+ * them (counted: `rowTraffic().unplacedCalls`); shapes too wide for a CUDA block run on the CPU
+ * kernels, from the host arrays.
+ */
+interface GpuKernels {
+  readonly place: 'host' | 'cuda';
+  readonly name: string;
+  assign(x: Float32Array | NativeDataset, centers: Float32Array, d: number): Promise<KMeansAssignment>;
+  epoch: LinearEpochKernel;
+  evaluate: LinearEvaluateKernel;
+}
+
+function gpuKernels(native: NativeBinding, gpu: GpuKernels, backend: 'cuda' | 'cuda-harness', description: string): Kernels {
+  // The rows a GPU kernel takes: placed rows' dataset, or the arrays (copied by this call).
+  const onGpu = (kernel: string, x: Float32Array | PlacedRows, y: Float32Array | null): [Float32Array | NativeDataset, Float32Array | null] => {
+    if (x instanceof Float32Array) {
+      traffic.unplacedCalls++;
+      return [x, y];
+    }
+    if (!(x instanceof Placement)) return [x as NativeDataset, y];  // a dataset given as it is: the kernel checks it
+    if (y) throw new TypeError(`${kernel}: with placed rows, y must be null (their labels are used)`);
+    const dataset = x.copy(kernel);
+    if (dataset) return [dataset, null];
+    // Rows not copied (the GPU's memory could not hold them, or placed by the CPU kernels): this call copies its own.
+    traffic.unplacedCalls++;
+    const arrays = x.arrays(kernel);
+    return [arrays.x, arrays.y ?? null];
+  };
+  const name = (kernel: string) => `${kernel} (${gpu.name})`;
+  return {
+    backend, description,
+    place: (x, d, y) => placeDataset(native, gpu.place, x, d, y),
+    kmeansAssign: wrap(name('kmeansAssign'), (x: Float32Array | PlacedRows, centers: Float32Array, d: number) =>
+      gpu.assign(onGpu('kmeansAssign', x, null)[0], centers, d)),
+    // Shapes too wide for a CUDA block's shared memory (d + weight columns beyond about 12,000)
+    // train and are evaluated on the CPU kernels rather than fail.
+    linearEpoch: wrap(name('linearEpoch'), (x: Float32Array | PlacedRows, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
+      moments: Float32Array, step: number, config: LinearEpochConfig) => native.linearEpochCudaFits(d, bias.length, config.learningRates.length)
+      ? gpu.epoch(...onGpu('linearEpoch', x, y), d, weights, bias, moments, step, config)
+      : native.linearEpoch(...labelledArrays('linearEpoch', x, y), d, weights, bias, moments, step, config)),
+    linearEvaluate: wrap(name('linearEvaluate'), (x: Float32Array | PlacedRows, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
+      config: LinearEvaluateConfig) => native.linearEvaluateCudaFits(d, bias.length, config)
+      ? gpu.evaluate(...onGpu('linearEvaluate', x, y), d, weights, bias, config)
+      : native.linearEvaluate(...labelledArrays('linearEvaluate', x, y), d, weights, bias, config)),
+  };
+}
+
+/**
+ * The test hook: with SAGEMAKER_NATIVE_TEST_CUDA_HARNESS=1, a backend other than `cpu` is the CUDA
+ * harness: the CUDA kernels' per-thread code run on the CPU block by block (the kernel CUDA would
+ * choose), on rows placed once in a host dataset, so training runs the GPU path's code and its
+ * placements on a machine without a GPU. Slow (the blocks run one after another): tests only.
+ */
+const HARNESS_VARIABLE = 'SAGEMAKER_NATIVE_TEST_CUDA_HARNESS';
+/** The harness's grid: several blocks, so the grid-stride walks are exercised. */
+const HARNESS_GRID_BLOCKS = 3;
 
 let binding: NativeBinding | undefined;
 
@@ -411,30 +668,46 @@ export function loadKernels(options: LoadOptions = {}): Kernels {
   if (!['auto', 'cpu', 'cuda', 'cuda-tf32'].includes(choice)) {
     throw new Error(`Unknown compute backend ${JSON.stringify(choice)}: use auto, cpu, cuda or cuda-tf32`);
   }
-  const decision = chooseBackend(choice, choice === 'cpu' ? { compiled: false, architectures: '', devices: [] } : simulatedProbe(native) ?? addonProbe(native));
+  const harness = choice !== 'cpu' && process.env[HARNESS_VARIABLE] !== undefined;
+  if (harness && process.env[HARNESS_VARIABLE] !== '1') throw new Error(`${HARNESS_VARIABLE} is ${JSON.stringify(process.env[HARNESS_VARIABLE])}: set it to 1 (a test backend) or leave it unset`);
+  const decision: BackendDecision = harness ? { backend: 'cuda', devices: 0 }
+    : chooseBackend(choice, choice === 'cpu' ? { compiled: false, architectures: '', devices: [] } : simulatedProbe(native) ?? addonProbe(native));
   const devices = decision.devices;
-  const useCuda = decision.backend === 'cuda';
   const tf32 = choice === 'cuda-tf32';
-  const assignCuda = (x: Float32Array, centers: Float32Array, d: number) =>
-    tf32 && centers.length / d > 64 && d <= native.kmeansTf32MaxFeatures ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d);
-  // Shapes too wide for a CUDA block's shared memory (d + weight columns beyond about 12,000)
-  // train on the CPU kernel rather than fail.
-  const linearCuda: LinearEpochKernel = (x, y, d, weights, bias, moments, step, config) =>
-    (native.linearEpochCudaFits(d, bias.length, config.learningRates.length) ? native.linearEpochCuda! : native.linearEpoch)(
-      x, y, d, weights, bias, moments, step, config);
-  const kernels: Kernels = useCuda
-    ? {
-      backend: 'cuda', description: `CUDA (${devices} device${devices === 1 ? '' : 's'}, ${decision.target}${tf32 ? ', TF32 products' : ''})`,
-      kmeansAssign: wrap('kmeansAssign (CUDA)', assignCuda), linearEpoch: wrap('linearEpoch (CUDA)', linearCuda),
-      linearEvaluate: wrap('linearEvaluate (CUDA)', native.linearEvaluateCuda!),
-    }
-    : {
-      backend: 'cpu', description: `CPU (${native.cpuFeatures})${decision.fallback ? `: ${decision.fallback}` : ''}`,
-      kmeansAssign: wrap('kmeansAssign (CPU)', native.kmeansAssignCpu), linearEpoch: wrap('linearEpoch (CPU)', native.linearEpoch),
-      linearEvaluate: wrap('linearEvaluate (CPU)', native.linearEvaluate),
-    };
+  const tf32Fits = (centers: Float32Array, d: number) => tf32 && centers.length / d > 64 && d <= native.kmeansTf32MaxFeatures;
+  const kernels: Kernels = harness
+    ? gpuKernels(native, {
+      place: 'host', name: 'CUDA harness',
+      assign: (x, centers, d) => native.kmeansAssignCudaHarness(x, centers, d,
+        tf32Fits(centers, d) ? 'tf32' : native.kmeansAssignCudaKernel(centers.length / d, d), HARNESS_GRID_BLOCKS),
+      epoch: native.linearEpochCudaHarness,
+      evaluate: (x, y, d, weights, bias, config) => native.linearEvaluateCudaHarness(x, y, d, weights, bias, config, HARNESS_GRID_BLOCKS),
+    }, 'cuda-harness', `CUDA harness (the CUDA kernels' per-thread code on the CPU: ${HARNESS_VARIABLE}, a test backend)${tf32 ? ', TF32 products' : ''}`)
+    : decision.backend === 'cuda'
+      ? gpuKernels(native, {
+        place: 'cuda', name: 'CUDA',
+        assign: (x, centers, d) => tf32Fits(centers, d) ? native.kmeansAssignCuda!(x, centers, d, 'tf32') : native.kmeansAssignCuda!(x, centers, d),
+        epoch: native.linearEpochCuda!,
+        evaluate: native.linearEvaluateCuda!,
+      }, 'cuda', `CUDA (${devices} device${devices === 1 ? '' : 's'}, ${decision.target}${tf32 ? ', TF32 products' : ''})`)
+      : {
+        backend: 'cpu', description: `CPU (${native.cpuFeatures})${decision.fallback ? `: ${decision.fallback}` : ''}`,
+        place: placeArrays,
+        kmeansAssign: wrap('kmeansAssign (CPU)', (x: Float32Array | PlacedRows, centers: Float32Array, d: number) =>
+          native.kmeansAssignCpu(x instanceof Placement ? x.arrays('kmeansAssign').x : x as Float32Array | NativeDataset, centers, d)),
+        linearEpoch: wrap('linearEpoch (CPU)', (x: Float32Array | PlacedRows, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
+          moments: Float32Array, step: number, config: LinearEpochConfig) =>
+          native.linearEpoch(...cpuRows('linearEpoch', x, y), d, weights, bias, moments, step, config)),
+        linearEvaluate: wrap('linearEvaluate (CPU)', (x: Float32Array | PlacedRows, y: Float32Array | null, d: number, weights: Float32Array, bias: Float32Array,
+          config: LinearEvaluateConfig) => native.linearEvaluate(...cpuRows('linearEvaluate', x, y), d, weights, bias, config)),
+      };
   (options.log ?? ((message: string) => console.log(message)))(`native kernels: ${kernels.description}${choice === 'auto' ? '' : ` (forced: ${choice})`}`);
   return kernels;
+}
+
+/** The rows the CPU kernels take: placed rows' arrays (y then null), else what was given (arrays, or a dataset in host memory). */
+function cpuRows(kernel: string, x: Float32Array | PlacedRows, y: Float32Array | null): [Float32Array | NativeDataset, Float32Array | null] {
+  return x instanceof Float32Array || !(x instanceof Placement) ? [x as Float32Array | NativeDataset, y] : labelledArrays(kernel, x, y);
 }
 
 /** Rejections from native code get a JavaScript stack and the kernel's name. */

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { trainLinearLearner, epochOnSchedule } from '../../containers/linear-learner/train';
-import { LinearModels } from '../../containers/native';
+import { LinearModels, loadKernels } from '../../containers/native';
 import { OptMl } from '../../containers/runtime/layout';
 import { seededRandom } from '../../containers/runtime/random';
 import { runTraining } from '../../containers/runtime/training';
@@ -134,9 +134,10 @@ describe('Linear Learner as a drop-in for the built-in', () => {
     const y = Float32Array.from({ length: n }, (_, r) => x[r * d] - 2 * x[r * d + 1] + 0.5);
     const schedule = { step: 2, factor: 0.5, minimum: 0.03 };
     const models = new LinearModels(1, d);
+    const rows = await loadKernels({ backend: 'cpu', log: () => undefined }).place(x, d, y);
     // WHEN two epochs run on the schedule
     for (let epoch = 0; epoch < 2; epoch++) {
-      await epochOnSchedule(models, { x, y, rows: n }, { loss: 'squared_loss', optimizer: 'sgd', batchSize: 2, l1: 0, wd: 0, useBias: true, learningRates: [0.2] }, schedule, new Set());
+      await epochOnSchedule(models, rows, { loss: 'squared_loss', optimizer: 'sgd', batchSize: 2, l1: 0, wd: 0, useBias: true, learningRates: [0.2] }, schedule, new Set());
     }
     // THEN the weights are a float64 SGD's with lr(t) = max(0.03, 0.2 * 0.5^floor(t / 2))
     const w = [0, 0];

@@ -1,6 +1,6 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { LinearEpochConfig, LinearEpochKernel, NativeDataset, nativeBinding } from '../../containers/native';
+import { LinearEpochConfig, LinearEpochKernel, LinearEvaluateKernel, linearSumsWidth, NativeDataset, nativeBinding } from '../../containers/native';
 
 const native = nativeBinding();
 const cudaDevices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
@@ -21,6 +21,14 @@ async function epochOf(kernel: LinearEpochKernel, x: Float32Array | NativeDatase
   const weights = new Float32Array(models * d), bias = new Float32Array(models), moments = new Float32Array(2 * models * d + 2 * models);
   const { losses, step } = await kernel(x, y, d, weights, bias, moments, 2, CONFIG);
   return { weights, bias, moments, losses, step };
+}
+
+/** Three models' weights and biases, not zero, for evaluating. */
+function modelsOf(d: number, models: number): { weights: Float32Array; bias: Float32Array } {
+  return {
+    weights: Float32Array.from({ length: models * d }, (_, i) => Math.sin(i * 0.7) * 0.5),
+    bias: Float32Array.from({ length: models }, (_, m) => 0.1 * m - 0.1),
+  };
 }
 
 /** Runs GC until `done()` holds (finalizers of native objects may run a tick after a collection). */
@@ -69,6 +77,53 @@ describe('datasets: rows uploaded once, taken by the kernels in place of x', () 
       expect(Math.max(...Array.from(fromDataset.weights, Math.abs))).toBeGreaterThan(1e-3);
     }
     data.dispose();
+  });
+
+  test('a host dataset with labels (and a view of it) gives the evaluation (CPU and the CUDA kernel\'s harness) exactly the array sums', async () => {
+    // GIVEN rows with labels as a dataset, and three models
+    const d = 9, { x, y } = randomRows(2345, d);
+    const { weights, bias } = modelsOf(d, 3);
+    const data = await native.createDataset(x, d, y, 'host');
+    const config = { loss: 'logistic', useBias: true } as const;
+    const kernels: [string, LinearEvaluateKernel][] = [
+      ['linearEvaluate', native.linearEvaluate],
+      ['linearEvaluateCudaHarness', (rows, labels, dd, w, b, c) => native.linearEvaluateCudaHarness(rows, labels, dd, w, b, c, 3)],
+    ];
+    for (const [name, kernel] of kernels) {
+      // WHEN the kernel evaluates the arrays, the dataset, and a view of rows 1000 … 1332
+      const fromArrays = await kernel(x, y, d, weights, bias, config), fromDataset = await kernel(data, null, d, weights, bias, config);
+      const fromView = await kernel(data.slice(1000, 333), null, d, weights, bias, config);
+      const fromSubarrays = await kernel(x.subarray(1000 * d, 1333 * d), y.subarray(1000, 1333), d, weights, bias, config);
+      // THEN the sums are the same to the bit, and they count every row
+      expect({ name, sums: Array.from(fromDataset) }).toEqual({ name, sums: Array.from(fromArrays) });
+      expect({ name, sums: Array.from(fromView) }).toEqual({ name, sums: Array.from(fromSubarrays) });
+      const width = linearSumsWidth('logistic');
+      expect(fromDataset[width + 4 + 2 * 2] + fromDataset[width + 4 + 2 * 2 + 1]).toBe(2345); // the second model's rows that are 0 and that are 1
+    }
+    // A dataset's labels are used: y must be null; a dataset without labels has nothing to evaluate against.
+    expect(() => native.linearEvaluate(data, y, d, weights, bias, config)).toThrow(/^linearEvaluate: with a dataset, y must be null/);
+    const unlabelled = await native.createDataset(x, d, null, 'host');
+    expect(() => native.linearEvaluateCudaHarness(unlabelled, null, d, weights, bias, config, 1)).toThrow(/^linearEvaluateCudaHarness: the dataset has no labels/);
+    expect(() => native.linearEvaluate(data, null, d + 1, new Float32Array(3 * (d + 1)), bias, config)).toThrow(/^linearEvaluate: the dataset has d = 9 features, not 10$/);
+    // A softmax label that is not a class index is refused from the dataset's labels too.
+    const classes = await native.createDataset(x.subarray(0, 2 * d), d, Float32Array.of(0, 7), 'host');
+    await expect(native.linearEvaluateCudaHarness(classes, null, d, new Float32Array(3 * d), new Float32Array(3), { loss: 'softmax_loss', classes: 3, useBias: true }, 1))
+      .rejects.toThrow(/linearEvaluateCudaHarness: a label is not a class index/);
+    for (const held of [data, unlabelled, classes]) held.dispose();
+    expect(() => native.linearEvaluate(data, null, d, weights, bias, config)).toThrow(/^linearEvaluate: the dataset was disposed$/);
+  });
+
+  test('the CUDA kernels\' shape rules are exported: which evaluations fit a block, and which K-Means kernel is chosen', () => {
+    // Few columns fit a block; a softmax of 100 classes over 40 models does not (its sums alone overflow shared memory).
+    expect(native.linearEvaluateCudaFits(10, 8, { loss: 'logistic', useBias: true })).toBe(true);
+    expect(native.linearEvaluateCudaFits(5, 4000, { loss: 'softmax_loss', classes: 100, useBias: true })).toBe(false);
+    expect(native.linearEvaluateCudaFits(5, 8, { loss: 'cubic' as any, useBias: true })).toBe(false);
+    // Up to 64 centers that fit in shared memory stay resident; more are tiled.
+    expect(native.kmeansAssignCudaKernel(5, 2)).toBe('resident');
+    expect(native.kmeansAssignCudaKernel(64, 32)).toBe('resident');
+    expect(native.kmeansAssignCudaKernel(65, 2)).toBe('tiled');
+    expect(native.kmeansAssignCudaKernel(10, 12289)).toBe('tiled');
+    expect(() => native.kmeansAssignCudaKernel(0, 2)).toThrow(/^kmeansAssignCudaKernel\(k, d\): whole numbers of at least 1$/);
   });
 
   test('dispose() frees the dataset at once; a kernel already running on it keeps it until it finishes', async () => {
@@ -124,8 +179,11 @@ describe('datasets: rows uploaded once, taken by the kernels in place of x', () 
   });
 
   test('bad rows and misuse are refused, naming the kernel and the problem', async () => {
-    // The rows are checked once, when the dataset is made: no kernel takes NaN or infinite values.
+    // The rows are checked once, when the dataset is made: no kernel takes NaN or infinite values;
+    // a dataset refused is not counted as alive.
+    const live = native.datasetsLive();
     await expect(native.createDataset(Float32Array.from([1, 2, 3, NaN, 5, 6]), 2, null, 'host')).rejects.toThrow(/^createDataset: x\[3\] is not finite$/);
+    expect(native.datasetsLive()).toBe(live);
     const x = Float32Array.from([1, 2, 3, 4, 5, 6]);
     const data = await native.createDataset(x, 2, null, 'host');
     expect(() => native.kmeansAssignCpu(data, Float32Array.from([0, 0, 0]), 3)).toThrow(/^kmeansAssignCpu: the dataset has d = 2 features, not 3$/);
@@ -163,6 +221,19 @@ onGpu('datasets on the GPU (skipped: no CUDA device)', () => {
     const fromHost = await epochOf(native.linearEpochCuda!, x, y, d), resident = await epochOf(native.linearEpochCuda!, data, null, d);
     expect(Array.from(resident.weights)).toEqual(Array.from(fromHost.weights));
     expect(Array.from(resident.losses)).toEqual(Array.from(fromHost.losses));
+    data.dispose();
+  });
+
+  test('the Linear Learner evaluation on rows resident on the GPU: the same sums as from host rows', async () => {
+    const d = 21, { x, y } = randomRows(20_011, d);
+    const { weights, bias } = modelsOf(d, 3);
+    const config = { loss: 'logistic', useBias: true } as const;
+    const data = await native.createDataset(x, d, y, 'cuda');
+    const fromHost = await native.linearEvaluateCuda!(x, y, d, weights, bias, config), resident = await native.linearEvaluateCuda!(data, null, d, weights, bias, config);
+    expect(Array.from(resident)).toEqual(Array.from(fromHost));
+    const view = await native.linearEvaluateCuda!(data.slice(5000, 777), null, d, weights, bias, config);
+    expect(Array.from(view)).toEqual(Array.from(await native.linearEvaluateCuda!(x.subarray(5000 * d, 5777 * d), y.subarray(5000, 5777), d, weights, bias, config)));
+    await expect(native.linearEvaluate(data, null, d, weights, bias, config)).rejects.toThrow(/^linearEvaluate: the dataset is on the GPU/);
     data.dispose();
   });
 });

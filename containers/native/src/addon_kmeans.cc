@@ -10,6 +10,7 @@
 #include "addon_dataset.h"
 #include "kmeans_cpu.h"
 #include "kmeans_cuda.h"  // the CPU harness is always built; the CUDA path only with HAVE_CUDA
+#include "kmeans_device.h"
 #include "kmeans_tf32.h"
 
 namespace {
@@ -162,6 +163,18 @@ Napi::Value AssignCudaHarness(const Napi::CallbackInfo& info) {
   }, 5);
 }
 
+// The kernel kmeansAssignCuda chooses by shape for k centers of d features (the CUDA harness runs
+// that one in its place). ChooseAssignKernel is compiled with the CUDA kernels; without them, the
+// same rule from kmeans_device.h: resident for up to 64 padded centers that fit, else tiled.
+const char* AssignKernelFor(size_t k, size_t d) {
+#ifdef HAVE_CUDA
+  return sm::ChooseAssignKernel(k, d) == sm::AssignKernel::kResident ? "resident" : "tiled";
+#else
+  const int ki = static_cast<int>(k), di = static_cast<int>(d);
+  return sm::PaddedCenters(ki) <= 64 && sm::FitsResident(ki, di) ? "resident" : "tiled";
+#endif
+}
+
 #ifdef HAVE_CUDA
 // kmeansAssignCuda(x, centers, d, kernel?: 'resident' | 'tiled' | 'tf32'): the kernel is chosen by shape
 // unless named (the tests run both on a GPU).
@@ -192,6 +205,15 @@ Napi::Value AssignCuda(const Napi::CallbackInfo& info) {
 void ExportKMeans(Napi::Env env, Napi::Object exports) {
   exports.Set("kmeansAssignCpu", Napi::Function::New(env, AssignCpu));
   exports.Set("kmeansAssignCudaHarness", Napi::Function::New(env, AssignCudaHarness));
+  // kmeansAssignCudaKernel(k, d): 'resident' or 'tiled', the kernel chosen by shape.
+  exports.Set("kmeansAssignCudaKernel", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+    const double k = i.Length() == 2 && i[0].IsNumber() ? i[0].As<Napi::Number>().DoubleValue() : 0;
+    const double d = i.Length() == 2 && i[1].IsNumber() ? i[1].As<Napi::Number>().DoubleValue() : 0;
+    if (!(k >= 1) || !(d >= 1) || k != std::floor(k) || d != std::floor(d)) {
+      throw Napi::TypeError::New(i.Env(), "kmeansAssignCudaKernel(k, d): whole numbers of at least 1");
+    }
+    return Napi::String::New(i.Env(), AssignKernelFor(static_cast<size_t>(k), static_cast<size_t>(d)));
+  }));
   exports.Set("kmeansTf32MaxFeatures", Napi::Number::New(env, sm::Tf32MaxFeatures()));
 #ifdef HAVE_CUDA
   exports.Set("kmeansAssignCuda", Napi::Function::New(env, AssignCuda));

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -168,16 +169,36 @@ Napi::Value LinearEpochCuda(const Napi::CallbackInfo& info) { return StartLinear
 
 // Every model's metric sums over labelled rows (linear_eval.h), off the event loop.
 using EvaluateKernel = std::function<std::vector<double>(const float*, const float*, size_t, const sm::LinearState&, const sm::LinearConfig&)>;
+// The sums over rows and labels already on the GPU (a dataset there); the third pointer is the
+// dataset's host copy of the labels, for the checks.
+using DeviceEvaluateKernel =
+    std::function<std::vector<double>(const float*, const float*, const float*, size_t, const sm::LinearState&, const sm::LinearConfig&)>;
 
 class LinearEvaluateWorker : public PromiseWorker {
  public:
-  LinearEvaluateWorker(Napi::Env env, const char* name, Napi::Float32Array x, Napi::Float32Array y, sm::LinearState state,
-                       sm::LinearConfig config, EvaluateKernel kernel)
-      : PromiseWorker(env, name), x_ref_(Napi::Persistent(x)), y_ref_(Napi::Persistent(y)),
-        x_(x.Data()), y_(y.Data()), n_(y.ElementLength()), state_(std::move(state)), config_(std::move(config)), kernel_(std::move(kernel)) {}
+  LinearEvaluateWorker(Napi::Env env, const char* name, EpochRows rows, size_t n, sm::LinearState state, sm::LinearConfig config,
+                       EvaluateKernel kernel, DeviceEvaluateKernel device)
+      : PromiseWorker(env, name), name_(name), dataset_(std::move(rows.dataset)), n_(n), state_(std::move(state)), config_(std::move(config)),
+        kernel_(std::move(kernel)), device_(std::move(device)) {
+    if (!dataset_.data) {
+      x_ref_ = Napi::Persistent(rows.x);
+      y_ref_ = Napi::Persistent(rows.y);
+      x_ = rows.x.Data();
+      y_ = rows.y.Data();
+    }
+  }
 
  protected:
-  void Run() override { sums_ = kernel_(x_, y_, n_, state_, config_); }
+  void Run() override {
+    if (!dataset_.data) {
+      sums_ = kernel_(x_, y_, n_, state_, config_);
+    } else if (dataset_.data->place() == sm::DatasetPlace::kCuda) {
+      if (!device_) dataset_.HostX(name_);  // throws: this kernel reads host memory
+      sums_ = device_(dataset_.DeviceX(name_), dataset_.Labels(), dataset_.HostLabels(), n_, state_, config_);
+    } else {
+      sums_ = kernel_(dataset_.HostX(name_), dataset_.Labels(), n_, state_, config_);
+    }
+  }
 
   Napi::Value Result(Napi::Env env) override {
     auto sums = Napi::Float64Array::New(env, sums_.size());
@@ -186,26 +207,48 @@ class LinearEvaluateWorker : public PromiseWorker {
   }
 
  private:
+  const char* name_;
   Napi::Reference<Napi::Float32Array> x_ref_, y_ref_;
-  const float* x_;
-  const float* y_;
+  DatasetRows dataset_;
+  const float* x_ = nullptr;
+  const float* y_ = nullptr;
   size_t n_;
   sm::LinearState state_;
   sm::LinearConfig config_;
   EvaluateKernel kernel_;
+  DeviceEvaluateKernel device_;
   std::vector<double> sums_;
 };
 
 // linearEvaluate(x, y, d, weights, bias, config) -> Promise<Float64Array> (models x width); the
-// same for linearEvaluateCuda, and linearEvaluateCudaHarness with a last argument, gridBlocks.
-Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name, EvaluateKernel kernel, size_t arity = 6) {
+// same for linearEvaluateCuda, and linearEvaluateCudaHarness with a last argument, gridBlocks. x
+// may be a dataset with labels (createDataset), y then null, as for linearEpoch.
+Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name, EvaluateKernel kernel, size_t arity = 6,
+                                DeviceEvaluateKernel device = nullptr) {
   Napi::Env env = info.Env();
   if (info.Length() != arity || !info[2].IsNumber() || !info[5].IsObject()) {
     throw Napi::TypeError::New(env, std::string(name) + "(x, y, d, weights, bias, config" + (arity == 7 ? ", gridBlocks)" : ")"));
   }
-  auto x = Float32Arg(info, 0, name, "x"), y = Float32Arg(info, 1, name, "y"), weights = Float32Arg(info, 3, name, "weights"), bias = Float32Arg(info, 4, name, "bias");
+  EpochRows rows;
+  size_t x_values = 0, y_values = 0;
+  if (IsDataset(info[0])) {
+    rows.dataset = DatasetOf(info[0], name);
+    if (!info[1].IsNull() && !info[1].IsUndefined()) throw Napi::TypeError::New(env, std::string(name) + ": with a dataset, y must be null (the dataset's labels are used)");
+    if (!rows.dataset.data->has_labels()) throw Napi::TypeError::New(env, std::string(name) + ": the dataset has no labels (createDataset with y)");
+    x_values = rows.dataset.rows * rows.dataset.data->d();
+    y_values = rows.dataset.rows;
+  } else {
+    rows.x = Float32Arg(info, 0, name, "x");
+    rows.y = Float32Arg(info, 1, name, "y");
+    x_values = rows.x.ElementLength();
+    y_values = rows.y.ElementLength();
+  }
+  auto weights = Float32Arg(info, 3, name, "weights"), bias = Float32Arg(info, 4, name, "bias");
   const size_t d = info[2].As<Napi::Number>().Uint32Value(), m = bias.ElementLength();
-  if (d == 0 || m == 0 || x.ElementLength() % d != 0 || y.ElementLength() != x.ElementLength() / d || weights.ElementLength() != m * d) {
+  if (rows.dataset.data && rows.dataset.data->d() != d) {
+    throw Napi::RangeError::New(env, std::string(name) + ": the dataset has d = " + std::to_string(rows.dataset.data->d()) + " features, not " + std::to_string(d));
+  }
+  if (d == 0 || m == 0 || x_values % d != 0 || y_values != x_values / d || weights.ElementLength() != m * d) {
     throw Napi::RangeError::New(env, std::string(name) + ": shapes do not fit: x n*d, y n, weights m*d, bias m, with m >= 1 and d >= 1");
   }
   sm::LinearState state;
@@ -213,7 +256,9 @@ Napi::Value StartLinearEvaluate(const Napi::CallbackInfo& info, const char* name
   state.d = d;
   state.weights.assign(weights.Data(), weights.Data() + m * d);
   state.bias.assign(bias.Data(), bias.Data() + m);
-  return (new LinearEvaluateWorker(env, name, x, y, std::move(state), LinearConfigArg(info[5].As<Napi::Object>()), std::move(kernel)))->Start();
+  return (new LinearEvaluateWorker(env, name, std::move(rows), x_values / d, std::move(state), LinearConfigArg(info[5].As<Napi::Object>()),
+                                   std::move(kernel), std::move(device)))
+      ->Start();
 }
 
 Napi::Value LinearEvaluate(const Napi::CallbackInfo& info) { return StartLinearEvaluate(info, "linearEvaluate", sm::LinearEvaluate); }
@@ -224,14 +269,31 @@ Napi::Value LinearEvaluateCudaHarness(const Napi::CallbackInfo& info) {
     return sm::LinearEvaluateCudaHarness(x, y, n, s, c, static_cast<size_t>(grid));
   }, 7);
 }
+
+// Whether the CUDA evaluation (and its harness) takes these models in one block's shared memory:
+// the shape of CheckLinearEvaluate without its throw (an unknown loss is not "fits").
+bool LinearEvaluateFits(size_t d, size_t columns, const sm::LinearConfig& c) {
+  sm::LinearState state;
+  state.models = columns;
+  state.d = d;
+  try {
+    const sm::LinearStepShape shape = sm::CheckLinearModels(nullptr, 0, state, c, "linearEvaluateCudaFits");
+    return sm::LinearEvalFitsBlock(shape.d, shape.columns, shape.columns / shape.classes, shape.loss, shape.classes);
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
 #ifdef HAVE_CUDA
-// Shapes whose rows and sums do not fit a block's shared memory are evaluated on the CPU.
+// Shapes whose rows and sums do not fit a block's shared memory are evaluated on the CPU; rows
+// already on the GPU (a dataset) must fit (linearEvaluateCudaFits: the caller evaluates its host
+// rows on the CPU instead).
 Napi::Value LinearEvaluateCuda(const Napi::CallbackInfo& info) {
   return StartLinearEvaluate(info, "linearEvaluateCuda", [](const float* x, const float* y, size_t n, const sm::LinearState& s, const sm::LinearConfig& c) {
     const sm::LinearStepShape shape = sm::CheckLinearModels(y, n, s, c, "linearEvaluateCuda");
     const bool fits = sm::LinearEvalFitsBlock(shape.d, shape.columns, shape.columns / shape.classes, shape.loss, shape.classes);
     return fits ? sm::LinearEvaluateCuda(x, y, n, s, c) : sm::LinearEvaluate(x, y, n, s, c);
-  });
+  }, 6, sm::LinearEvaluateCudaDeviceRows);
 }
 #endif
 
@@ -271,6 +333,14 @@ void ExportLinear(Napi::Env env, Napi::Object exports) {
   exports.Set("linearScores", Napi::Function::New(env, LinearScores));
   exports.Set("linearEvaluate", Napi::Function::New(env, LinearEvaluate));
   exports.Set("linearEvaluateCudaHarness", Napi::Function::New(env, LinearEvaluateCudaHarness));
+  // linearEvaluateCudaFits(d, columns, config): whether the CUDA evaluation takes these models in a block.
+  exports.Set("linearEvaluateCudaFits", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
+    if (i.Length() != 3 || !i[0].IsNumber() || !i[1].IsNumber() || !i[2].IsObject()) {
+      throw Napi::TypeError::New(i.Env(), "linearEvaluateCudaFits(d, columns, config)");
+    }
+    return Napi::Boolean::New(i.Env(), LinearEvaluateFits(i[0].As<Napi::Number>().Uint32Value(), i[1].As<Napi::Number>().Uint32Value(),
+                                                          LinearConfigArg(i[2].As<Napi::Object>())));
+  }));
 #ifdef HAVE_CUDA
   exports.Set("linearEpochCuda", Napi::Function::New(env, LinearEpochCuda));
   exports.Set("linearEvaluateCuda", Napi::Function::New(env, LinearEvaluateCuda));

@@ -18,6 +18,8 @@ std::atomic<size_t> live{0};
 std::shared_ptr<Dataset> Dataset::Create(const float* x, size_t n, size_t d, const float* y, DatasetPlace place) {
   if (d == 0) throw std::invalid_argument("dataset: d must be at least 1");
   std::shared_ptr<Dataset> data(new Dataset(n, d, y != nullptr, place));
+  // Counted from here: the destructor takes it back, also when a check or the upload below throws.
+  live.fetch_add(1);
   const size_t values = n * d;
   for (size_t i = 0; i < values; ++i) {
     if (!std::isfinite(x[i])) throw std::invalid_argument("createDataset: x[" + std::to_string(i) + "] is not finite");
@@ -39,7 +41,6 @@ std::shared_ptr<Dataset> Dataset::Create(const float* x, size_t n, size_t d, con
     throw std::invalid_argument("dataset: this build has no CUDA kernels (built without nvcc); use the host");
 #endif
   }
-  live.fetch_add(1);
   return data;
 }
 

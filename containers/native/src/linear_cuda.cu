@@ -203,20 +203,38 @@ void LinearEvaluateCudaOnDevice(const float* x, const float* y, size_t n, const 
   Check(cudaGetLastError(), "LinearEvaluateKernel launch");
 }
 
-std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config) {
-  const LinearStepShape s = CheckLinearEvaluate(y, n, state, config, "linearEvaluateCuda");
-  const size_t d = state.d, entries = state.models / s.classes * LinearStatWidth(s.loss, s.classes);
-  DeviceBuffer<float> dx(n * d), dy(n), dw(state.models * d), db(state.models);
+namespace {
+
+// The sums over rows and labels already on the device: the weights go in, the sums come out.
+std::vector<double> EvaluateOnDeviceRows(const float* dx, const float* dy, size_t n, const LinearState& state, const LinearConfig& config,
+                                         size_t entries) {
+  const size_t d = state.d;
+  DeviceBuffer<float> dw(state.models * d), db(state.models);
   DeviceBuffer<double> dsums(entries);
-  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
-  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
   Check(cudaMemcpy(dw.ptr, state.weights.data(), state.models * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(weights)");
   Check(cudaMemcpy(db.ptr, state.bias.data(), state.models * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(bias)");
-  LinearEvaluateCudaOnDevice(dx.ptr, dy.ptr, n, dw.ptr, db.ptr, state, config, dsums.ptr);
+  LinearEvaluateCudaOnDevice(dx, dy, n, dw.ptr, db.ptr, state, config, dsums.ptr);
   Check(cudaDeviceSynchronize(), "cudaDeviceSynchronize (kernel execution)");
   std::vector<double> sums(entries);
   Check(cudaMemcpy(sums.data(), dsums.ptr, entries * sizeof(double), cudaMemcpyDeviceToHost), "cudaMemcpy(sums)");
   return sums;
+}
+
+}  // namespace
+
+std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEvaluate(y, n, state, config, "linearEvaluateCuda");
+  const size_t d = state.d, entries = state.models / s.classes * LinearStatWidth(s.loss, s.classes);
+  DeviceBuffer<float> dx(n * d), dy(n);
+  Check(cudaMemcpy(dx.ptr, x, n * d * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(x)");
+  Check(cudaMemcpy(dy.ptr, y, n * sizeof(float), cudaMemcpyHostToDevice), "cudaMemcpy(y)");
+  return EvaluateOnDeviceRows(dx.ptr, dy.ptr, n, state, config, entries);
+}
+
+std::vector<double> LinearEvaluateCudaDeviceRows(const float* device_x, const float* device_y, const float* host_y, size_t n,
+                                                 const LinearState& state, const LinearConfig& config) {
+  const LinearStepShape s = CheckLinearEvaluate(host_y, n, state, config, "linearEvaluateCuda");
+  return EvaluateOnDeviceRows(device_x, device_y, n, state, config, state.models / s.classes * LinearStatWidth(s.loss, s.classes));
 }
 
 }  // namespace sm

@@ -30,6 +30,13 @@ std::vector<double> LinearEvaluate(const float* x, const float* y, size_t n, con
 // for shapes whose rows and sums do not fit a block's shared memory (LinearEvalFitsBlock).
 std::vector<double> LinearEvaluateCuda(const float* x, const float* y, size_t n, const LinearState& state, const LinearConfig& config);
 
+// The same with the rows and labels already on the GPU (a dataset, dataset.h): only the weights go
+// in and the sums come out, so a job's evaluation every epoch copies no rows. host_y, the dataset's
+// host copy of the labels, is what the checks read (a class index out of range would count past the
+// sums on the GPU). Throws, as LinearEvaluateCuda does, for shapes that do not fit a block.
+std::vector<double> LinearEvaluateCudaDeviceRows(const float* device_x, const float* device_y, const float* host_y, size_t n,
+                                                 const LinearState& state, const LinearConfig& config);
+
 // The same on device memory already in place (the GPU benchmark calls this on PyTorch's tensors):
 // x n x d, y n, weights columns x d, bias columns, sums models x width (cleared here). Enqueued on
 // the default stream.
