@@ -8,10 +8,14 @@
 // * Resident (few centers, k * d <= kResidentFloats): every block copies all centers into shared
 //   memory once and then walks chunks of kBlockThreads rows; a thread scores its row against the
 //   centers 16 at a time with the row's features in registers. The pass is bound by reading x, so
-//   the sums must not add traffic: when k * d <= kWarpSumsFloats each warp adds its rows into its
-//   own float64 copy of the sums in shared memory (a lane owns a feature column, so no atomics),
-//   and a block flushes its copies once at the end; else the warps add straight into global
-//   memory with float64 atomics.
+//   the sums must not add traffic. When k * ceil(d / 32) <= kRegisterSlots (UsesRegisterSums) each
+//   lane keeps its warp's float64 sums of feature columns lane, lane + 32, ... for every center in
+//   registers: per center a ballot of the warp's labels says which of the 32 rows to add, so each
+//   value is read once and added once, with no shared-memory traffic until the block's end. Else,
+//   when k * d <= kWarpSumsFloats, each warp adds its rows into its own float64 copy of the sums
+//   in shared memory (a lane owns a feature column, so no atomics); else the warps add straight
+//   into global memory with float64 atomics. Either way a block flushes its warps' copies once at
+//   the end.
 // * Tiled (everything else): a block owns kTileRows rows and sweeps the centers kTileCenters at a
 //   time through d in slabs of kSlab features, like a matrix product: each thread keeps an 8 x 8
 //   block of dot products in registers, so one shared-memory read feeds several FMAs. The argmin
@@ -106,6 +110,115 @@ SM_HD inline bool FitsResident(int k, int d) {
   return static_cast<long long>(PaddedCenters(k)) * PaddedFeatures(d) <= kResidentFloats;
 }
 SM_HD inline bool UsesWarpSums(int k, int d) { return static_cast<long long>(k) * d <= kWarpSumsFloats; }
+
+// ---- the resident kernel's sums in registers ------------------------------------------------
+
+// Float64 sums a lane keeps in registers: slot s holds center s / chunks, feature chunk s % chunks
+// (chunks = ceil(d / 32)), i.e. feature (s % chunks) * 32 + lane. 16 slots = 32 registers.
+constexpr int kRegisterSlots = 16;
+SM_HD inline int FeatureChunks(int d) { return (d + kWarpLanes - 1) / kWarpLanes; }
+// Register sums fit when every (center, chunk) pair has a slot; lane c counts center c's rows, so
+// k <= 32 too (implied by the slots: k <= 16).
+SM_HD inline bool UsesRegisterSums(int k, int d) {
+  return k <= kWarpLanes && static_cast<long long>(k) * FeatureChunks(d) <= kRegisterSlots;
+}
+
+// One lane's register sums (on the GPU these stay in registers: every index below is a
+// compile-time constant after unrolling).
+struct RegisterSums {
+  double sums[kRegisterSlots];
+  unsigned count;  // lane c < k: the rows labelled c
+};
+
+SM_HD SM_FORCEINLINE void StartRegisterSums(RegisterSums* r) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int s = 0; s < kRegisterSlots; ++s) r->sums[s] = 0.0;
+  r->count = 0;
+}
+
+// Which of the warp's 32 rows have label `center` (bit l: lane l's row). On the GPU a ballot of
+// each lane's own label (a warp-wide instruction: every lane must call it); the harness, which
+// runs the lanes one after another, reads the same labels from `warp_labels` (the warp's 32
+// labels in shared memory; not read on the GPU).
+SM_HD SM_FORCEINLINE unsigned LabelBallot(int own_label, const int* warp_labels, int center) {
+#if defined(__CUDA_ARCH__)
+  (void)warp_labels;
+  return __ballot_sync(0xffffffffu, own_label == center);
+#else
+  (void)own_label;
+  unsigned mask = 0;
+  for (int l = 0; l < kWarpLanes; ++l) mask |= (warp_labels[l] == center ? 1u : 0u) << l;
+  return mask;
+#endif
+}
+
+SM_HD SM_FORCEINLINE int CountBits(unsigned mask) {
+#if defined(__CUDA_ARCH__)
+  return __popc(mask);
+#else
+  return __builtin_popcount(mask);
+#endif
+}
+
+SM_HD SM_FORCEINLINE int LowestBit(unsigned mask) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(static_cast<int>(mask)) - 1;
+#else
+  return __builtin_ctz(mask);
+#endif
+}
+
+// Lane `lane` adds the warp's rows [first, first + 32) into its slots: for each center, the rows
+// the ballot names (label -1: no row, past n), feature (chunk * 32 + lane) of each, read
+// coalesced across the lanes. Every value is added exactly once, in float64.
+SM_HD inline void AddRowsToRegisters(int lane, const float* x, size_t first, int k, int d, int own_label, const int* warp_labels,
+                                     RegisterSums* r) {
+  const int chunks = FeatureChunks(d);
+  int center = 0, chunk = 0;
+  unsigned rows = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int s = 0; s < kRegisterSlots; ++s) {
+    if (center < k) {  // the same in every lane: the ballot below is reached by the whole warp
+      if (chunk == 0) {
+        rows = LabelBallot(own_label, warp_labels, center);
+        if (lane == center) r->count += static_cast<unsigned>(CountBits(rows));
+      }
+      const int j = chunk * kWarpLanes + lane;
+      if (j < d) {
+        double sum = r->sums[s];
+        for (unsigned m = rows; m != 0; m &= m - 1) sum += static_cast<double>(x[(first + LowestBit(m)) * d + j]);
+        r->sums[s] = sum;
+      }
+    }
+    if (++chunk == chunks) {
+      chunk = 0;
+      ++center;
+    }
+  }
+}
+
+// At the block's end: lane `lane` stores its slots into its warp's copy of the sums (k x d) and
+// counts (k) in shared memory, for the block's flush.
+SM_HD inline void StoreRegisterSums(int lane, int k, int d, const RegisterSums* r, double* warp_sums, double* warp_counts) {
+  const int chunks = FeatureChunks(d);
+  int center = 0, chunk = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int s = 0; s < kRegisterSlots; ++s) {
+    const int j = chunk * kWarpLanes + lane;
+    if (center < k && j < d) warp_sums[static_cast<size_t>(center) * d + j] = r->sums[s];
+    if (++chunk == chunks) {
+      chunk = 0;
+      ++center;
+    }
+  }
+  if (lane < k) warp_counts[lane] = static_cast<double>(r->count);
+}
 
 // Phase 0 (once per block): thread `tid` copies its share of the centers into shared memory,
 // zero-padded to whole chunks and tiles, and their squared norms; padding centers get an infinite
