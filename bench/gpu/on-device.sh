@@ -23,7 +23,7 @@ if [ "${PROFILE:-}" = linear ]; then
 elif [ "${PROFILE:-}" = deep ]; then
   # Where the time goes in the large-k kernels: stall reasons and pipe use.
   ncu --kernel-name regex:'Tiled|Tf32' --section WarpStateStats --section ComputeWorkloadAnalysis --section InstructionStats \
-    --section SourceCounters python3 bench/gpu/profile_kmeans.py .device/libsm_gpu.so 1 > "$OUT/ncu-deep.txt" 2>&1
+    --section SourceCounters python3 bench/gpu/profile_kmeans.py .device/libsm_gpu.so 2 > "$OUT/ncu-deep.txt" 2>&1
   grep -vE "^==PROF==|^\s*-+\s*$|^\s*$" "$OUT/ncu-deep.txt" | grep -vi "^    INF\|^    OPT\|^          " | head -150
 elif [ -n "${PROFILE:-}" ]; then
   ncu --kernel-name regex:'Resident|Tiled|Tf32' --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \
