@@ -33,11 +33,20 @@ def load(lib_path):
     lib.sm_kmeans_assign.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,
                                      ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                      ctypes.c_void_p, ctypes.c_int]
-# The shim's kernel numbers (kmeans_shim.cu): "resident" keeps its sums in registers where
-# k * ceil(d / 32) <= 16 and in shared/global memory elsewhere; "resident-registers" and
+# The shim's kernel numbers (kmeans_shim.cu): "resident" keeps its sums in registers where they
+# fit (fits_registers) and in shared/global memory elsewhere; "resident-registers" and
 # "resident-shared" force one way; "tf32" is the mma.sync kernel (argmin on the accumulators),
 # "tf32-wmma" the earlier WMMA kernel (scores stored to shared memory and scanned).
 KERNELS = {"auto": 0, "resident": 1, "tiled": 2, "tf32": 3, "resident-registers": 4, "resident-shared": 5, "tf32-wmma": 6}
+
+
+def fits_registers(d, k):
+    """kmeans_device.h's UsesRegisterSums: ceil(k / 8) centers a warp times ceil(d / 32) feature
+    chunks a lane, rounded up to a power of two, in 8 float64 registers."""
+    chunks = 1
+    while chunks < -(-d // 32):
+        chunks *= 2
+    return chunks <= 8 and -(-k // 8) * chunks <= 8
 
 
 def kernels_for(d, k):
@@ -45,7 +54,7 @@ def kernels_for(d, k):
     where they fit), old and new side by side."""
     chosen = []
     if k <= 64:
-        chosen += ["resident", "resident-shared"] + (["resident-registers"] if k * -(-d // 32) <= 16 else [])
+        chosen += ["resident", "resident-shared"] + (["resident-registers"] if fits_registers(d, k) else [])
     return chosen + ["tiled", "tf32", "tf32-wmma"]
 
 
@@ -138,8 +147,9 @@ def main():
     results["bandwidth_bytes_per_s"] = bandwidth()
     print(f"device {results['device']}, torch {results['torch']}, copy bandwidth {results['bandwidth_bytes_per_s'] / 1e12:.2f} TB/s", flush=True)
     cases = []
-    # The profile's three shapes, then one more for the register sums (two chunks of 32 features).
-    for n, d, k in [(2 ** 24, 32, 16), (2 ** 22, 128, 1024), (2 ** 20, 64, 64), (2 ** 24, 64, 8)]:
+    # The profile's three shapes, then two more for the register sums (64 centers at d = 32, the
+    # most they take; four chunks of features).
+    for n, d, k in [(2 ** 24, 32, 16), (2 ** 22, 128, 1024), (2 ** 20, 64, 64), (2 ** 22, 32, 64), (2 ** 22, 128, 16)]:
         x, c = problem(n, d, k, seed=n + d + k)
         case = {"n": n, "d": d, "k": k, "x_bytes": n * d * 4}
         case["floor_ms"] = case["x_bytes"] / results["bandwidth_bytes_per_s"] * 1e3

@@ -178,15 +178,21 @@ const GPU_SHAPES: Array<[string, number, number, number]> = [
   ['more centers than a tiled sweep', 300, 37, 130],
 ];
 
-// The resident kernel keeps its sums in registers when k x ceil(d / 32) <= 16 (one float64 per
-// center and chunk of 32 features in each lane); these reach that path's corners: the limit
-// itself, several chunks with a partial last one, a single center over 16 chunks, rows fewer than
-// a warp, and tails of warps and blocks.
-const fitsRegisters = (k: number, d: number) => k * Math.ceil(d / 32) <= 16;
+// The resident kernel keeps the block's sums in its threads' registers when they fit: warp w owns
+// centers w, w + 8, ..., each lane 8 float64 sums, ceil(k / 8) centers times ceil(d / 32) chunks
+// of features rounded up to a power of two. These reach that path's corners: each limit, a partial
+// last chunk, warps owning different numbers of centers, fewer rows than a warp, tails.
+const fitsRegisters = (k: number, d: number) => {
+  let chunks = 1;
+  while (chunks < Math.ceil(d / 32)) chunks *= 2;
+  return chunks <= 8 && Math.ceil(k / 8) * chunks <= 8;
+};
 const REGISTER_SHAPES: Array<[string, number, number, number]> = [
-  ['at the limit (d = 32, k = 16)', 3001, 32, 16],
-  ['three chunks, the last partial (d = 70)', 1500, 70, 5],
-  ['one center over 16 chunks (d = 500)', 257, 500, 1],
+  ['the profile\'s shape (d = 32, k = 16)', 3001, 32, 16],
+  ['at the limit in centers (d = 32, k = 64)', 2500, 32, 64],
+  ['at the limit in features (d = 256, k = 8)', 700, 256, 8],
+  ['three chunks, the last partial (d = 70, k = 16)', 1500, 70, 16],
+  ['warps owning one or two centers (d = 40, k = 13)', 1037, 40, 13],
   ['fewer rows than a warp', 19, 9, 3],
   ['odd sizes', 1037, 13, 7],
   ['one feature', 500, 1, 4],
@@ -243,11 +249,12 @@ describe('the CUDA kernels\' code, run block by block on the CPU', () => {
   });
 
   test('centers too many for the register sums are refused by that path, with a reason; by shape they take the other', async () => {
-    expect(fitsRegisters(16, 32) && !fitsRegisters(17, 32) && !fitsRegisters(9, 33)).toBe(true);
-    await expect(native.kmeansAssignCudaHarness(new Float32Array(33 * 9), new Float32Array(33 * 9), 33, 'resident-registers', 1))
-      .rejects.toThrow(/k = 9 centers of d = 33 features need more than the resident kernel's 16 register sums per lane/);
-    const { x, centers } = randomProblem(900, 32, 17);
-    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, 32, 'resident', 2), x, centers, 32);
+    expect([fitsRegisters(64, 32), fitsRegisters(65, 32), fitsRegisters(16, 128), fitsRegisters(17, 128), fitsRegisters(1, 257)])
+      .toEqual([true, false, true, false, false]);
+    await expect(native.kmeansAssignCudaHarness(new Float32Array(128 * 17), new Float32Array(128 * 17), 128, 'resident-registers', 1))
+      .rejects.toThrow(/k = 17 centers of d = 128 features need more than the resident kernel's 8 register sums per lane/);
+    const { x, centers } = randomProblem(900, 128, 17);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, 128, 'resident', 2), x, centers, 128);
   });
 
   test.each(TF32_SHAPES)('TF32 kernel (mma.sync): %s matches the float64 reference within TF32\'s error', async (_name, n, d, k) => {

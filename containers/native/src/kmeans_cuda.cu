@@ -21,9 +21,9 @@ using DeviceBuffer = Cuda::Buffer<T>;
 
 // The bytes of the resident kernel's dynamic shared memory, laid out as ResidentKernel reads them.
 size_t ResidentSharedBytes(int k, int d, bool registers) {
-  const size_t warp_sums = registers || UsesWarpSums(k, d) ? static_cast<size_t>(kWarps) * (static_cast<size_t>(k) * d + k) * sizeof(double) : 0;
+  const size_t warp_sums = !registers && UsesWarpSums(k, d) ? static_cast<size_t>(kWarps) * (static_cast<size_t>(k) * d + k) * sizeof(double) : 0;
   return warp_sums + (static_cast<size_t>(PaddedCenters(k)) * PaddedFeatures(d) + PaddedCenters(k)) * sizeof(float) +
-         kBlockThreads * sizeof(int);
+         (registers ? 2 : 1) * kBlockThreads * sizeof(int);
 }
 
 // A warp's sum of (row[j] - minus[j])^2 (minus may be null: the row's squared norm), the lanes
@@ -69,17 +69,20 @@ __device__ void AddWarpTotal(double value, double* target) {
 
 // The resident kernel's body. kRegisters: each lane keeps its warp's sums in registers (the
 // caller checked UsesRegisterSums); a separate kernel, so the other path does not pay for them.
-template <bool kRegisters>
+// The resident kernel's body. kRegisters: the block's sums in its threads' registers (the caller
+// checked UsesRegisterSums); a separate kernel, so the other path does not pay for them.
+// kChunks: RegisterChunks(d) with kRegisters (else unused).
+template <bool kRegisters, int kChunks>
 __device__ __forceinline__ void ResidentBody(const float* __restrict__ x, size_t n, int d, const float* __restrict__ centers, int k,
                                              int* labels, float* distances, double* sums, double* counts, double* inertia) {
   extern __shared__ __align__(16) unsigned char shared[];
-  const bool warp_sums = kRegisters || UsesWarpSums(k, d);
+  const bool warp_sums = !kRegisters && UsesWarpSums(k, d);
   const int kd = k * d;
   double* s_sums = reinterpret_cast<double*>(shared);                    // [warp][k * d], then [warp][k]
   double* s_counts = s_sums + (warp_sums ? kWarps * kd : 0);
   float* s_centers = reinterpret_cast<float*>(s_counts + (warp_sums ? kWarps * k : 0));
   float* s_norms = s_centers + PaddedCenters(k) * PaddedFeatures(d);
-  int* s_labels = reinterpret_cast<int*>(s_norms + PaddedCenters(k));
+  int* s_labels = reinterpret_cast<int*>(s_norms + PaddedCenters(k));  // [kRegisters ? 2 : 1][kBlockThreads]
   const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
 
   LoadResidentCenters(tid, centers, k, d, s_centers, s_norms);
@@ -91,6 +94,7 @@ __device__ __forceinline__ void ResidentBody(const float* __restrict__ x, size_t
   __syncthreads();
 
   double row_distances = 0;
+  int parity = 0;
   for (size_t first = static_cast<size_t>(blockIdx.x) * kBlockThreads; first < n; first += static_cast<size_t>(gridDim.x) * kBlockThreads) {
     const size_t row = first + tid;
     int label = -1;  // no row
@@ -101,13 +105,19 @@ __device__ __forceinline__ void ResidentBody(const float* __restrict__ x, size_t
       distances[row] = distance;
       row_distances += distance;
     }
-    const size_t warp_first = first + static_cast<size_t>(warp) * kWarpLanes;
-    if (kRegisters) {  // the labels travel by ballot: no shared memory
-      AddRowsToRegisters(lane, x, warp_first, k, d, label, nullptr, &r);
+    if (kRegisters) {
+      // Two label buffers: a warp still adding this chunk's rows is never overwritten by one that
+      // has moved on, so one barrier a chunk suffices.
+      int* chunk_labels = s_labels + parity * kBlockThreads;
+      chunk_labels[tid] = label;
+      __syncthreads();
+      AddBlockRowsToRegisters<kChunks>(warp, lane, x, first, k, d, chunk_labels, &r);
+      parity ^= 1;
       continue;
     }
     s_labels[tid] = label;
     __syncwarp();
+    const size_t warp_first = first + static_cast<size_t>(warp) * kWarpLanes;
     const int count = warp_first >= n ? 0 : static_cast<int>(min(static_cast<size_t>(kWarpLanes), n - warp_first));
     if (warp_sums) {
       AddRows(lane, x, warp_first, count, d, s_labels + warp * kWarpLanes, s_sums + warp * kd, s_counts + warp * k, false);
@@ -117,8 +127,11 @@ __device__ __forceinline__ void ResidentBody(const float* __restrict__ x, size_t
     __syncwarp();
   }
   AddWarpTotal(row_distances, inertia);
+  if (kRegisters) {
+    FlushRegisterSums<kChunks>(warp, lane, k, d, &r, sums, counts);
+    return;
+  }
   if (!warp_sums) return;
-  if (kRegisters) StoreRegisterSums(lane, k, d, &r, s_sums + warp * kd, s_counts + warp * k);
   __syncthreads();
   // One atomic per value and block: the warps' copies are added here first.
   for (int i = tid; i < kd; i += kBlockThreads) {
@@ -135,14 +148,29 @@ __device__ __forceinline__ void ResidentBody(const float* __restrict__ x, size_t
 
 __global__ void __launch_bounds__(kBlockThreads) ResidentKernel(const float* __restrict__ x, size_t n, int d,
     const float* __restrict__ centers, int k, int* labels, float* distances, double* sums, double* counts, double* inertia) {
-  ResidentBody<false>(x, n, d, centers, k, labels, distances, sums, counts, inertia);
+  ResidentBody<false, 1>(x, n, d, centers, k, labels, distances, sums, counts, inertia);
 }
 
-// Held to 128 registers (two blocks an SM; sm_90: 176 bytes of spill stores): left alone, ptxas
-// takes 154 and one block an SM.
-__global__ void __launch_bounds__(kBlockThreads, 2) ResidentRegistersKernel(const float* __restrict__ x, size_t n, int d,
+// Held to 80 registers, three blocks an SM, the occupancy of ResidentKernel (sm_90: 108 to 116
+// bytes of spill stores, about the sums' 64 bytes kept across the scoring; left alone, ptxas
+// takes 130 registers and two blocks). Unmeasured: the choice is the profile's to confirm.
+template <int kChunks>
+__global__ void __launch_bounds__(kBlockThreads, 3) ResidentRegistersKernel(const float* __restrict__ x, size_t n, int d,
     const float* __restrict__ centers, int k, int* labels, float* distances, double* sums, double* counts, double* inertia) {
-  ResidentBody<true>(x, n, d, centers, k, labels, distances, sums, counts, inertia);
+  ResidentBody<true, kChunks>(x, n, d, centers, k, labels, distances, sums, counts, inertia);
+}
+
+using ResidentLaunch = void (*)(const float*, size_t, int, const float*, int, int*, float*, double*, double*, double*);
+
+// The resident kernel for k centers of d features, its sums in registers or not.
+ResidentLaunch ResidentKernelFor(int d, bool registers) {
+  if (!registers) return ResidentKernel;
+  switch (RegisterChunks(d)) {
+    case 1: return ResidentRegistersKernel<1>;
+    case 2: return ResidentRegistersKernel<2>;
+    case 4: return ResidentRegistersKernel<4>;
+    default: return ResidentRegistersKernel<8>;
+  }
 }
 
 __global__ void CenterNormsKernel(const float* centers, int k, int d, float* norms) {
@@ -377,8 +405,7 @@ void AssignCudaOnDevice(const DeviceAssign& a) {
   if (IsResident(a.kernel)) {
     const bool registers = ResidentRegisters(a.kernel, k, d);
     const size_t shared_bytes = ResidentSharedBytes(k, d, registers);
-    void (*kernel)(const float*, size_t, int, const float*, int, int*, float*, double*, double*, double*) =
-        registers ? ResidentRegistersKernel : ResidentKernel;
+    const ResidentLaunch kernel = ResidentKernelFor(d, registers);
     Check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
           registers ? "cudaFuncSetAttribute(ResidentRegistersKernel)" : "cudaFuncSetAttribute(ResidentKernel)");
     int device = 0, sms = 0, per_sm = 0;

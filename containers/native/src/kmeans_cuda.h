@@ -37,7 +37,8 @@ inline std::string ResidentRefusal(const char* who, AssignKernel kernel, size_t 
   if (kernel == AssignKernel::kResidentRegisters && !UsesRegisterSums(static_cast<int>(k), static_cast<int>(d))) {
     return std::string(who) + ": k = " + std::to_string(k) + " centers of d = " + std::to_string(d) +
            " features need more than the resident kernel's " + std::to_string(kRegisterSlots) +
-           " register sums per lane (k x ceil(d / 32) at most " + std::to_string(kRegisterSlots) + ")";
+           " register sums per lane (ceil(k / 8) centers a warp times ceil(d / 32) features a lane, rounded up to a power of two, at most " +
+           std::to_string(kRegisterSlots) + ")";
   }
   return "";
 }

@@ -18,19 +18,55 @@
 namespace sm {
 namespace {
 
-// `registers`: each lane's sums in registers (RegisterSums; the GPU's ballots read the warp's
-// labels from s_labels here), else the warps' copies in shared memory or the global sums.
-void RunResident(const float* x, size_t n, int d, const float* centers, int k, size_t grid_blocks, bool registers,
-                 AssignResult* result) {
-  const bool warp_sums = registers || UsesWarpSums(k, d);
+// The resident kernel with the block's sums in its threads' registers (kChunks = RegisterChunks(d)):
+// per chunk of rows, every thread scores its row and publishes its label (phase 1, then the
+// GPU's __syncthreads), then every lane adds the rows of its warp's centers (phase 2; the GPU's
+// ballots read the same labels from shared memory here); at the end each lane adds its registers
+// into the sums.
+template <int kChunks>
+void RunResidentRegisters(const float* x, size_t n, int d, const float* centers, int k, size_t grid_blocks, AssignResult* result) {
+  std::vector<RegisterSums> lanes(kBlockThreads);
+  for (size_t block = 0; block < grid_blocks; ++block) {
+    std::vector<float> s_centers(static_cast<size_t>(PaddedCenters(k)) * PaddedFeatures(d)), s_norms(PaddedCenters(k));
+    std::vector<int> s_labels(2 * kBlockThreads);
+    for (int tid = 0; tid < kBlockThreads; ++tid) LoadResidentCenters(tid, centers, k, d, s_centers.data(), s_norms.data());
+    for (RegisterSums& r : lanes) StartRegisterSums(&r);
+    int parity = 0;
+    for (size_t first = block * kBlockThreads; first < n; first += grid_blocks * kBlockThreads) {
+      int* chunk_labels = s_labels.data() + parity * kBlockThreads;
+      for (int tid = 0; tid < kBlockThreads; ++tid) {  // phase 1
+        const size_t row = first + tid;
+        int label = -1;  // no row
+        if (row < n) {
+          float distance;
+          AssignResidentRow(x + row * d, k, d, s_centers.data(), s_norms.data(), &label, &distance);
+          result->labels[row] = label;
+          result->distances[row] = distance;
+          result->inertia += distance;
+        }
+        chunk_labels[tid] = label;
+      }
+      for (int tid = 0; tid < kBlockThreads; ++tid) {  // phase 2, after __syncthreads()
+        AddBlockRowsToRegisters<kChunks>(tid / kWarpLanes, tid % kWarpLanes, x, first, k, d, chunk_labels, &lanes[tid]);
+      }
+      parity ^= 1;
+    }
+    for (int tid = 0; tid < kBlockThreads; ++tid) {
+      FlushRegisterSums<kChunks>(tid / kWarpLanes, tid % kWarpLanes, k, d, &lanes[tid], result->sums.data(), result->counts.data());
+    }
+  }
+}
+
+// The resident kernel with its warps' sums in shared memory (k x d <= kWarpSumsFloats) or added
+// straight into the global sums.
+void RunResidentShared(const float* x, size_t n, int d, const float* centers, int k, size_t grid_blocks, AssignResult* result) {
+  const bool warp_sums = UsesWarpSums(k, d);
   const size_t kd = static_cast<size_t>(k) * d;
-  std::vector<RegisterSums> lanes(registers ? kBlockThreads : 0);
   for (size_t block = 0; block < grid_blocks; ++block) {
     std::vector<float> s_centers(static_cast<size_t>(PaddedCenters(k)) * PaddedFeatures(d)), s_norms(PaddedCenters(k));
     std::vector<double> s_sums(warp_sums ? kWarps * kd : 0), s_counts(warp_sums ? kWarps * k : 0);
     std::vector<int> s_labels(kBlockThreads);
     for (int tid = 0; tid < kBlockThreads; ++tid) LoadResidentCenters(tid, centers, k, d, s_centers.data(), s_norms.data());
-    for (RegisterSums& r : lanes) StartRegisterSums(&r);
     for (size_t first = block * kBlockThreads; first < n; first += grid_blocks * kBlockThreads) {
       for (int tid = 0; tid < kBlockThreads; ++tid) {  // phase 1
         const size_t row = first + tid;
@@ -48,10 +84,7 @@ void RunResident(const float* x, size_t n, int d, const float* centers, int k, s
         const size_t warp_first = first + static_cast<size_t>(warp) * kWarpLanes;
         const int count = warp_first >= n ? 0 : static_cast<int>(std::min<size_t>(kWarpLanes, n - warp_first));
         for (int lane = 0; lane < kWarpLanes; ++lane) {
-          const int tid = warp * kWarpLanes + lane;
-          if (registers) {
-            AddRowsToRegisters(lane, x, warp_first, k, d, s_labels[tid], s_labels.data() + warp * kWarpLanes, &lanes[tid]);
-          } else if (warp_sums) {
+          if (warp_sums) {
             AddRows(lane, x, warp_first, count, d, s_labels.data() + warp * kWarpLanes, s_sums.data() + warp * kd,
                     s_counts.data() + static_cast<size_t>(warp) * k, false);
           } else {
@@ -61,10 +94,6 @@ void RunResident(const float* x, size_t n, int d, const float* centers, int k, s
       }
     }
     if (!warp_sums) continue;
-    for (int tid = 0; tid < static_cast<int>(lanes.size()); ++tid) {  // the registers into the warps' copies
-      const int warp = tid / kWarpLanes;
-      StoreRegisterSums(tid % kWarpLanes, k, d, &lanes[tid], s_sums.data() + warp * kd, s_counts.data() + static_cast<size_t>(warp) * k);
-    }
     for (size_t i = 0; i < kd; ++i) {  // the block's flush
       double total = 0;
       for (int w = 0; w < kWarps; ++w) total += s_sums[w * kd + i];
@@ -75,6 +104,17 @@ void RunResident(const float* x, size_t n, int d, const float* centers, int k, s
       for (int w = 0; w < kWarps; ++w) total += s_counts[static_cast<size_t>(w) * k + c];
       result->counts[c] += total;
     }
+  }
+}
+
+void RunResident(const float* x, size_t n, int d, const float* centers, int k, size_t grid_blocks, bool registers,
+                 AssignResult* result) {
+  if (!registers) return RunResidentShared(x, n, d, centers, k, grid_blocks, result);
+  switch (RegisterChunks(d)) {
+    case 1: return RunResidentRegisters<1>(x, n, d, centers, k, grid_blocks, result);
+    case 2: return RunResidentRegisters<2>(x, n, d, centers, k, grid_blocks, result);
+    case 4: return RunResidentRegisters<4>(x, n, d, centers, k, grid_blocks, result);
+    default: return RunResidentRegisters<8>(x, n, d, centers, k, grid_blocks, result);
   }
 }
 
