@@ -8,7 +8,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 if [ -z "${SKIP_TESTS:-}" ]; then
   mkdir -p /tmp/jest && tar xJf .device/jest.tar.xz -C /tmp/jest
   export SAGEMAKER_NATIVE_ADDON=$PWD/.device/addon/sagemaker_native.node
-  (cd .device/tests && node /tmp/jest/node_modules/jest/bin/jest.js --config jest.config.json --ci --verbose) > "$OUT/jest.log" 2>&1
+  # TESTS: a jest path pattern (e.g. TESTS=kmeans runs test/native/kmeans.test.ts only).
+  (cd .device/tests && node /tmp/jest/node_modules/jest/bin/jest.js --config jest.config.json --ci --verbose ${TESTS:-}) > "$OUT/jest.log" 2>&1
   echo "jest exit $?"; grep -E "^Tests:|✕" "$OUT/jest.log"
 fi
 export PYTHONUNBUFFERED=1
