@@ -67,8 +67,6 @@ __device__ void AddWarpTotal(double value, double* target) {
   if ((threadIdx.x & (kWarpLanes - 1)) == 0) atomicAdd(target, value);
 }
 
-// The resident kernel's body. kRegisters: each lane keeps its warp's sums in registers (the
-// caller checked UsesRegisterSums); a separate kernel, so the other path does not pay for them.
 // The resident kernel's body. kRegisters: the block's sums in its threads' registers (the caller
 // checked UsesRegisterSums); a separate kernel, so the other path does not pay for them.
 // kChunks: RegisterChunks(d) with kRegisters (else unused).
