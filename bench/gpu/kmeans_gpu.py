@@ -33,7 +33,29 @@ def load(lib_path):
     lib.sm_kmeans_assign.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t,
                                      ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
                                      ctypes.c_void_p, ctypes.c_int]
-KERNELS = {"auto": 0, "resident": 1, "tiled": 2, "tf32": 3}
+# The shim's kernel numbers (kmeans_shim.cu): "resident" keeps its sums in registers where they
+# fit (fits_registers) and in shared/global memory elsewhere; "resident-registers" and
+# "resident-shared" force one way; "tf32" is the mma.sync kernel (argmin on the accumulators),
+# "tf32-wmma" the earlier WMMA kernel (scores stored to shared memory and scanned).
+KERNELS = {"auto": 0, "resident": 1, "tiled": 2, "tf32": 3, "resident-registers": 4, "resident-shared": 5, "tf32-wmma": 6}
+
+
+def fits_registers(d, k):
+    """kmeans_device.h's UsesRegisterSums: ceil(k / 8) centers a warp times ceil(d / 32) feature
+    chunks a lane, rounded up to a power of two, in 8 float64 registers."""
+    chunks = 1
+    while chunks < -(-d // 32):
+        chunks *= 2
+    return chunks <= 8 and -(-k // 8) * chunks <= 8
+
+
+def kernels_for(d, k):
+    """Every kernel that takes this shape (the resident ones up to 64 centers, the register sums
+    where they fit), old and new side by side."""
+    chosen = []
+    if k <= 64:
+        chosen += ["resident", "resident-shared"] + (["resident-registers"] if fits_registers(d, k) else [])
+    return chosen + ["tiled", "tf32", "tf32-wmma"]
 
 
 def timed(fn):
@@ -125,7 +147,9 @@ def main():
     results["bandwidth_bytes_per_s"] = bandwidth()
     print(f"device {results['device']}, torch {results['torch']}, copy bandwidth {results['bandwidth_bytes_per_s'] / 1e12:.2f} TB/s", flush=True)
     cases = []
-    for n, d, k in [(2 ** 24, 32, 16), (2 ** 22, 128, 1024), (2 ** 20, 64, 64)]:
+    # The profile's three shapes, then two more for the register sums (64 centers at d = 32, the
+    # most they take; four chunks of features).
+    for n, d, k in [(2 ** 24, 32, 16), (2 ** 22, 128, 1024), (2 ** 20, 64, 64), (2 ** 22, 32, 64), (2 ** 22, 128, 16)]:
         x, c = problem(n, d, k, seed=n + d + k)
         case = {"n": n, "d": d, "k": k, "x_bytes": n * d * 4}
         case["floor_ms"] = case["x_bytes"] / results["bandwidth_bytes_per_s"] * 1e3
@@ -135,13 +159,11 @@ def main():
         torch.backends.cuda.matmul.allow_tf32 = True
         case["peer_tf32_ms"] = timed(lambda: peer_iteration(x, c))
         torch.backends.cuda.matmul.allow_tf32 = False
-        for kernel in ["resident", "tiled", "tf32"]:
-            if kernel == "resident" and k > 64:
-                continue
+        for kernel in kernels_for(d, k):
             ours = Ours(n, d, k, kernel)
             ours.iteration(x, c)
             torch.cuda.synchronize()
-            case[f"ours_{kernel}_check"] = check(x, c, ours, peer_centers, peer_labels, tf32=kernel == "tf32")
+            case[f"ours_{kernel}_check"] = check(x, c, ours, peer_centers, peer_labels, tf32=kernel.startswith("tf32"))
             case[f"ours_{kernel}_ms"] = timed(lambda: ours.iteration(x, c))
             del ours
         cases.append(case)
@@ -152,11 +174,18 @@ def main():
     with open(out_path, "w") as f:
         json.dump(results, f, indent=1)
 
-    print("\n| n | d | k | floor ms | PyTorch fp32 ms | PyTorch tf32 ms | ours resident ms | ours tiled ms | ours tf32 ms |")
+    names = ["resident", "resident-registers", "resident-shared", "tiled", "tf32", "tf32-wmma"]
+    print("\n| n | d | k | floor ms | PyTorch fp32 ms | PyTorch tf32 ms | " + " | ".join(f"ours {name} ms" for name in names) + " |")
     for case in cases:
-        r = case.get("ours_resident_ms", (float("nan"),))[0]
+        ours = " | ".join(f"{case[f'ours_{name}_ms'][0]:.3f}" if f"ours_{name}_ms" in case else "—" for name in names)
         print(f"| {case['n']} | {case['d']} | {case['k']} | {case['floor_ms']:.3f} | {case['peer_float32_ms'][0]:.3f} | "
-              f"{case['peer_tf32_ms'][0]:.3f} | {r:.3f} | {case['ours_tiled_ms'][0]:.3f} | {case['ours_tf32_ms'][0]:.3f} |")
+              f"{case['peer_tf32_ms'][0]:.3f} | {ours} |")
+    # New against old on the same data, same process: below 1 the new kernel is faster.
+    print("\n| n | d | k | resident-registers / resident-shared | tf32 (mma) / tf32-wmma |")
+    for case in cases:
+        def ratio(new, old):
+            return f"{case[f'ours_{new}_ms'][0] / case[f'ours_{old}_ms'][0]:.3f}" if f"ours_{new}_ms" in case and f"ours_{old}_ms" in case else "—"
+        print(f"| {case['n']} | {case['d']} | {case['k']} | {ratio('resident-registers', 'resident-shared')} | {ratio('tf32', 'tf32-wmma')} |")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=c
 if [ -z "${SKIP_TESTS:-}" ]; then
   mkdir -p /tmp/jest && tar xJf .device/jest.tar.xz -C /tmp/jest
   export SAGEMAKER_NATIVE_ADDON=$PWD/.device/addon/sagemaker_native.node
-  (cd .device/tests && node /tmp/jest/node_modules/jest/bin/jest.js --config jest.config.json --ci --verbose) > "$OUT/jest.log" 2>&1
+  # TESTS: a jest path pattern (e.g. TESTS=kmeans runs test/native/kmeans.test.ts only).
+  (cd .device/tests && node /tmp/jest/node_modules/jest/bin/jest.js --config jest.config.json --ci --verbose ${TESTS:-}) > "$OUT/jest.log" 2>&1
   echo "jest exit $?"; grep -E "^Tests:|✕" "$OUT/jest.log"
 fi
 export PYTHONUNBUFFERED=1
@@ -23,7 +24,7 @@ if [ "${PROFILE:-}" = linear ]; then
 elif [ "${PROFILE:-}" = deep ]; then
   # Where the time goes in the large-k kernels: stall reasons and pipe use.
   ncu --kernel-name regex:'Tiled|Tf32' --section WarpStateStats --section ComputeWorkloadAnalysis --section InstructionStats \
-    --section SourceCounters python3 bench/gpu/profile_kmeans.py .device/libsm_gpu.so 1 > "$OUT/ncu-deep.txt" 2>&1
+    --section SourceCounters python3 bench/gpu/profile_kmeans.py .device/libsm_gpu.so 2 > "$OUT/ncu-deep.txt" 2>&1
   grep -vE "^==PROF==|^\s*-+\s*$|^\s*$" "$OUT/ncu-deep.txt" | grep -vi "^    INF\|^    OPT\|^          " | head -150
 elif [ -n "${PROFILE:-}" ]; then
   ncu --kernel-name regex:'Resident|Tiled|Tf32' --section SpeedOfLight --section MemoryWorkloadAnalysis --section Occupancy \

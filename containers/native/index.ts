@@ -46,7 +46,7 @@ interface NativeBinding {
   datasetsLive(): number;
   kmeansAssignCpu(x: Float32Array | NativeDataset, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
-  kmeansAssignCudaHarness(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks: number): Promise<KMeansAssignment>;
+  kmeansAssignCudaHarness(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel: 'resident' | 'resident-registers' | 'resident-shared' | 'tiled' | 'tf32' | 'tf32-wmma', gridBlocks: number): Promise<KMeansAssignment>;
   /** The kernel kmeansAssignCuda chooses by shape for k centers of d features. */
   kmeansAssignCudaKernel(k: number, d: number): 'resident' | 'tiled';
   /** The CPU kernels' vector path in use at load: `avx512`, `avx2+fma` or `x86-64 baseline`. */
@@ -64,7 +64,7 @@ interface NativeBinding {
   /** Every device's name and compute capability, and whether this binary's code loads on it. */
   cudaDevices?(): CudaDevice[];
   /** The GPU kernel chosen by shape, or the one named. */
-  kmeansAssignCuda?(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel?: 'resident' | 'tiled' | 'tf32'): Promise<KMeansAssignment>;
+  kmeansAssignCuda?(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel?: 'resident' | 'resident-registers' | 'resident-shared' | 'tiled' | 'tf32' | 'tf32-wmma'): Promise<KMeansAssignment>;
   linearEpoch: LinearEpochKernel;
   /** The CUDA step's per-thread code run on the CPU, block by block. */
   linearEpochCudaHarness: LinearEpochKernel;

@@ -178,8 +178,107 @@ const GPU_SHAPES: Array<[string, number, number, number]> = [
   ['more centers than a tiled sweep', 300, 37, 130],
 ];
 
+// The resident kernel keeps the block's sums in its threads' registers when they fit: warp w owns
+// centers w, w + 8, ..., each lane 8 float64 sums, ceil(k / 8) centers times ceil(d / 32) chunks
+// of features rounded up to a power of two. These reach that path's corners: each limit, a partial
+// last chunk, warps owning different numbers of centers, fewer rows than a warp, tails.
+const fitsRegisters = (k: number, d: number) => {
+  let chunks = 1;
+  while (chunks < Math.ceil(d / 32)) chunks *= 2;
+  return chunks <= 8 && Math.ceil(k / 8) * chunks <= 8;
+};
+const REGISTER_SHAPES: Array<[string, number, number, number]> = [
+  ['the profile\'s shape (d = 32, k = 16)', 3001, 32, 16],
+  ['at the limit in centers (d = 32, k = 64)', 2500, 32, 64],
+  ['at the limit in features (d = 256, k = 8)', 700, 256, 8],
+  ['three chunks, the last partial (d = 70, k = 16)', 1500, 70, 16],
+  ['warps owning one or two centers (d = 40, k = 13)', 1037, 40, 13],
+  ['fewer rows than a warp', 19, 9, 3],
+  ['odd sizes', 1037, 13, 7],
+  ['one feature', 500, 1, 4],
+];
+
+// Shapes for the TF32 kernels' tiles (16 rows x 8 centers x 8 features for mma.sync): centers
+// and features that are not whole tiles or slabs, a second sweep, and many blocks.
+const TF32_SHAPES: Array<[string, number, number, number]> = [
+  ['k and d not whole tiles (k = 21, d = 13)', 700, 13, 21],
+  ['a second sweep starting one center in (k = 129, d = 48)', 600, 48, 129],
+  ['many blocks, two sweeps (n = 5,003, d = 40, k = 200)', 5003, 40, 200],
+];
+
+/**
+ * Centers in runs of `stride` originals followed by their `stride` copies (k = 2 x stride x runs):
+ * every row's best score is tied between an original c and its copy c + stride. The stride picks
+ * where the tie is decided: 1 within a thread, 2 and 4 between the lanes of an mma group, 64
+ * between warps, 70 across sweeps of 128 centers.
+ */
+function tiedProblem(n: number, d: number, stride: number, runs: number): { x: Float32Array; centers: Float32Array } {
+  const { x, centers: originals } = randomProblem(n, d, stride * runs);
+  const centers = new Float32Array(2 * stride * runs * d);
+  for (let run = 0; run < runs; run++) {
+    const block = originals.subarray(run * stride * d, (run + 1) * stride * d);
+    centers.set(block, 2 * run * stride * d);
+    centers.set(block, (2 * run + 1) * stride * d);
+  }
+  return { x, centers };
+}
+
+/** Ties go to the lowest center, as on the CPU: no row may take a copy. */
+function expectLowestOnTies(result: KMeansAssignment, stride: number): void {
+  let copies = 0;
+  for (const label of result.labels) if (label % (2 * stride) >= stride) copies++;
+  expect(copies).toBe(0);
+}
+
 describe('the CUDA kernels\' code, run block by block on the CPU', () => {
   const native = nativeBinding();
+
+  test.each(REGISTER_SHAPES)('resident kernel, sums in registers: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'resident-registers', 3), x, centers, d);
+  });
+
+  test('resident kernel, sums in registers, over many blocks (n=120,001, d=32, k=16) matches the float64 reference', async () => {
+    const { x, centers } = randomProblem(120_001, 32, 16);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, 32, 'resident-registers', 40), x, centers, 32);
+  });
+
+  test.each(GPU_SHAPES)('resident kernel, sums in shared or global memory: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'resident-shared', 3), x, centers, d);
+  });
+
+  test('centers too many for the register sums are refused by that path, with a reason; by shape they take the other', async () => {
+    expect([fitsRegisters(64, 32), fitsRegisters(65, 32), fitsRegisters(16, 128), fitsRegisters(17, 128), fitsRegisters(1, 257)])
+      .toEqual([true, false, true, false, false]);
+    await expect(native.kmeansAssignCudaHarness(new Float32Array(128 * 17), new Float32Array(128 * 17), 128, 'resident-registers', 1))
+      .rejects.toThrow(/k = 17 centers of d = 128 features need more than the resident kernel's 8 register sums per lane/);
+    const { x, centers } = randomProblem(900, 128, 17);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, 128, 'resident', 2), x, centers, 128);
+  });
+
+  test.each(TF32_SHAPES)('TF32 kernel (mma.sync): %s matches the float64 reference within TF32\'s error', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'tf32', 1), x, centers, d, true);
+  });
+
+  test.each(GPU_SHAPES)('TF32 kernel (WMMA): %s (n=%i, d=%i, k=%i) matches the float64 reference within TF32\'s error', async (_name, n, d, k) => {
+    const { x, centers } = randomProblem(n, d, k);
+    expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'tf32-wmma', 1), x, centers, d, true);
+  });
+
+  // Repeated centers tie exactly (the same products in the same order): the lower index must win
+  // across a thread's centers, a group's lanes, a warp's halves and sweeps.
+  test.each([
+    ...(['resident-registers', 'resident-shared'] as const).flatMap((kernel) => [[kernel, 1, 8, 32], [kernel, 8, 1, 32]] as const),
+    ['resident-shared', 24, 1, 40],
+    ...(['tiled', 'tf32', 'tf32-wmma'] as const).flatMap((kernel) => [[kernel, 1, 40, 24], [kernel, 2, 20, 24], [kernel, 4, 10, 24], [kernel, 64, 1, 24], [kernel, 70, 1, 24]] as const),
+  ] as const)('%s kernel: ties between centers %i apart (%i runs; d=%i) go to the lowest center', async (kernel, stride, runs, d) => {
+    const { x, centers } = tiedProblem(1500, d, stride, runs);
+    const result = await native.kmeansAssignCudaHarness(x, centers, d, kernel, 3);
+    expectLowestOnTies(result, stride);
+    expectMatchesReference(result, x, centers, d, kernel.startsWith('tf32'));
+  });
 
   test.each(GPU_SHAPES)('resident kernel: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (_name, n, d, k) => {
     const { x, centers } = randomProblem(n, d, k);
@@ -192,7 +291,7 @@ describe('the CUDA kernels\' code, run block by block on the CPU', () => {
     expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'tiled', 1), x, centers, d);
   });
 
-  test.each(GPU_SHAPES)('TF32 kernel: %s (n=%i, d=%i, k=%i) matches the float64 reference within TF32\'s error', async (_name, n, d, k) => {
+  test.each(GPU_SHAPES)('TF32 kernel (mma.sync): %s (n=%i, d=%i, k=%i) matches the float64 reference within TF32\'s error', async (_name, n, d, k) => {
     const { x, centers } = randomProblem(n, d, k);
     expectMatchesReference(await native.kmeansAssignCudaHarness(x, centers, d, 'tf32', 1), x, centers, d, true);
   });
@@ -206,7 +305,8 @@ describe('the CUDA kernels\' code, run block by block on the CPU', () => {
   test('centers too large to stay resident are refused by that kernel, with a reason', async () => {
     await expect(native.kmeansAssignCudaHarness(new Float32Array(12289), new Float32Array(12289), 12289, 'resident', 1))
       .rejects.toThrow(/too large for the resident kernel/);
-    expect(() => native.kmeansAssignCudaHarness(new Float32Array(4), new Float32Array(4), 2, 'wmma' as any, 1)).toThrow(/'resident' \| 'tiled' \| 'tf32'/);
+    expect(() => native.kmeansAssignCudaHarness(new Float32Array(4), new Float32Array(4), 2, 'wmma' as any, 1))
+      .toThrow(/'resident' \| 'resident-registers' \| 'resident-shared' \| 'tiled' \| 'tf32' \| 'tf32-wmma'/);
   });
 });
 
@@ -246,17 +346,42 @@ onGpu(`native K-Means assignment on the GPU (${cudaDevices > 0 ? `${cudaDevices}
     expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d), x, centers, d);
   });
 
-  test.each(GPU_SHAPES.flatMap(([name, n, d, k]) => (['resident', 'tiled', 'tf32'] as const).map((kernel) => [kernel, name, n, d, k] as const)))(
+  const KERNELS = ['resident', 'resident-registers', 'resident-shared', 'tiled', 'tf32', 'tf32-wmma'] as const;
+  test.each([...GPU_SHAPES, ...REGISTER_SHAPES, ...TF32_SHAPES]
+    .flatMap(([name, n, d, k]) => KERNELS.map((kernel) => [kernel, name, n, d, k] as const))
+    .filter(([kernel, , , d, k]) => kernel !== 'resident-registers' || fitsRegisters(k, d))
+    .filter(([kernel, , , d, k]) => !kernel.startsWith('resident') || Math.ceil(k / 16) * 16 * Math.ceil(d / 32) * 32 <= 12_288))(
     '%s kernel: %s (n=%i, d=%i, k=%i) matches the float64 reference', async (kernel, _name, n, d, k) => {
       const { x, centers } = randomProblem(n, d, k);
-      expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d, kernel === 'tf32');
+      expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d, kernel.startsWith('tf32'));
     });
 
-  test.each([['resident', 120_001, 32, 16], ['tiled', 40_003, 128, 300], ['tf32', 40_003, 128, 300]] as const)(
+  test.each([
+    ['resident', 120_001, 32, 16], ['resident-registers', 120_001, 32, 16], ['resident-shared', 120_001, 32, 16],
+    ['tiled', 40_003, 128, 300], ['tf32', 40_003, 128, 300], ['tf32-wmma', 40_003, 128, 300],
+  ] as const)(
     '%s kernel over many blocks (n=%i, d=%i, k=%i) matches the float64 reference', async (kernel, n, d, k) => {
       const { x, centers } = randomProblem(n, d, k);
-      expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d, kernel === 'tf32');
+      expectMatchesReference(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), x, centers, d, kernel.startsWith('tf32'));
     });
+
+  test.each([
+    ...(['resident-registers', 'resident-shared'] as const).flatMap((kernel) => [[kernel, 1, 8, 32], [kernel, 8, 1, 32]] as const),
+    ...(['tiled', 'tf32', 'tf32-wmma'] as const).flatMap((kernel) => [[kernel, 1, 40, 24], [kernel, 2, 20, 24], [kernel, 4, 10, 24], [kernel, 64, 1, 24], [kernel, 70, 1, 24]] as const),
+  ] as const)('%s kernel: ties between centers %i apart (%i runs; d=%i) go to the lowest center', async (kernel, stride, runs, d) => {
+    const { x, centers } = tiedProblem(20_000, d, stride, runs);
+    expectLowestOnTies(await nativeBinding().kmeansAssignCuda!(x, centers, d, kernel), stride);
+  });
+
+  test('the resident kernel gives the same labels, counts and sums with its sums in registers and in shared memory', async () => {
+    const { x, centers } = randomProblem(200_003, 32, 16);
+    const [registers, shared] = await Promise.all([
+      nativeBinding().kmeansAssignCuda!(x, centers, 32, 'resident-registers'), nativeBinding().kmeansAssignCuda!(x, centers, 32, 'resident-shared'),
+    ]);
+    expect(Array.from(registers.labels)).toEqual(Array.from(shared.labels));
+    expect(Array.from(registers.counts)).toEqual(Array.from(shared.counts));
+    for (let i = 0; i < registers.sums.length; i++) expect(Math.abs(registers.sums[i] - shared.sums[i])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(shared.sums[i])));
+  });
 
   test('the loader\'s cuda-tf32 backend uses the TF32 kernel for many centers and says so', async () => {
     const messages: string[] = [];

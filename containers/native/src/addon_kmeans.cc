@@ -140,21 +140,30 @@ Napi::Value AssignCpu(const Napi::CallbackInfo& info) {
   return StartAssign(info, "kmeansAssignCpu", [](const float* x, size_t n, size_t d, const float* c, size_t k) { return sm::AssignCpu(x, n, d, c, k, 0); });
 }
 
+// The kernels by name (kmeans_cuda.h): 'resident' keeps its sums in registers where they fit;
+// 'resident-registers' and 'resident-shared' force one way; 'tf32' is the mma.sync kernel and
+// 'tf32-wmma' the earlier WMMA one.
+constexpr char kKernelNames[] = "'resident' | 'resident-registers' | 'resident-shared' | 'tiled' | 'tf32' | 'tf32-wmma'";
+
 bool KernelNamed(const std::string& name, sm::AssignKernel* kernel) {
   if (name == "resident") *kernel = sm::AssignKernel::kResident;
+  else if (name == "resident-registers") *kernel = sm::AssignKernel::kResidentRegisters;
+  else if (name == "resident-shared") *kernel = sm::AssignKernel::kResidentShared;
   else if (name == "tiled") *kernel = sm::AssignKernel::kTiled;
   else if (name == "tf32") *kernel = sm::AssignKernel::kTf32;
+  else if (name == "tf32-wmma") *kernel = sm::AssignKernel::kTf32Wmma;
   else return false;
   return true;
 }
 
-// kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks): one of the
-// CUDA kernels run on the CPU (kmeans_harness.cc).
+// kmeansAssignCudaHarness(x, centers, d, kernel (kKernelNames), gridBlocks): one of the CUDA
+// kernels run on the CPU (kmeans_harness.cc).
 Napi::Value AssignCudaHarness(const Napi::CallbackInfo& info) {
   const std::string name = info.Length() == 5 && info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
   sm::AssignKernel kernel;
   if (!KernelNamed(name, &kernel) || !info[4].IsNumber() || info[4].As<Napi::Number>().Int64Value() < 1) {
-    Napi::TypeError::New(info.Env(), "kmeansAssignCudaHarness(x, centers, d, kernel: 'resident' | 'tiled' | 'tf32', gridBlocks >= 1)").ThrowAsJavaScriptException();
+    Napi::TypeError::New(info.Env(), std::string("kmeansAssignCudaHarness(x, centers, d, kernel: ") + kKernelNames + ", gridBlocks >= 1)")
+        .ThrowAsJavaScriptException();
     return info.Env().Undefined();
   }
   const size_t grid = static_cast<size_t>(info[4].As<Napi::Number>().Int64Value());
@@ -176,14 +185,14 @@ const char* AssignKernelFor(size_t k, size_t d) {
 }
 
 #ifdef HAVE_CUDA
-// kmeansAssignCuda(x, centers, d, kernel?: 'resident' | 'tiled' | 'tf32'): the kernel is chosen by shape
-// unless named (the tests run both on a GPU).
+// kmeansAssignCuda(x, centers, d, kernel? (kKernelNames)): the kernel is chosen by shape unless
+// named (the tests run each on a GPU).
 Napi::Value AssignCuda(const Napi::CallbackInfo& info) {
   if (info.Length() == 4) {
     const std::string name = info[3].IsString() ? info[3].As<Napi::String>().Utf8Value() : "";
     sm::AssignKernel kernel;
     if (!KernelNamed(name, &kernel)) {
-      Napi::TypeError::New(info.Env(), "kmeansAssignCuda: kernel must be 'resident', 'tiled' or 'tf32'").ThrowAsJavaScriptException();
+      Napi::TypeError::New(info.Env(), std::string("kmeansAssignCuda: kernel must be one of ") + kKernelNames).ThrowAsJavaScriptException();
       return info.Env().Undefined();
     }
     return StartAssign(info, "kmeansAssignCuda", [kernel](const float* x, size_t n, size_t d, const float* c, size_t k) {

@@ -20,10 +20,10 @@ template <typename T>
 using DeviceBuffer = Cuda::Buffer<T>;
 
 // The bytes of the resident kernel's dynamic shared memory, laid out as ResidentKernel reads them.
-size_t ResidentSharedBytes(int k, int d) {
-  const size_t warp_sums = UsesWarpSums(k, d) ? static_cast<size_t>(kWarps) * (static_cast<size_t>(k) * d + k) * sizeof(double) : 0;
+size_t ResidentSharedBytes(int k, int d, bool registers) {
+  const size_t warp_sums = !registers && UsesWarpSums(k, d) ? static_cast<size_t>(kWarps) * (static_cast<size_t>(k) * d + k) * sizeof(double) : 0;
   return warp_sums + (static_cast<size_t>(PaddedCenters(k)) * PaddedFeatures(d) + PaddedCenters(k)) * sizeof(float) +
-         kBlockThreads * sizeof(int);
+         (registers ? 2 : 1) * kBlockThreads * sizeof(int);
 }
 
 // A warp's sum of (row[j] - minus[j])^2 (minus may be null: the row's squared norm), the lanes
@@ -67,34 +67,51 @@ __device__ void AddWarpTotal(double value, double* target) {
   if ((threadIdx.x & (kWarpLanes - 1)) == 0) atomicAdd(target, value);
 }
 
-__global__ void __launch_bounds__(kBlockThreads) ResidentKernel(const float* __restrict__ x, size_t n, int d,
-    const float* __restrict__ centers, int k, int* labels, float* distances, double* sums, double* counts, double* inertia) {
+// The resident kernel's body. kRegisters: the block's sums in its threads' registers (the caller
+// checked UsesRegisterSums); a separate kernel, so the other path does not pay for them.
+// kChunks: RegisterChunks(d) with kRegisters (else unused).
+template <bool kRegisters, int kChunks>
+__device__ __forceinline__ void ResidentBody(const float* __restrict__ x, size_t n, int d, const float* __restrict__ centers, int k,
+                                             int* labels, float* distances, double* sums, double* counts, double* inertia) {
   extern __shared__ __align__(16) unsigned char shared[];
-  const bool warp_sums = UsesWarpSums(k, d);
+  const bool warp_sums = !kRegisters && UsesWarpSums(k, d);
   const int kd = k * d;
   double* s_sums = reinterpret_cast<double*>(shared);                    // [warp][k * d], then [warp][k]
   double* s_counts = s_sums + (warp_sums ? kWarps * kd : 0);
   float* s_centers = reinterpret_cast<float*>(s_counts + (warp_sums ? kWarps * k : 0));
   float* s_norms = s_centers + PaddedCenters(k) * PaddedFeatures(d);
-  int* s_labels = reinterpret_cast<int*>(s_norms + PaddedCenters(k));
+  int* s_labels = reinterpret_cast<int*>(s_norms + PaddedCenters(k));  // [kRegisters ? 2 : 1][kBlockThreads]
   const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
 
   LoadResidentCenters(tid, centers, k, d, s_centers, s_norms);
   if (warp_sums) {
     for (int i = tid; i < kWarps * (kd + k); i += kBlockThreads) s_sums[i] = 0.0;
   }
+  RegisterSums r;
+  if (kRegisters) StartRegisterSums(&r);
   __syncthreads();
 
   double row_distances = 0;
+  int parity = 0;
   for (size_t first = static_cast<size_t>(blockIdx.x) * kBlockThreads; first < n; first += static_cast<size_t>(gridDim.x) * kBlockThreads) {
     const size_t row = first + tid;
-    int label = 0;
+    int label = -1;  // no row
     if (row < n) {
       float distance;
       AssignResidentRow(x + row * d, k, d, s_centers, s_norms, &label, &distance);
       labels[row] = label;
       distances[row] = distance;
       row_distances += distance;
+    }
+    if (kRegisters) {
+      // Two label buffers: a warp still adding this chunk's rows is never overwritten by one that
+      // has moved on, so one barrier a chunk suffices.
+      int* chunk_labels = s_labels + parity * kBlockThreads;
+      chunk_labels[tid] = label;
+      __syncthreads();
+      AddBlockRowsToRegisters<kChunks>(warp, lane, x, first, k, d, chunk_labels, &r);
+      parity ^= 1;
+      continue;
     }
     s_labels[tid] = label;
     __syncwarp();
@@ -108,6 +125,10 @@ __global__ void __launch_bounds__(kBlockThreads) ResidentKernel(const float* __r
     __syncwarp();
   }
   AddWarpTotal(row_distances, inertia);
+  if (kRegisters) {
+    FlushRegisterSums<kChunks>(warp, lane, k, d, &r, sums, counts);
+    return;
+  }
   if (!warp_sums) return;
   __syncthreads();
   // One atomic per value and block: the warps' copies are added here first.
@@ -120,6 +141,33 @@ __global__ void __launch_bounds__(kBlockThreads) ResidentKernel(const float* __r
     double total = 0;
     for (int w = 0; w < kWarps; ++w) total += s_counts[w * k + c];
     atomicAdd(counts + c, total);
+  }
+}
+
+__global__ void __launch_bounds__(kBlockThreads) ResidentKernel(const float* __restrict__ x, size_t n, int d,
+    const float* __restrict__ centers, int k, int* labels, float* distances, double* sums, double* counts, double* inertia) {
+  ResidentBody<false, 1>(x, n, d, centers, k, labels, distances, sums, counts, inertia);
+}
+
+// Held to 80 registers, three blocks an SM, the occupancy of ResidentKernel (sm_90: 108 to 116
+// bytes of spill stores, about the sums' 64 bytes kept across the scoring; left alone, ptxas
+// takes 130 registers and two blocks). Unmeasured: the choice is the profile's to confirm.
+template <int kChunks>
+__global__ void __launch_bounds__(kBlockThreads, 3) ResidentRegistersKernel(const float* __restrict__ x, size_t n, int d,
+    const float* __restrict__ centers, int k, int* labels, float* distances, double* sums, double* counts, double* inertia) {
+  ResidentBody<true, kChunks>(x, n, d, centers, k, labels, distances, sums, counts, inertia);
+}
+
+using ResidentLaunch = void (*)(const float*, size_t, int, const float*, int, int*, float*, double*, double*, double*);
+
+// The resident kernel for k centers of d features, its sums in registers or not.
+ResidentLaunch ResidentKernelFor(int d, bool registers) {
+  if (!registers) return ResidentKernel;
+  switch (RegisterChunks(d)) {
+    case 1: return ResidentRegistersKernel<1>;
+    case 2: return ResidentRegistersKernel<2>;
+    case 4: return ResidentRegistersKernel<4>;
+    default: return ResidentRegistersKernel<8>;
   }
 }
 
@@ -186,7 +234,7 @@ __device__ __forceinline__ void MultiplyTf32Slab(int wr, int wc, int row_stride,
 }
 #endif
 
-__global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __restrict__ x, size_t n, int d,
+__global__ void __launch_bounds__(kBlockThreads, 2) Tf32WmmaKernel(const float* __restrict__ x, size_t n, int d,
     const float* __restrict__ centers, const float* __restrict__ center_norms, int k, int* labels, float* distances,
     double* sums, double* counts, double* inertia) {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
@@ -240,6 +288,94 @@ __global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __re
 #endif
 }
 
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+// D = A B + D on the tensor cores, one m16n8k8 tile: each lane passes its fragments in the
+// documented layout (kmeans_tf32.h), as 32-bit registers.
+__device__ __forceinline__ void MmaTf32(float (&c)[4], const float (&a)[4], const float (&b)[2]) {
+  asm("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
+      : "r"(__float_as_uint(a[0])), "r"(__float_as_uint(a[1])), "r"(__float_as_uint(a[2])), "r"(__float_as_uint(a[3])),
+        "r"(__float_as_uint(b[0])), "r"(__float_as_uint(b[1])));
+}
+
+// Phase 2 of the mma kernel: warp (wr, wc) multiplies its 32 rows by its 64 centers over the slab
+// at feature j0, 8 features at a time.
+__device__ __forceinline__ void MultiplyMmaSlab(int lane, int wr, int wc, int row_stride, int j0, const float* rows, const float* slab,
+                                                MmaThread* t) {
+#pragma unroll
+  for (int kk = 0; kk < kTf32Slab; kk += kMmaDepth) {
+    float a[kMmaRowTiles][4];
+#pragma unroll
+    for (int i = 0; i < kMmaRowTiles; ++i) LoadMmaA(lane, MmaRowTile(rows, row_stride, wr, i, j0, kk), row_stride, a[i]);
+#pragma unroll
+    for (int jn = 0; jn < kMmaCenterTiles; ++jn) {
+      float b[2];
+      LoadMmaB(lane, MmaCenterTile(slab, wc, jn, kk), b);
+#pragma unroll
+      for (int i = 0; i < kMmaRowTiles; ++i) MmaTf32(t->acc[i][jn], a[i], b);
+    }
+  }
+}
+
+// The four lanes of a group hold the same rows against different centers: two exchanges leave
+// each with the group's best (the harness makes the same exchanges).
+__device__ __forceinline__ void AgreeMmaGroup(MmaThread* t) {
+#pragma unroll
+  for (int offset = 1; offset <= 2; offset *= 2) {
+#pragma unroll
+    for (int i = 0; i < kMmaRowTiles; ++i) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const float score = __shfl_xor_sync(0xffffffffu, t->best[i][h], offset);
+        const int center = __shfl_xor_sync(0xffffffffu, t->best_center[i][h], offset);
+        TakeBetter(&t->best[i][h], &t->best_center[i][h], score, center);
+      }
+    }
+  }
+}
+#endif
+
+// The TF32 kernel on mma.sync: as the WMMA kernel, but the argmin is taken on the accumulators in
+// registers (no score buffers, so two blocks fit on an SM at d = 128).
+__global__ void __launch_bounds__(kBlockThreads, 2) Tf32Kernel(const float* __restrict__ x, size_t n, int d,
+    const float* __restrict__ centers, const float* __restrict__ center_norms, int k, int* labels, float* distances,
+    double* sums, double* counts, double* inertia) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  extern __shared__ __align__(128) unsigned char mma_shared[];
+  const Tf32Shared s = Tf32SharedAt(mma_shared, d, false);
+  const int tid = threadIdx.x, warp = tid / kWarpLanes, lane = tid % kWarpLanes;
+  const int wr = warp / 2, wc = warp % 2, row_stride = Tf32RowStride(d), slabs = RoundUp(d, kTf32Slab) / kTf32Slab;
+  const size_t row0 = static_cast<size_t>(blockIdx.x) * kTileRows;
+  LoadTf32Rows(tid, x, n, d, row0, s);
+  __pipeline_commit();
+  __pipeline_wait_prior(0);
+  __syncthreads();
+  RoundTf32Rows(tid, d, s);
+  MmaThread t;
+  StartMmaThread(&t);
+  for (int c0 = 0; c0 < k; c0 += kTileCenters) {
+    LoadTf32CenterSlab(tid, centers, k, d, c0, 0, 0, s);
+    __pipeline_commit();
+    for (int slab = 0; slab < slabs; ++slab) {
+      // The next slab is copied into the other buffer while this one is multiplied.
+      if (slab + 1 < slabs) LoadTf32CenterSlab(tid, centers, k, d, c0, (slab + 1) * kTf32Slab, (slab + 1) % 2, s);
+      __pipeline_commit();
+      __pipeline_wait_prior(1);
+      __syncthreads();
+      MultiplyMmaSlab(lane, wr, wc, row_stride, slab * kTf32Slab, s.rows, s.centers + (slab % 2) * kTileCenters * kTf32SlabStride, &t);
+      __syncthreads();
+    }
+    ScanMmaSweep(lane, wc, c0, k, center_norms, &t);
+  }
+  AgreeMmaGroup(&t);
+  PublishMmaBest(lane, wr, wc, &t, s);
+  __syncthreads();
+  if (tid < kTileRows) ChooseTf32Row(tid, n, row0, s, labels);
+  __syncthreads();
+  FinishWarpRows(x, n, d, row0, s.labels, nullptr, centers, distances, sums, counts, inertia);
+#endif
+}
+
 // The tiled kernels read each center's squared norm from global memory.
 void LaunchCenterNorms(const DeviceAssign& a) {
   CenterNormsKernel<<<static_cast<unsigned>((a.k + 255) / 256), 256>>>(a.centers, static_cast<int>(a.k), static_cast<int>(a.d), a.center_norms);
@@ -264,34 +400,40 @@ void AssignCudaOnDevice(const DeviceAssign& a) {
   Check(cudaMemsetAsync(a.counts, 0, a.k * sizeof(double)), "cudaMemsetAsync(counts)");
   Check(cudaMemsetAsync(a.inertia, 0, sizeof(double)), "cudaMemsetAsync(inertia)");
   if (a.n == 0) return;
-  if (a.kernel == AssignKernel::kResident) {
-    const size_t shared_bytes = ResidentSharedBytes(k, d);
-    Check(cudaFuncSetAttribute(ResidentKernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
-          "cudaFuncSetAttribute(ResidentKernel)");
+  if (IsResident(a.kernel)) {
+    const bool registers = ResidentRegisters(a.kernel, k, d);
+    const size_t shared_bytes = ResidentSharedBytes(k, d, registers);
+    const ResidentLaunch kernel = ResidentKernelFor(d, registers);
+    Check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
+          registers ? "cudaFuncSetAttribute(ResidentRegistersKernel)" : "cudaFuncSetAttribute(ResidentKernel)");
     int device = 0, sms = 0, per_sm = 0;
     Check(cudaGetDevice(&device), "cudaGetDevice");
     Check(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device), "cudaDeviceGetAttribute");
-    Check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, ResidentKernel, kBlockThreads, shared_bytes),
+    Check(cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, kernel, kBlockThreads, shared_bytes),
           "cudaOccupancyMaxActiveBlocksPerMultiprocessor");
     // A persistent grid: each block loads the centers once and walks chunks of rows.
     const size_t chunks = (a.n + kBlockThreads - 1) / kBlockThreads;
     const unsigned blocks = static_cast<unsigned>(std::min<size_t>(chunks, static_cast<size_t>(std::max(per_sm, 1)) * sms));
-    ResidentKernel<<<blocks, kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, k, a.labels, a.distances, a.sums, a.counts, a.inertia);
-    Check(cudaGetLastError(), "ResidentKernel launch");
-  } else if (a.kernel == AssignKernel::kTf32) {
+    kernel<<<blocks, kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, k, a.labels, a.distances, a.sums, a.counts, a.inertia);
+    Check(cudaGetLastError(), registers ? "ResidentRegistersKernel launch" : "ResidentKernel launch");
+  } else if (a.kernel == AssignKernel::kTf32 || a.kernel == AssignKernel::kTf32Wmma) {
     int device = 0, major = 0;
     Check(cudaGetDevice(&device), "cudaGetDevice");
     Check(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), "cudaDeviceGetAttribute");
     if (major < 8) throw std::runtime_error("kmeans_assign (CUDA): TF32 needs a GPU of compute capability 8.0 or newer");
-    const size_t shared_bytes = Tf32LayoutFor(d).total;
-    if (shared_bytes > kTf32MaxSharedBytes) throw std::invalid_argument(Tf32TooWide(a.d));
+    // Both refuse rows wider than the WMMA kernel's tile allows (one limit for the TF32 backend).
+    if (Tf32LayoutFor(d).total > kTf32MaxSharedBytes) throw std::invalid_argument(Tf32TooWide(a.d));
+    const bool mma = a.kernel == AssignKernel::kTf32;
+    const size_t shared_bytes = Tf32LayoutFor(d, !mma).total;
+    void (*kernel)(const float*, size_t, int, const float*, const float*, int, int*, float*, double*, double*, double*) =
+        mma ? Tf32Kernel : Tf32WmmaKernel;
     LaunchCenterNorms(a);
-    Check(cudaFuncSetAttribute(Tf32Kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
-          "cudaFuncSetAttribute(Tf32Kernel)");
+    Check(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(shared_bytes)),
+          mma ? "cudaFuncSetAttribute(Tf32Kernel)" : "cudaFuncSetAttribute(Tf32WmmaKernel)");
     const size_t blocks = (a.n + kTileRows - 1) / kTileRows;
-    Tf32Kernel<<<static_cast<unsigned>(blocks), kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, a.center_norms, k, a.labels,
-                                                                              a.distances, a.sums, a.counts, a.inertia);
-    Check(cudaGetLastError(), "Tf32Kernel launch");
+    kernel<<<static_cast<unsigned>(blocks), kBlockThreads, shared_bytes>>>(a.x, a.n, d, a.centers, a.center_norms, k, a.labels,
+                                                                         a.distances, a.sums, a.counts, a.inertia);
+    Check(cudaGetLastError(), mma ? "Tf32Kernel launch" : "Tf32WmmaKernel launch");
   } else {
     LaunchCenterNorms(a);
     const size_t blocks = (a.n + kTileRows - 1) / kTileRows;
@@ -306,9 +448,8 @@ namespace {
 // One assignment of rows already on the device: the centers go in, the results come out.
 AssignResult AssignDeviceRows(const float* device_x, size_t n, size_t d, const float* centers, size_t k, AssignKernel kernel) {
   if (d == 0 || k == 0) throw std::invalid_argument("kmeans.assign: d and k must be at least 1");
-  if (kernel == AssignKernel::kResident && !FitsResident(static_cast<int>(k), static_cast<int>(d))) {
-    throw std::invalid_argument("kmeans.assign (CUDA): k x d is too large for the resident kernel");
-  }
+  const std::string refusal = ResidentRefusal("kmeans.assign (CUDA)", kernel, k, d);
+  if (!refusal.empty()) throw std::invalid_argument(refusal);
   AssignResult result;
   result.labels.resize(n);
   result.distances.resize(n);

@@ -3,16 +3,45 @@
 // CPU harness (kmeans_harness.cc) is always built.
 #pragma once
 #include <cstddef>
+#include <string>
 #include "kmeans_cpu.h"
+#include "kmeans_device.h"
 
 namespace sm {
 
 // Which fused kernel runs: centers resident in shared memory or tiled (kmeans_device.h), or tiled
 // on the tensor cores with TF32 products (kmeans_tf32.h; compute capability 8.0 and newer).
-enum class AssignKernel { kResident, kTiled, kTf32 };
+// kResident keeps its sums in registers where they fit (UsesRegisterSums) and in shared or global
+// memory elsewhere; kResidentRegisters and kResidentShared force one way (the first refuses shapes
+// it does not fit), for tests and benchmarks. kTf32 multiplies with mma.sync and takes the argmin
+// on the accumulators in registers; kTf32Wmma is the earlier WMMA kernel, which stores each tile
+// of scores to shared memory and scans it.
+enum class AssignKernel { kResident, kTiled, kTf32, kResidentRegisters, kResidentShared, kTf32Wmma };
 
 // The kernel chosen for k centers of d features: resident for up to 64 centers that fit.
 AssignKernel ChooseAssignKernel(size_t k, size_t d);
+
+inline bool IsResident(AssignKernel kernel) {
+  return kernel == AssignKernel::kResident || kernel == AssignKernel::kResidentRegisters || kernel == AssignKernel::kResidentShared;
+}
+
+// Whether a resident kernel keeps its sums in registers for k centers of d features.
+inline bool ResidentRegisters(AssignKernel kernel, int k, int d) {
+  return kernel == AssignKernel::kResidentRegisters || (kernel == AssignKernel::kResident && UsesRegisterSums(k, d));
+}
+
+// Why a resident kernel refuses k centers of d features (empty: it does not), after `who`.
+inline std::string ResidentRefusal(const char* who, AssignKernel kernel, size_t k, size_t d) {
+  if (!IsResident(kernel)) return "";
+  if (!FitsResident(static_cast<int>(k), static_cast<int>(d))) return std::string(who) + ": k x d is too large for the resident kernel";
+  if (kernel == AssignKernel::kResidentRegisters && !UsesRegisterSums(static_cast<int>(k), static_cast<int>(d))) {
+    return std::string(who) + ": k = " + std::to_string(k) + " centers of d = " + std::to_string(d) +
+           " features need more than the resident kernel's " + std::to_string(kRegisterSlots) +
+           " register sums per lane (ceil(k / 8) centers a warp times ceil(d / 32) features a lane, rounded up to a power of two, at most " +
+           std::to_string(kRegisterSlots) + ")";
+  }
+  return "";
+}
 
 // Number of usable CUDA devices (0 when there is no driver or GPU).
 int CudaDeviceCount();

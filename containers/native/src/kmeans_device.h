@@ -8,10 +8,15 @@
 // * Resident (few centers, k * d <= kResidentFloats): every block copies all centers into shared
 //   memory once and then walks chunks of kBlockThreads rows; a thread scores its row against the
 //   centers 16 at a time with the row's features in registers. The pass is bound by reading x, so
-//   the sums must not add traffic: when k * d <= kWarpSumsFloats each warp adds its rows into its
-//   own float64 copy of the sums in shared memory (a lane owns a feature column, so no atomics),
-//   and a block flushes its copies once at the end; else the warps add straight into global
-//   memory with float64 atomics.
+//   the sums must not add traffic. When UsesRegisterSums (k <= 64 at d <= 32, k <= 16 at
+//   d <= 128, ...) the block's float64 sums live in its threads' registers: warp w owns
+//   centers w, w + 8, ..., lane l feature columns l, l + 32, ...; after each chunk the block's
+//   labels go through shared memory (one int a row), a ballot per center and 32 rows tells a warp
+//   which rows to add, and each value is read once and added once; the block adds its registers to
+//   the global sums at the end. Else, when k * d <= kWarpSumsFloats, each warp adds its own rows
+//   into its own float64 copy of the sums in shared memory (a lane owns a feature column, so no
+//   atomics), flushed once per block at the end; else the warps add straight into global memory
+//   with float64 atomics.
 // * Tiled (everything else): a block owns kTileRows rows and sweeps the centers kTileCenters at a
 //   time through d in slabs of kSlab features, like a matrix product: each thread keeps an 8 x 8
 //   block of dot products in registers, so one shared-memory read feeds several FMAs. The argmin
@@ -106,6 +111,149 @@ SM_HD inline bool FitsResident(int k, int d) {
   return static_cast<long long>(PaddedCenters(k)) * PaddedFeatures(d) <= kResidentFloats;
 }
 SM_HD inline bool UsesWarpSums(int k, int d) { return static_cast<long long>(k) * d <= kWarpSumsFloats; }
+
+// ---- the resident kernel's sums in registers ------------------------------------------------
+
+// The block's sums split over its threads: warp w owns centers w, w + 8, w + 16, ... and lane l
+// of it feature columns l, l + 32, ...; a lane keeps kRegisterSlots float64 sums (16 registers),
+// [owned center][chunk of 32 features], with the chunks per center a power of two (RegisterChunks)
+// fixed at compile time, so every index is a constant. They fit when ceil(k / 8) centers of
+// RegisterChunks(d) chunks take at most 8 slots: k <= 64 at d <= 32, k <= 32 at d <= 64,
+// k <= 16 at d <= 128, k <= 8 at d <= 256.
+constexpr int kRegisterSlots = 8;
+SM_HD inline int FeatureChunks(int d) { return (d + kWarpLanes - 1) / kWarpLanes; }
+SM_HD inline int OwnedCenters(int k) { return (k + kWarps - 1) / kWarps; }
+SM_HD inline int RegisterChunks(int d) {
+  int chunks = 1;
+  while (chunks < FeatureChunks(d)) chunks *= 2;
+  return chunks;
+}
+SM_HD inline bool UsesRegisterSums(int k, int d) {
+  return RegisterChunks(d) <= kRegisterSlots && static_cast<long long>(OwnedCenters(k)) * RegisterChunks(d) <= kRegisterSlots;
+}
+
+// One lane's register sums (on the GPU these stay in registers: every index below is a
+// compile-time constant after unrolling).
+struct RegisterSums {
+  double sums[kRegisterSlots];
+  unsigned count;  // lane q: the rows labelled with the warp's q-th center
+};
+
+SM_HD SM_FORCEINLINE void StartRegisterSums(RegisterSums* r) {
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int s = 0; s < kRegisterSlots; ++s) r->sums[s] = 0.0;
+  r->count = 0;
+}
+
+// Which of 32 rows have label `center` (bit l: row l). On the GPU a ballot of each lane's
+// `own_label` (a warp-wide instruction: every lane must reach it); the harness, which runs the
+// lanes one after another, reads the same 32 labels from `labels` (shared memory on the GPU too).
+SM_HD SM_FORCEINLINE unsigned LabelBallot(int own_label, const int* labels, int center) {
+#if defined(__CUDA_ARCH__)
+  (void)labels;
+  return __ballot_sync(0xffffffffu, own_label == center);
+#else
+  (void)own_label;
+  unsigned mask = 0;
+  for (int l = 0; l < kWarpLanes; ++l) mask |= (labels[l] == center ? 1u : 0u) << l;
+  return mask;
+#endif
+}
+
+SM_HD SM_FORCEINLINE int CountBits(unsigned mask) {
+#if defined(__CUDA_ARCH__)
+  return __popc(mask);
+#else
+  return __builtin_popcount(mask);
+#endif
+}
+
+SM_HD SM_FORCEINLINE int LowestBit(unsigned mask) {
+#if defined(__CUDA_ARCH__)
+  return __ffs(static_cast<int>(mask)) - 1;
+#else
+  return __builtin_ctz(mask);
+#endif
+}
+
+// Once the block's labels of rows [first, first + 256) are in `s_labels` (-1: no row, past n):
+// lane `lane` of warp `warp` adds, for each center the warp owns, the rows with that label (a
+// ballot per 32 rows names them), features chunk * 32 + lane of each, read coalesced across the
+// lanes. Every value is read once and added once, in float64, with no shared-memory sums.
+// kChunks = RegisterChunks(d).
+template <int kChunks>
+SM_HD inline void AddBlockRowsToRegisters(int warp, int lane, const float* x, size_t first, int k, int d, const int* s_labels,
+                                          RegisterSums* r) {
+  constexpr int kOwned = kRegisterSlots / kChunks;
+  // One copy of the loop body, not kOwned (which would crowd out the registers): each center adds
+  // into slots [0, kChunks), then the slots rotate by kChunks (register moves), so after kOwned
+  // turns every sum is back in its own slot.
+#if defined(__CUDA_ARCH__)
+#pragma unroll 1
+#endif
+  for (int owned = 0; owned < kOwned; ++owned) {
+    const int center = warp + kWarps * owned;
+    if (center < k) {  // the same in every lane: the ballots below are reached by the whole warp
+      unsigned rows_labelled = 0;
+#if defined(__CUDA_ARCH__)
+#pragma unroll 1
+#endif
+      for (int part = 0; part < kWarps; ++part) {
+        const int* labels = s_labels + part * kWarpLanes;
+        const unsigned rows = LabelBallot(labels[lane], labels, center);
+        rows_labelled += static_cast<unsigned>(CountBits(rows));
+        const float* base = x + (first + static_cast<size_t>(part) * kWarpLanes) * d + lane;
+        for (unsigned m = rows; m != 0; m &= m - 1) {
+          const float* row = base + static_cast<size_t>(LowestBit(m)) * d;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+          for (int chunk = 0; chunk < kChunks; ++chunk) {
+            if (chunk * kWarpLanes + lane < d) r->sums[chunk] += static_cast<double>(row[chunk * kWarpLanes]);
+          }
+        }
+      }
+      if (lane == owned) r->count += rows_labelled;
+    }
+    double first_sums[kChunks];
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int chunk = 0; chunk < kChunks; ++chunk) first_sums[chunk] = r->sums[chunk];
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int slot = 0; slot + kChunks < kRegisterSlots; ++slot) r->sums[slot] = r->sums[slot + kChunks];
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int chunk = 0; chunk < kChunks; ++chunk) r->sums[kRegisterSlots - kChunks + chunk] = first_sums[chunk];
+  }
+}
+
+// At the block's end: lane `lane` of warp `warp` adds its slots into the global sums (k x d) and
+// counts (k), with float64 atomics on the GPU (other blocks add to the same values).
+template <int kChunks>
+SM_HD inline void FlushRegisterSums(int warp, int lane, int k, int d, const RegisterSums* r, double* sums, double* counts) {
+  constexpr int kOwned = kRegisterSlots / kChunks;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+  for (int owned = 0; owned < kOwned; ++owned) {
+    const int center = warp + kWarps * owned;
+#if defined(__CUDA_ARCH__)
+#pragma unroll
+#endif
+    for (int chunk = 0; chunk < kChunks; ++chunk) {
+      const int j = chunk * kWarpLanes + lane;
+      if (center < k && j < d) AtomicAddDouble(sums + static_cast<size_t>(center) * d + j, r->sums[owned * kChunks + chunk]);
+    }
+  }
+  const int center = warp + kWarps * lane;
+  if (lane < kOwned && center < k) AtomicAddDouble(counts + center, static_cast<double>(r->count));
+}
 
 // Phase 0 (once per block): thread `tid` copies its share of the centers into shared memory,
 // zero-padded to whole chunks and tiles, and their squared norms; padding centers get an infinite
