@@ -113,8 +113,6 @@ __attribute__((always_inline)) inline void AddGradients(const float* x, size_t r
 // Rows ahead whose cache lines the scores' pass asks for: the pass streams the rows from memory,
 // and the hardware prefetcher alone left its FMAs waiting on them (about 10 % of the epoch).
 constexpr size_t kPrefetchRows = 16;
-// Logistic losses are added in float over at most this many rows, then into the float64 sums.
-constexpr size_t kLossChunkRows = 64;
 
 // Gradients of one mini-batch for one block of eight models, in three passes over the batch:
 // every row's eight scores (x . w, all eight models per vector FMA), every score's dloss/dscore
@@ -148,7 +146,7 @@ __attribute__((always_inline)) inline void BlockGradients(const Batch& batch, si
   if (loss == LossKind::kLogistic) {
     for (; row + 4 <= batch.rows;) {
       V8 chunk_loss = bias * 0.0f;
-      for (const size_t end = std::min(batch.rows, row + kLossChunkRows); row + 4 <= end; row += 4) {
+      for (const size_t end = std::min(batch.rows, row + kLogisticChunkRows); row + 4 <= end; row += 4) {
         V8 v[4] = {Load8(g + row * 8), Load8(g + row * 8 + 8), Load8(g + row * 8 + 16), Load8(g + row * 8 + 24)};
         LogisticGradients(v, batch.y + row, chunk_loss);
         for (int i = 0; i < 4; ++i) Store8(g + (row + i) * 8, v[i]);

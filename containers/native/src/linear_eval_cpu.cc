@@ -46,6 +46,19 @@ struct BlockSums {
   int64_t rows, actual_one;
 };
 
+// A classifier's outcomes of one row's eight scores: predicted 1 or not, right or not.
+__attribute__((always_inline)) inline void AddBlockOutcome(V8 score, float label, BlockSums* b) {
+  const V8i predicted = score > score * 0.0f;  // -1 where the model predicts 1
+  b->predicted_one -= predicted;
+  if (label > 0.5f) {
+    b->right -= predicted;
+    b->right_one -= predicted;
+    b->actual_one++;
+  } else {
+    b->right -= ~predicted;
+  }
+}
+
 // One row's eight scores into the block's sums, every lane at once where it can be.
 __attribute__((always_inline)) inline void AddBlockRow(int loss, V8 score, float label, BlockSums* b) {
   const V8 zero = score * 0.0f;
@@ -58,15 +71,7 @@ __attribute__((always_inline)) inline void AddBlockRow(int loss, V8 score, float
       const V8 hinge = margin > zero ? margin : zero;
       for (int lane = 0; lane < 8; ++lane) b->loss[lane] += hinge[lane];
     }
-    const V8i predicted = score > zero;  // -1 where the model predicts 1
-    b->predicted_one -= predicted;
-    if (label > 0.5f) {
-      b->right -= predicted;
-      b->right_one -= predicted;
-      b->actual_one++;
-    } else {
-      b->right -= ~predicted;
-    }
+    AddBlockOutcome(score, label, b);
     return;
   }
   const V8 error = score - label;
@@ -77,6 +82,17 @@ __attribute__((always_inline)) inline void AddBlockRow(int loss, V8 score, float
     b->absolute[lane] += a;
     b->loss[lane] += loss == kLinearSquared ? 0.5 * e * e : a;
   }
+}
+
+// Eight rows' logistic losses, four rows at a time in lock-step (LogisticGradients: one row's loss
+// is a long chain of dependent operations), added in float to `chunk_loss`, and their outcomes.
+__attribute__((always_inline)) inline void AddLogisticRows(const V8 (&scores)[8], const float* labels, V8& chunk_loss, BlockSums* b) {
+  for (int half = 0; half < 2; ++half) {
+    V8 four[4] = {scores[4 * half], scores[4 * half + 1], scores[4 * half + 2], scores[4 * half + 3]};
+    LogisticGradients(four, labels + 4 * half, chunk_loss);  // the gradients are not used
+  }
+  for (int i = 0; i < 8; ++i) AddBlockOutcome(scores[i], labels[i], b);
+  b->rows += 8;
 }
 
 // The block's running sums into its models' sums (`lanes` of the eight are models).
@@ -111,11 +127,21 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
     const V8 bias = Load8(job.bias8 + block * 8);
     BlockSums running{};
     size_t row = first;
+    V8 chunk_loss = bias * 0.0f;
     for (; row + 8 <= last; row += 8) {
       V8 s[8];
       ScoreRows(job.x + row * d, d, wt, bias, s);
-      for (int i = 0; i < 8; ++i) AddBlockRow(job.loss, s[i], job.y[row + i], &running);
+      if (job.loss != kLinearLogistic) {
+        for (int i = 0; i < 8; ++i) AddBlockRow(job.loss, s[i], job.y[row + i], &running);
+        continue;
+      }
+      AddLogisticRows(s, job.y + row, chunk_loss, &running);
+      if ((row - first + 8) % kLogisticChunkRows == 0) {
+        for (int lane = 0; lane < 8; ++lane) running.loss[lane] += chunk_loss[lane];
+        chunk_loss = bias * 0.0f;
+      }
     }
+    for (int lane = 0; lane < 8; ++lane) running.loss[lane] += chunk_loss[lane];
     for (; row < last; ++row) AddBlockRow(job.loss, ScoreRow(job.x + row * d, d, wt, bias), job.y[row], &running);
     FinishBlock(running, job, std::min<size_t>(8, b.columns - block * 8), sums + block * 8 * job.width);
   }

@@ -74,6 +74,10 @@ __attribute__((always_inline)) inline void LogisticGradients(V8 (&scores)[N], co
   }
 }
 
+// Callers add LogisticGradients' losses in float over at most this many rows, then into float64
+// sums: a float sum of a few dozen losses loses nothing that matters, of a million it would.
+constexpr int kLogisticChunkRows = 64;
+
 // One row's: the gradient of eight scores, their losses added to loss_sums (float64).
 __attribute__((always_inline)) inline V8 LogisticGradient8(V8 score, float label, double* loss_sums) {
   V8 row[1] = {score}, loss = score * 0.0f;
