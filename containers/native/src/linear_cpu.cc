@@ -110,9 +110,6 @@ __attribute__((always_inline)) inline void AddGradients(const float* x, size_t r
   }
 }
 
-// Rows ahead whose cache lines the scores' pass asks for: the pass streams the rows from memory,
-// and the hardware prefetcher alone left its FMAs waiting on them (about 10 % of the epoch).
-constexpr size_t kPrefetchRows = 16;
 
 // Gradients of one mini-batch for one block of eight models, in three passes over the batch:
 // every row's eight scores (x . w, all eight models per vector FMA), every score's dloss/dscore
@@ -131,8 +128,6 @@ __attribute__((always_inline)) inline void BlockGradients(const Batch& batch, si
   size_t row = 0;
   // Eight rows at a time (see ScoreRows).
   for (; row + 8 <= batch.rows; row += 8) {
-    const char* ahead = reinterpret_cast<const char*>(batch.x + (row + kPrefetchRows) * d);
-    for (size_t byte = 0; byte < 8 * d * sizeof(float); byte += 64) __builtin_prefetch(ahead + byte);
     V8 s[8];
     ScoreRows(batch.x + row * d, d, wt, bias, s);
     for (int i = 0; i < 8; ++i) Store8(g + (row + i) * 8, s[i]);
