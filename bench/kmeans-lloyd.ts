@@ -3,6 +3,7 @@
  * update from its sums and counts) and a final assignment, and one iteration alone, with the
  * native CPU kernel, on the data the peer wrote.
  */
+import * as fs from 'node:fs';
 import { readFloat32, readFloat64 } from './float-files';
 import { loadKernels } from '../containers/native';
 
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
   for (let i = 0; i < peer.length; i++) maxDiff = Math.max(maxDiff, Math.abs(peer[i] - centers[i]));
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(JSON.stringify({
+    // KiB of this process on transparent huge pages (the script runs it with glibc.malloc.hugetlb=1, as the images' entrypoints train).
+    huge_pages_kib: Number(/AnonHugePages:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0),
     kernels: kernels.description, seconds_per_fit1: median(times), seconds_per_iteration: median(iterationTimes),
     seconds_per_iteration_min: Math.min(...iterationTimes), max_center_difference_after_10: maxDiff,
   }));

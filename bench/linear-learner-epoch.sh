@@ -21,7 +21,9 @@ work=$(mktemp -d)
 rows=()
 for models in ${model_counts[*]}; do
   peer=$(run_peer_coretypes /usr/bin/python3 bench/linear_learner_numpy.py "$n" "$d" "$models" "$batch" "$repeats" "$work")
-  ours=$(npx ts-node --transpile-only -P tsconfig.dev.json bench/linear-learner-epoch.ts "$work" "$d" "$models" "$batch" "$repeats")
+  # Ours with large allocations on transparent huge pages, as the images' entrypoints train (the
+  # peer's NumPy advises them for its large arrays by itself); each side reports what it got.
+  ours=$(GLIBC_TUNABLES=glibc.malloc.hugetlb=1 npx ts-node --transpile-only -P tsconfig.dev.json bench/linear-learner-epoch.ts "$work" "$d" "$models" "$batch" "$repeats")
   rows+=("{\"models\":$models,\"peer\":$peer,\"ours\":$ours}")
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -42,7 +44,8 @@ for (const run of runs) {
 const kernel = (p) => `${p.blas.map((b) => b.split(' ')[2]).join('/')} (OPENBLAS_CORETYPE ${p.coretype})`;
 console.log(`\n### Linear Learner: one epoch, logistic loss, Adam, n=${n}, d=${d}, mini-batch ${batch} (${new Date().toISOString().slice(0, 10)})\n`);
 console.log(`Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average (1, 5, 15 min) ${loadBefore} before, ${loadAfter} after. Median of ${repeats} timed epochs after a warm-up.`);
-console.log(`Peer: ${runs[0].peer.peer} with ${runs[0].peer.blas.join('; ')}, on its fastest OpenBLAS kernel per row and measure (named in the rows) out of: ${runs[0].peers.map((p) => p.coretype).join(', ')}; ours: the native CPU kernel, a thread per block of eight models up to the core count (with fewer blocks than cores, the threads split each mini-batch's rows).\n`);
+console.log(`Peer: ${runs[0].peer.peer} with ${runs[0].peer.blas.join('; ')}, on its fastest OpenBLAS kernel per row and measure (named in the rows) out of: ${runs[0].peers.map((p) => p.coretype).join(', ')}; ours: the native CPU kernel, a thread per block of eight models up to the core count (with fewer blocks than cores, the threads split each mini-batch's rows).`);
+console.log(`Memory on transparent huge pages: peer ${(runs[0].peer.huge_pages_kib / 1024).toFixed(0)} MiB, ours ${(runs[0].ours.huge_pages_kib / 1024).toFixed(0)} MiB.\n`);
 console.log('| models | peer kernel | peer ms (median) | peer ms on each kernel | ours ms (median) | speed vs peer | fastest runs: peer / ours ms | speed vs peer | largest weight difference |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const run of runs) {

@@ -3,6 +3,7 @@
  * with the native kernel, on the data the peer wrote, and the largest weight difference from it;
  * then every model's metrics over all rows.
  */
+import * as fs from 'node:fs';
 import { readFloat32, readFloat64 } from './float-files';
 import { evaluate as evaluateScores, metricsFromSums } from '../containers/linear-learner/metrics';
 import { LinearModels, linearSumsWidth } from '../containers/native';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   const before = await perModelScores();
   const evaluationTimes = await timed(evaluate, repeats), beforeTimes = await timed(perModelScores, Math.min(repeats, 3));
   console.log(JSON.stringify({
+    // KiB of this process on transparent huge pages (the script runs it with glibc.malloc.hugetlb=1, as the images' entrypoints train).
+    huge_pages_kib: Number(/AnonHugePages:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0),
     seconds_per_epoch: median(times), seconds_per_epoch_min: Math.min(...times), max_weight_difference: maxDiff, mean_loss_model0: last.losses[0],
     seconds_per_evaluation: median(evaluationTimes), seconds_per_evaluation_before: median(beforeTimes),
     objective_loss_model0: evaluated[0].objective_loss, objective_difference_from_float64: Math.abs(evaluated[0].objective_loss - before[0].objective_loss),

@@ -87,6 +87,8 @@ json.dump({
     "blas": [f"{i['internal_api']} {i['version']} {i.get('architecture') or ''} kernel, {i['num_threads']} threads".replace('  ', ' ')
              for i in threadpool_info() if i["user_api"] == "blas"],
     "coretype": os.environ.get("OPENBLAS_CORETYPE", "unset"),
+    # KiB of the process on transparent huge pages (NumPy advises them for its large arrays).
+    "huge_pages_kib": int(open("/proc/self/smaps_rollup").read().split("AnonHugePages:")[1].split()[0]),
     "seconds_per_epoch": statistics.median(times),
     # The fastest run: on a machine shared with other work, contention only ever adds time.
     "seconds_per_epoch_min": min(times),

@@ -25,7 +25,8 @@ struct BlockStep {
 
 // One step of features first ... last - 1 of `block` (and its biases when `with_bias`) from the
 // gradient sums of a mini-batch of `rows` rows; correction1 and correction2 are Adam's
-// 1 - beta^step. The arithmetic is the CUDA step's (linear_device.h): float64, stored as float.
+// 1 - beta^step. The arithmetic is the CUDA step's (linear_device.h), float64 stored as float,
+// except that divisions by the step's constants are products by their reciprocals (within an ulp).
 using BlockUpdateFn = void (*)(const BlockStep& s, size_t block, size_t first, size_t last, bool with_bias, size_t rows,
                                double correction1, double correction2);
 
