@@ -16,14 +16,11 @@ work=$(mktemp -d)
 source bench/peer-coretypes.sh
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 peer=$(run_peer_coretypes /usr/bin/python3 bench/kmeans_lloyd_sklearn.py "$n" "$d" "$k" "$repeats" "$work")
-# Ours with large allocations on transparent huge pages, as the images' entrypoints train (the
-# peer's NumPy advises them for its large arrays by itself); each side reports what it got.
-huge=glibc.malloc.hugetlb=1
-ours=$(GLIBC_TUNABLES=$huge npx ts-node --transpile-only -P tsconfig.dev.json bench/kmeans-lloyd.ts "$work" "$d" "$repeats")
+ours=$(npx ts-node --transpile-only -P tsconfig.dev.json bench/kmeans-lloyd.ts "$work" "$d" "$repeats")
 # Ours again on the AVX2 path where the machine has a wider one: what the AVX-512 path adds.
 narrower=null
 if node -e "process.exit(require('./containers/native/build/Release/sagemaker_native.node').cpuPaths.includes('avx512') ? 0 : 1)"; then
-  narrower=$(GLIBC_TUNABLES=$huge SM_NATIVE_CPU_PATH=avx2 npx ts-node --transpile-only -P tsconfig.dev.json bench/kmeans-lloyd.ts "$work" "$d" "$repeats")
+  narrower=$(SM_NATIVE_CPU_PATH=avx2 npx ts-node --transpile-only -P tsconfig.dev.json bench/kmeans-lloyd.ts "$work" "$d" "$repeats")
 fi
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 rm -rf "$work"

@@ -4,14 +4,15 @@
  * native CPU kernel, on the data the peer wrote.
  */
 import * as fs from 'node:fs';
-import { readFloat32, readFloat64 } from './float-files';
+import { readFloat32, readFloat64, readRows } from './float-files';
 import { loadKernels } from '../containers/native';
 
 async function main(): Promise<void> {
   const [dir, dText, repeatsText] = process.argv.slice(2);
   const d = Number(dText), repeats = Number(repeatsText);
   const read = (file: string) => readFloat32(`${dir}/${file}`);
-  const x = read('x.f32');
+  // The rows as training holds a channel's (allocateRows).
+  const x = readRows(`${dir}/x.f32`);
   const start = read('centers.f32');
   const kernels = loadKernels({ backend: 'cpu', log: () => undefined });
 
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < peer.length; i++) maxDiff = Math.max(maxDiff, Math.abs(peer[i] - centers[i]));
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   console.log(JSON.stringify({
-    // KiB of this process on transparent huge pages (the script runs it with glibc.malloc.hugetlb=1, as the images' entrypoints train).
+    // KiB of this process on transparent huge pages (its rows are allocated as training allocates a channel's: allocateRows).
     huge_pages_kib: Number(/AnonHugePages:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0),
     kernels: kernels.description, seconds_per_fit1: median(times), seconds_per_iteration: median(iterationTimes),
     seconds_per_iteration_min: Math.min(...iterationTimes), max_center_difference_after_10: maxDiff,

@@ -21,9 +21,7 @@ work=$(mktemp -d)
 rows=()
 for models in ${model_counts[*]}; do
   peer=$(run_peer_coretypes /usr/bin/python3 bench/linear_learner_numpy.py "$n" "$d" "$models" "$batch" "$repeats" "$work")
-  # Ours with large allocations on transparent huge pages, as the images' entrypoints train (the
-  # peer's NumPy advises them for its large arrays by itself); each side reports what it got.
-  ours=$(GLIBC_TUNABLES=glibc.malloc.hugetlb=1 npx ts-node --transpile-only -P tsconfig.dev.json bench/linear-learner-epoch.ts "$work" "$d" "$models" "$batch" "$repeats")
+  ours=$(npx ts-node --transpile-only -P tsconfig.dev.json bench/linear-learner-epoch.ts "$work" "$d" "$models" "$batch" "$repeats")
   rows+=("{\"models\":$models,\"peer\":$peer,\"ours\":$ours}")
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -4,7 +4,7 @@
  * then every model's metrics over all rows.
  */
 import * as fs from 'node:fs';
-import { readFloat32, readFloat64 } from './float-files';
+import { readFloat32, readFloat64, readRows } from './float-files';
 import { evaluate as evaluateScores, metricsFromSums } from '../containers/linear-learner/metrics';
 import { LinearModels, linearSumsWidth } from '../containers/native';
 
@@ -12,7 +12,8 @@ async function main(): Promise<void> {
   const [dir, dText, modelsText, batchText, repeatsText] = process.argv.slice(2);
   const d = Number(dText), models = Number(modelsText), batchSize = Number(batchText), repeats = Number(repeatsText);
   const read = (file: string) => readFloat32(`${dir}/${file}`);
-  const x = read('x.f32'), y = read('y.f32');
+  // The rows as training holds a channel's (allocateRows); the labels are small.
+  const x = readRows(`${dir}/x.f32`), y = read('y.f32');
   // The same settings as the peer's: rates 0.001, 0.002, ..., weight decay 1e-4, no L1.
   const config = {
     loss: 'logistic' as const, optimizer: 'adam' as const, batchSize, l1: 0, wd: 0.0001, useBias: true,
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   const before = await perModelScores();
   const evaluationTimes = await timed(evaluate, repeats), beforeTimes = await timed(perModelScores, Math.min(repeats, 3));
   console.log(JSON.stringify({
-    // KiB of this process on transparent huge pages (the script runs it with glibc.malloc.hugetlb=1, as the images' entrypoints train).
+    // KiB of this process on transparent huge pages (its rows are allocated as training allocates a channel's: allocateRows).
     huge_pages_kib: Number(/AnonHugePages:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))?.[1] ?? 0),
     seconds_per_epoch: median(times), seconds_per_epoch_min: Math.min(...times), max_weight_difference: maxDiff, mean_loss_model0: last.losses[0],
     seconds_per_evaluation: median(evaluationTimes), seconds_per_evaluation_before: median(beforeTimes),

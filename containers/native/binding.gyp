@@ -3,7 +3,7 @@
   "targets": [
     {
       "target_name": "sagemaker_native",
-      "sources": ["src/addon.cc", "src/addon_dataset.cc", "src/dataset.cc", "src/cpu_paths.cc", "src/thread_pool.cc", "src/addon_kmeans.cc", "src/addon_linear.cc", "src/kmeans_cpu.cc", "src/kmeans_harness.cc", "src/linear_cpu.cc", "src/linear_update_cpu.cc", "src/linear_eval_cpu.cc", "src/linear_harness.cc"],
+      "sources": ["src/addon.cc", "src/addon_dataset.cc", "src/dataset.cc", "src/cpu_paths.cc", "src/thread_pool.cc", "src/addon_kmeans.cc", "src/addon_linear.cc", "src/addon_rows.cc", "src/kmeans_cpu.cc", "src/kmeans_harness.cc", "src/linear_cpu.cc", "src/linear_update_cpu.cc", "src/linear_eval_cpu.cc", "src/linear_harness.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -44,6 +44,8 @@ interface NativeBinding {
   createDataset(x: Float32Array, d: number, y: Float32Array | null, place: 'host' | 'cuda'): Promise<NativeDataset>;
   /** Datasets not yet freed in this process. */
   datasetsLive(): number;
+  /** A Float32Array of `length` zeros; from 2 MiB up, on memory advised as transparent huge pages (src/addon_rows.cc). */
+  allocateRows(length: number): Float32Array;
   kmeansAssignCpu(x: Float32Array | NativeDataset, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
   kmeansAssignCudaHarness(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel: 'resident' | 'resident-registers' | 'resident-shared' | 'tiled' | 'tf32' | 'tf32-wmma', gridBlocks: number): Promise<KMeansAssignment>;
@@ -235,6 +237,24 @@ export class LinearModels {
   public scores(x: Float32Array, model: number, cls = 0): Float32Array {
     return nativeBinding().linearScores(x, this.d, this.weights, this.bias, model * this.classes + cls);
   }
+}
+
+/**
+ * The Float32Array a training channel's rows are gathered into: every epoch reads all of them, so
+ * from 2 MiB up the addon gives them memory advised as transparent huge pages (on 4 KiB pages the
+ * TLB misses cost a streamed Linear Learner batch about a fifth; NumPy does the same for its large
+ * arrays). A plain Float32Array where the addon does not load (the kernels report that themselves).
+ */
+export function allocateRows(length: number): Float32Array {
+  let native: NativeBinding;
+  try {
+    native = nativeBinding();
+  } catch {
+    return new Float32Array(length);
+  }
+  // A view made here, over the addon's buffer: the addon makes its arrays in the realm it was
+  // loaded in, and under a test runner's sandbox `instanceof Float32Array` would not hold for them.
+  return new Float32Array(native.allocateRows(length).buffer);
 }
 
 /**

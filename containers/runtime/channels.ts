@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { allocateRows } from '../native';
 import { CsvError, parseCsv } from './csv';
 import { OptMl } from './layout';
 import { completeFrames, completeLines, readPieces } from './pieces';
@@ -98,8 +99,9 @@ export function readChannel(layout: OptMl, channel: string, d: number | undefine
   } else {
     throw new Error(`channel ${channel}: content type ${channelContentType(layout, channel)} is not supported (use text/csv or application/x-recordio-protobuf)`);
   }
+  // The rows every epoch reads, on huge pages where the host allows (allocateRows).
   const concat = (parts: Float32Array[]) => {
-    const out = new Float32Array(parts.reduce((total, p) => total + p.length, 0));
+    const out = allocateRows(parts.reduce((total, p) => total + p.length, 0));
     let offset = 0;
     for (const part of parts) {
       out.set(part, offset);

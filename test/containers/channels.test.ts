@@ -54,3 +54,25 @@ describe('reading a channel a piece at a time', () => {
     expect(() => readChannel(layout, 'train', 5, false, 64)).toThrow(/bad RecordIO magic 0x4030201/);
   });
 });
+
+describe('where a channel\'s rows are held', () => {
+  const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
+  const hugePagesAllowed = fs.existsSync(THP) && !fs.readFileSync(THP, 'utf8').includes('[never]');
+  const hugeKiB = () => Number(/AnonHugePages:\s+(\d+) kB/.exec(fs.readFileSync('/proc/self/smaps_rollup', 'utf8'))![1]);
+
+  (hugePagesAllowed ? test : test.skip)('Given 8 MiB of rows in RecordIO, When the channel is read, Then its rows sit on huge pages (every epoch reads them all)', () => {
+    // GIVEN 2,048 records of 1,024 features
+    const d = 1024, n = 2048;
+    const data = Array.from({ length: n }, (_, r) => Array.from({ length: d }, (__, j) => ((r * d + j) % 997) * 0.25));
+    const layout = channel({ 'part-0': encodeRecords(data.map((values) => ({ values }))) }, 'application/x-recordio-protobuf');
+    const before = hugeKiB();
+
+    // WHEN
+    const read = readChannel(layout, 'train', d);
+
+    // THEN
+    expect(read.rows).toBe(n);
+    expect(read.x[n * d - 1]).toBe(data[n - 1][d - 1]);
+    expect(hugeKiB() - before).toBeGreaterThanOrEqual(4 * 1024);
+  });
+});

@@ -22,6 +22,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   ExportKMeans(env, exports);
   ExportLinear(env, exports);
   ExportDataset(env, exports);
+  ExportRows(env, exports);
   // The CPU kernels' vector path in use at load (cpu_paths.h), the paths this machine supports,
   // and setCpuPath(name) to force one ('auto' | 'baseline' | 'avx2' | 'avx512'; the tests run
   // every supported path), which returns the description of the path now in use.

@@ -43,3 +43,5 @@ class PromiseWorker : public Napi::AsyncWorker {
 
 void ExportKMeans(Napi::Env env, Napi::Object exports);
 void ExportLinear(Napi::Env env, Napi::Object exports);
+// allocateRows (addon_rows.cc).
+void ExportRows(Napi::Env env, Napi::Object exports);
