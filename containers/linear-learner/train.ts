@@ -50,7 +50,7 @@ import { LINEAR_LEARNER_HYPERPARAMETERS } from './hyperparameters';
 import { isLossMetric, metricsFromSums, needsScores, Predictor, Selection, selectionMerit } from './metrics';
 import { Evaluated, MODEL_QUALITY_STATISTICS_FILE, modelQualityStatistics } from './quality-statistics';
 import { autoSchedule, batchesUntilChange, ScheduleOptions, scheduledRates } from './schedule';
-import { BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels, PlacedRows, placementLine } from '../native';
+import { allocateRows, BackendChoice, LinearEpochConfig, LinearModels, LinearModelsState, linearSumsWidth, loadKernels, PlacedRows, placementLine } from '../native';
 import { hasChannel, readChannel } from '../runtime/channels';
 import { Checkpoints, saveModel, watchForStop, writeFileWhole } from '../runtime/checkpoint';
 import { agreeOnResume, checkpointName, Cluster, collectiveShare, joinCluster } from '../runtime/cluster';
@@ -155,9 +155,13 @@ async function trainOnHosts(layout: OptMl, raw: Record<string, unknown>, hp: Hyp
   const unbiasLabel = predictor === 'regressor' && (hp.unbias_label === 'auto' ? normalizeLabel : hp.unbias_label);
   const labelMean = unbiasLabel ? cluster.allreduceSum(Float64Array.of(sum(train.y)))[0] / Math.max(1, totalRows) : 0;
   const labelScale = normalizeLabel ? Math.sqrt(cluster.allreduceSum(Float64Array.of(sum(train.y, (v) => Math.fround((v - labelMean) ** 2))))[0] / Math.max(1, totalRows)) || 1 : 1;
-  const prepare = (set: Labelled): Labelled => ({
-    x: set.x.map((v, i) => (v - mean[i % d]) / scale[i % d]), y: set.y.map((v) => (v - labelMean) / labelScale), rows: set.rows,
-  });
+  // The standardised rows are what every epoch and evaluation reads: into memory on huge pages
+  // (allocateRows), as the channel's rows were read.
+  const prepare = (set: Labelled): Labelled => {
+    const x = allocateRows(set.x.length);
+    for (let i = 0; i < x.length; i++) x[i] = (set.x[i] - mean[i % d]) / scale[i % d];
+    return { x, y: set.y.map((v) => (v - labelMean) / labelScale), rows: set.rows };
+  };
   // _compute_backend when given, else SAGEMAKER_COMPUTE_BACKEND, else auto (its default must not hide the variable).
   const kernels = loadKernels({ backend: raw._compute_backend === undefined ? undefined : hp._compute_backend as BackendChoice });
   // Each channel's standardised rows and labels are placed once where the kernels read them (on a

@@ -46,6 +46,8 @@ interface NativeBinding {
   datasetsLive(): number;
   /** A Float32Array of `length` zeros; from 2 MiB up, on memory advised as transparent huge pages (src/addon_rows.cc). */
   allocateRows(length: number): Float32Array;
+  /** Bytes of the array on transparent huge pages (its mappings' AnonHugePages, at most its length; 0 where unreadable). */
+  hugePageBytes(array: Float32Array): number;
   kmeansAssignCpu(x: Float32Array | NativeDataset, centers: Float32Array, d: number): Promise<KMeansAssignment>;
   /** One of the CUDA kernels' per-thread code run on the CPU, block by block (a persistent grid of `gridBlocks` for `resident`). */
   kmeansAssignCudaHarness(x: Float32Array | NativeDataset, centers: Float32Array, d: number, kernel: 'resident' | 'resident-registers' | 'resident-shared' | 'tiled' | 'tf32' | 'tf32-wmma', gridBlocks: number): Promise<KMeansAssignment>;
@@ -314,6 +316,8 @@ export interface PlacedRows {
    * memory could not hold them. Its kernels then copy each call's rows, as without placing.
    */
   readonly notCopied?: string;
+  /** Bytes of rows left in host memory that sit on transparent huge pages (see allocateRows), when known. */
+  readonly hugePageBytes?: number;
   /** A view of rows first … first + rows − 1. */
   slice(first: number, rows: number): PlacedRows;
   dispose(): void;
@@ -364,7 +368,10 @@ export function placementLine(channel: string, rows: PlacedRows): string {
     : rows.place === 'host' ? `in a host dataset for the CUDA harness (${size}, copied once)`
       : rows.notCopied ? `in host memory (the GPU's memory could not hold them, ${rows.notCopied}: each kernel call copies its rows)`
         : 'in host memory (the CPU kernels read the arrays in place: no copy)';
-  return `rows placed: ${channel}, ${rows.n} × ${rows.d}, ${where}`;
+  // Rows of at least a huge page (2 MiB) are the ones allocateRows advises: whether the host honoured it.
+  const pages = rows.place === 'arrays' && rows.hugePageBytes !== undefined && rows.n * rows.d * 4 >= 2 * 1024 * 1024
+    ? `; ${(rows.hugePageBytes / 1024 / 1024).toFixed(0)} MiB of them on huge pages` : '';
+  return `rows placed: ${channel}, ${rows.n} × ${rows.d}, ${where}${pages}`;
 }
 
 /** What a placement shares with its views: whether the rows were disposed. */
@@ -376,7 +383,7 @@ class Placement implements PlacedRows {
 
   constructor(private readonly x: Float32Array, private readonly y: Float32Array | undefined, public readonly d: number,
     private readonly dataset: NativeDataset | undefined, private readonly root: PlacementRoot, private readonly owner: boolean,
-    public readonly notCopied?: string) {}
+    public readonly notCopied?: string, public readonly hugePageBytes?: number) {}
 
   public get n(): number {
     return this.x.length / this.d;
@@ -457,7 +464,7 @@ function checkPlacement(x: Float32Array, d: number, y: Float32Array | undefined)
 async function placeArrays(x: Float32Array, d: number, y?: Float32Array): Promise<PlacedRows> {
   checkPlacement(x, d, y);
   traffic.placements++;
-  return new Placement(x, y, d, undefined, { disposed: false }, true);
+  return new Placement(x, y, d, undefined, { disposed: false }, true, undefined, nativeBinding().hugePageBytes(x));
 }
 
 /**

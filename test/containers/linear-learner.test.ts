@@ -63,6 +63,21 @@ describe('Linear Learner container', () => {
   });
   afterEach(() => jest.restoreAllMocks());
 
+  const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
+  const hugePagesAllowed = fs.existsSync(THP) && !fs.readFileSync(THP, 'utf8').includes('[never]');
+  (hugePagesAllowed ? test : test.skip)('Given 2 MiB of training rows, When the job trains, Then the standardised rows every epoch reads are on huge pages', async () => {
+    // GIVEN 8,192 rows of 64 features: 2 MiB of floats
+    const wide = () => { const x = Array.from({ length: 64 }, () => gaussian()); return [x[0] + x[1] > 0 ? 1 : 0, ...x]; };
+    const layout = optMl({ predictor_type: 'binary_classifier', feature_dim: '64', epochs: '1', mini_batch_size: '1000', num_models: '8' }, wide, { train: 8192 });
+
+    // WHEN
+    expect(await runTraining(trainLinearLearner, layout)).toBe(0);
+
+    // THEN the placement's line names the MiB on huge pages (a plain Float32Array gets none)
+    const placed = lines.find((line) => line.startsWith('rows placed: train'));
+    expect(placed).toMatch(/^rows placed: train, 8192 × 64, in host memory .*; [1-9]\d* MiB of them on huge pages$/);
+  });
+
   test('binary classification on separable data reaches at least 0.95 accuracy, in the metrics Algorithm.linearLearner() parses', async () => {
     const layout = optMl({ predictor_type: 'binary_classifier', feature_dim: String(FEATURES), epochs: '10', mini_batch_size: '100' },
       separableRow, { train: 2000, validation: 500, test: 500 });

@@ -45,6 +45,9 @@ describe('allocateRows', () => {
     expect(rows[1024 * 1000]).toBe(1024 * 1000);
     expect(rows[1]).toBe(0);
     if (hugePagesAllowed) expect(memoryKiB().huge - before.huge).toBeGreaterThanOrEqual(32 * MIB);
+    // and the addon says so of this array (what the training's placement line reports)
+    if (hugePagesAllowed) expect(nativeBinding().hugePageBytes(rows)).toBeGreaterThanOrEqual(32 * 1024 * 1024);
+    expect(nativeBinding().hugePageBytes(rows)).toBeLessThanOrEqual(rows.byteLength);
   });
 
   test('Given rows no longer referenced, When the garbage collector runs, Then their memory is returned', async () => {

@@ -9,8 +9,11 @@
 // Freed (munmap) when the garbage collector frees the array; smaller rows are a plain Float32Array.
 #include <napi.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "addon.h"
@@ -51,11 +54,18 @@ Napi::Value AllocateRows(const Napi::CallbackInfo& info) {
   if (bytes >= kHugePage) {
     const size_t mapped = (bytes + kHugePage - 1) & ~(kHugePage - 1);
     if (void* memory = MapAligned(mapped)) {
+      Napi::ArrayBuffer buffer;
+      try {
+        buffer = Napi::ArrayBuffer::New(env, memory, bytes, [mapped](Napi::Env finalizing, void* data) {
+          munmap(data, mapped);
+          Napi::MemoryManagement::AdjustExternalMemory(finalizing, -static_cast<int64_t>(mapped));
+        });
+      } catch (const Napi::Error&) {
+        // A runtime that refuses external buffers (V8's sandbox): plain memory instead.
+        munmap(memory, mapped);
+        return Napi::Float32Array::New(env, count);
+      }
       Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(mapped));
-      Napi::ArrayBuffer buffer = Napi::ArrayBuffer::New(env, memory, bytes, [mapped](Napi::Env finalizing, void* data) {
-        munmap(data, mapped);
-        Napi::MemoryManagement::AdjustExternalMemory(finalizing, -static_cast<int64_t>(mapped));
-      });
       return Napi::Float32Array::New(env, count, buffer, 0);
     }
   }
@@ -63,6 +73,34 @@ Napi::Value AllocateRows(const Napi::CallbackInfo& info) {
   return Napi::Float32Array::New(env, count);
 }
 
+// hugePageBytes(array): how many of the array's bytes sit in memory mappings' transparent huge
+// pages (AnonHugePages of the mappings holding it, in /proc/self/smaps, at most its length; exact
+// for allocateRows' arrays, which have a mapping of their own, an upper bound for arrays sharing
+// one); 0 where that cannot be read. For the training's log line: whether the host honoured the advice.
+Napi::Value HugePageBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() != 1 || !info[0].IsTypedArray()) throw Napi::TypeError::New(env, "hugePageBytes(array: a typed array)");
+  const Napi::TypedArray array = info[0].As<Napi::TypedArray>();
+  const uintptr_t begin = reinterpret_cast<uintptr_t>(array.ArrayBuffer().Data()) + array.ByteOffset(), end = begin + array.ByteLength();
+  std::ifstream smaps("/proc/self/smaps");
+  std::string line;
+  bool holding = false;
+  double bytes = 0;
+  while (std::getline(smaps, line)) {
+    unsigned long low = 0, high = 0;
+    // A mapping's first line is "low-high perms ..."; its fields follow, one per line.
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &low, &high) == 2) {
+      holding = low < end && high > begin;
+    } else if (holding && line.rfind("AnonHugePages:", 0) == 0) {
+      bytes += std::strtod(line.c_str() + 14, nullptr) * 1024;
+    }
+  }
+  return Napi::Number::New(env, std::min(bytes, static_cast<double>(array.ByteLength())));
+}
+
 }  // namespace
 
-void ExportRows(Napi::Env env, Napi::Object exports) { exports.Set("allocateRows", Napi::Function::New(env, AllocateRows)); }
+void ExportRows(Napi::Env env, Napi::Object exports) {
+  exports.Set("allocateRows", Napi::Function::New(env, AllocateRows));
+  exports.Set("hugePageBytes", Napi::Function::New(env, HugePageBytes));
+}

@@ -81,8 +81,9 @@ __attribute__((always_inline)) inline V8 GradientOf(LossKind loss, V8 score, flo
 // row value broadcast from memory), where adding rows into gw in memory cost a load and a store of
 // each gw[j] per four rows and a four-FMA dependency chain per feature (36 against 48 cycles a
 // row on Zen 4 with 16-feature slabs). kSlab fits the path's vector registers.
-// Also asks for the next rows' cache lines, one per row of each slab (at most kSlab x 4 bytes of
-// rows are read per such step, so for kSlab <= 16 they are all asked for by the end).
+// Also asks for the next rows' cache lines, one per row of each whole slab: all of them when d is a
+// multiple of kSlab (a slab step reads at most 64 bytes of a row), fewer otherwise (the hardware
+// prefetcher then streams the rest).
 template <int kSlab>
 __attribute__((always_inline)) inline void AddGradients(const float* x, size_t rows, size_t d, const float* g, float* gw,
                                                         const float* next, size_t next_rows) {
@@ -140,7 +141,7 @@ __attribute__((always_inline)) inline void BlockGradients(const Batch& batch, si
   row = 0;
   if (loss == LossKind::kLogistic) {
     for (; row + 4 <= batch.rows;) {
-      V8 chunk_loss = bias * 0.0f;
+      V8 chunk_loss = {};
       for (const size_t end = std::min(batch.rows, row + kLogisticChunkRows); row + 4 <= end; row += 4) {
         V8 v[4] = {Load8(g + row * 8), Load8(g + row * 8 + 8), Load8(g + row * 8 + 16), Load8(g + row * 8 + 24)};
         LogisticGradients(v, batch.y + row, chunk_loss);
@@ -255,7 +256,7 @@ void ChooseGradients(CpuPath path, BlockGradientsFn* block, SoftmaxGradientsFn* 
 }
 
 // A mini-batch's rows are split between threads only when each gets at least this many: below
-// that, the two barriers a mini-batch cost more than the split saves.
+// that, the barrier a mini-batch and the threads' duplicated step cost more than the split saves.
 constexpr size_t kRowsPerThread = 256;
 
 // Threads wait here for each other once per mini-batch. A short spin (a mini-batch lasts tens of
@@ -301,8 +302,9 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   layout.ToBlocks(s->v1, s->vb, &v1, &vb);
   for (size_t column = 0; column < columns; ++column) lr8[position(column)] = c.learning_rates[column / classes];
   std::vector<double> losses(blocks * 8, 0.0);
+  // A negative l1 is no L1 (as the CUDA step reads it), not a push away from zero.
   const BlockStep params{d, c.optimizer == "adam" ? BlockOptimizerKind::kAdam : c.optimizer == "rmsprop" ? BlockOptimizerKind::kRmsProp : BlockOptimizerKind::kSgd,
-                         c.use_bias, c.l1, c.wd, c.beta1, c.beta2, c.epsilon, c.rmsprop_decay, wt.data(), bias8.data(), m1.data(), v1.data(),
+                         c.use_bias, std::max(c.l1, 0.0), c.wd, c.beta1, c.beta2, c.epsilon, c.rmsprop_decay, wt.data(), bias8.data(), m1.data(), v1.data(),
                          mb.data(), vb.data(), gw.data(), gb.data(), lr8.data()};
   const BlockUpdateFn update = BlockUpdateFor(ActiveCpuPath());
   // Features first ... last - 1 of every block of a group (and the biases when with_bias) take the
@@ -319,7 +321,6 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
   SoftmaxGradientsFn softmax_gradients;
   ChooseGradients(ActiveCpuPath(), &block_gradients, &softmax_gradients);
   const size_t groups = classes == 1 ? blocks : models, group_blocks = classes == 1 ? 1 : units;
-  // One group's gradients over `rows`, added into the given buffers (and its losses).
   // One group's gradients over `rows` with the parameters of `with`, added into the given buffers (and its losses).
   auto group_gradients = [&](const BlockStep& with, size_t group, const Batch& rows, float* into_gw, float* into_gb, double* into_losses) {
     const size_t block = group * group_blocks;
@@ -400,12 +401,14 @@ std::vector<double> LinearEpoch(const float* x, const float* y, size_t n, Linear
       for (size_t start = 0; start < n; start += batch, ++batches) {
         const size_t rows = std::min(n, start + batch) - start;
         const size_t next_rows = std::min(n, start + 2 * batch) - std::min(n, start + batch);
+        // The first group asks for the next batch's rows; the others find them asked for.
         const Batch current{x + start * d, y + start, rows, next_rows ? x + (start + batch) * d : nullptr, next_rows};
+        const Batch current_only{x + start * d, y + start, rows};
         for (size_t group = first; group < last; ++group) {
           const size_t block = group * group_blocks;
           std::fill(gw.data() + block * d * 8, gw.data() + (block + group_blocks) * d * 8, 0.0f);
           std::fill(gb.data() + block * 8, gb.data() + (block + group_blocks) * 8, 0.0f);
-          group_gradients(params, group, current, gw.data(), gb.data(), losses.data());
+          group_gradients(params, group, group == first ? current : current_only, gw.data(), gb.data(), losses.data());
           update_group(params, group, 0, d, true, rows, first_step + batches + 1);
         }
       }

@@ -1,6 +1,6 @@
 // Linear Learner evaluation on the CPU: every model's metric sums (linear_eval.h) in one pass over
 // the rows, threads splitting the rows. Scores come from the same blocked weights as training
-// (linear_blocks.h), four rows at a time; logistic loss from the same vector formula.
+// (linear_blocks.h), eight rows at a time; logistic loss from the same vector formula.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -48,7 +48,7 @@ struct BlockSums {
 
 // A classifier's outcomes of one row's eight scores: predicted 1 or not, right or not.
 __attribute__((always_inline)) inline void AddBlockOutcome(V8 score, float label, BlockSums* b) {
-  const V8i predicted = score > score * 0.0f;  // -1 where the model predicts 1
+  const V8i predicted = score > V8{};  // -1 where the model predicts 1
   b->predicted_one -= predicted;
   if (label > 0.5f) {
     b->right -= predicted;
@@ -127,7 +127,7 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
     const V8 bias = Load8(job.bias8 + block * 8);
     BlockSums running{};
     size_t row = first;
-    V8 chunk_loss = bias * 0.0f;
+    V8 chunk_loss = V8{};
     for (; row + 8 <= last; row += 8) {
       V8 s[8];
       ScoreRows(job.x + row * d, d, wt, bias, s);
@@ -138,7 +138,7 @@ __attribute__((always_inline)) inline void EvaluateBlocks(const EvalJob& job, si
       AddLogisticRows(s, job.y + row, chunk_loss, &running);
       if ((row - first + 8) % kLogisticChunkRows == 0) {
         for (int lane = 0; lane < 8; ++lane) running.loss[lane] += chunk_loss[lane];
-        chunk_loss = bias * 0.0f;
+        chunk_loss = V8{};
       }
     }
     for (int lane = 0; lane < 8; ++lane) running.loss[lane] += chunk_loss[lane];

@@ -13,7 +13,7 @@ namespace sm {
 // (about 1 ulp), and 2^k put straight into the exponent bits.
 template <int N>
 __attribute__((always_inline)) inline void ExpNonPositive(V8 (&x)[N]) {
-  const V8 floor_value = x[0] * 0.0f - 87.0f;
+  const V8 floor_value = V8{} - 87.0f;
   V8 kf[N], r[N], p[N];
   V8i k[N];
   for (int i = 0; i < N; ++i) x[i] = x[i] < floor_value ? floor_value : x[i];
@@ -59,7 +59,8 @@ __attribute__((always_inline)) inline void Log1pUnit(const V8 (&e)[N], V8 (&out)
 // against about 22 for four rows in lock-step).
 template <int N>
 __attribute__((always_inline)) inline void LogisticGradients(V8 (&scores)[N], const float* labels, V8& loss_sum) {
-  const V8 zero = scores[0] * 0.0f, one = zero + 1.0f;
+  // Constants, not scores times 0: an infinite score would make them NaN for the other rows.
+  const V8 zero = {}, one = zero + 1.0f;
   V8 e[N], log1p_e[N];
   for (int i = 0; i < N; ++i) e[i] = scores[i] < zero ? scores[i] : -scores[i];
   ExpNonPositive(e);  // e^-|score|
@@ -80,7 +81,7 @@ constexpr int kLogisticChunkRows = 64;
 
 // One row's: the gradient of eight scores, their losses added to loss_sums (float64).
 __attribute__((always_inline)) inline V8 LogisticGradient8(V8 score, float label, double* loss_sums) {
-  V8 row[1] = {score}, loss = score * 0.0f;
+  V8 row[1] = {score}, loss = {};
   LogisticGradients(row, &label, loss);
   for (int lane = 0; lane < 8; ++lane) loss_sums[lane] += loss[lane];
   return row[0];
