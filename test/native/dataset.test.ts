@@ -1,6 +1,5 @@
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { LinearEpochConfig, LinearEpochKernel, LinearEvaluateKernel, linearSumsWidth, NativeDataset, nativeBinding } from '../../containers/native';
+import { collectUntil } from '../helpers/gc';
 
 const native = nativeBinding();
 const cudaDevices = native.cudaCompiled && native.cudaDeviceCount ? native.cudaDeviceCount() : 0;
@@ -29,17 +28,6 @@ function modelsOf(d: number, models: number): { weights: Float32Array; bias: Flo
     weights: Float32Array.from({ length: models * d }, (_, i) => Math.sin(i * 0.7) * 0.5),
     bias: Float32Array.from({ length: models }, (_, m) => 0.1 * m - 0.1),
   };
-}
-
-/** Runs GC until `done()` holds (finalizers of native objects may run a tick after a collection). */
-async function collectUntil(done: () => boolean): Promise<boolean> {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  for (let attempt = 0; attempt < 50 && !done(); attempt++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return done();
 }
 
 describe('datasets: rows uploaded once, taken by the kernels in place of x', () => {

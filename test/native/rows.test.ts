@@ -2,9 +2,8 @@
 // memory of its own advised as transparent huge pages (where the host's THP mode allows them),
 // zero-filled like any Float32Array, and unmapped when the garbage collector frees the array.
 import * as fs from 'node:fs';
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import { allocateRows, nativeBinding } from '../../containers/native';
+import { collectUntil } from '../helpers/gc';
 
 const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
 const hugePagesAllowed = fs.existsSync(THP) && !fs.readFileSync(THP, 'utf8').includes('[never]');
@@ -13,17 +12,6 @@ const hugePagesAllowed = fs.existsSync(THP) && !fs.readFileSync(THP, 'utf8').inc
 function memoryKiB(): { anonymous: number; huge: number } {
   const status = fs.readFileSync('/proc/self/status', 'utf8'), rollup = fs.readFileSync('/proc/self/smaps_rollup', 'utf8');
   return { anonymous: Number(/RssAnon:\s+(\d+) kB/.exec(status)![1]), huge: Number(/AnonHugePages:\s+(\d+) kB/.exec(rollup)![1]) };
-}
-
-/** Runs GC until `done()` holds (finalizers of native memory may run a tick after a collection). */
-async function collectUntil(done: () => boolean): Promise<boolean> {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  for (let attempt = 0; attempt < 50 && !done(); attempt++) {
-    gc();
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return done();
 }
 
 const MIB = 1024;

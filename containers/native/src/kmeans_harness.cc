@@ -18,6 +18,24 @@
 namespace sm {
 namespace {
 
+// Phase 1 of both resident kernels over one chunk of rows: each thread's row gets its nearest
+// center, distance and inertia (label -1 for threads past the last row).
+void AssignResidentChunk(const float* x, size_t n, size_t first, int k, int d, const float* s_centers, const float* s_norms, int* chunk_labels,
+                         AssignResult* result) {
+  for (int tid = 0; tid < kBlockThreads; ++tid) {
+    const size_t row = first + tid;
+    int label = -1;  // no row
+    if (row < n) {
+      float distance;
+      AssignResidentRow(x + row * d, k, d, s_centers, s_norms, &label, &distance);
+      result->labels[row] = label;
+      result->distances[row] = distance;
+      result->inertia += distance;
+    }
+    chunk_labels[tid] = label;
+  }
+}
+
 // The resident kernel with the block's sums in its threads' registers (kChunks = RegisterChunks(d)):
 // per chunk of rows, every thread scores its row and publishes its label (phase 1, then the
 // GPU's __syncthreads), then every lane adds the rows of its warp's centers (phase 2; the GPU's
@@ -34,18 +52,7 @@ void RunResidentRegisters(const float* x, size_t n, int d, const float* centers,
     int parity = 0;
     for (size_t first = block * kBlockThreads; first < n; first += grid_blocks * kBlockThreads) {
       int* chunk_labels = s_labels.data() + parity * kBlockThreads;
-      for (int tid = 0; tid < kBlockThreads; ++tid) {  // phase 1
-        const size_t row = first + tid;
-        int label = -1;  // no row
-        if (row < n) {
-          float distance;
-          AssignResidentRow(x + row * d, k, d, s_centers.data(), s_norms.data(), &label, &distance);
-          result->labels[row] = label;
-          result->distances[row] = distance;
-          result->inertia += distance;
-        }
-        chunk_labels[tid] = label;
-      }
+      AssignResidentChunk(x, n, first, k, d, s_centers.data(), s_norms.data(), chunk_labels, result);  // phase 1
       for (int tid = 0; tid < kBlockThreads; ++tid) {  // phase 2, after __syncthreads()
         AddBlockRowsToRegisters<kChunks>(tid / kWarpLanes, tid % kWarpLanes, x, first, k, d, chunk_labels, &lanes[tid]);
       }
@@ -68,18 +75,7 @@ void RunResidentShared(const float* x, size_t n, int d, const float* centers, in
     std::vector<int> s_labels(kBlockThreads);
     for (int tid = 0; tid < kBlockThreads; ++tid) LoadResidentCenters(tid, centers, k, d, s_centers.data(), s_norms.data());
     for (size_t first = block * kBlockThreads; first < n; first += grid_blocks * kBlockThreads) {
-      for (int tid = 0; tid < kBlockThreads; ++tid) {  // phase 1
-        const size_t row = first + tid;
-        int label = -1;  // no row
-        if (row < n) {
-          float distance;
-          AssignResidentRow(x + row * d, k, d, s_centers.data(), s_norms.data(), &label, &distance);
-          result->labels[row] = label;
-          result->distances[row] = distance;
-          result->inertia += distance;
-        }
-        s_labels[tid] = label;
-      }
+      AssignResidentChunk(x, n, first, k, d, s_centers.data(), s_norms.data(), s_labels.data(), result);  // phase 1
       for (int warp = 0; warp < kWarps; ++warp) {  // phase 2, after __syncwarp()
         const size_t warp_first = first + static_cast<size_t>(warp) * kWarpLanes;
         const int count = warp_first >= n ? 0 : static_cast<int>(std::min<size_t>(kWarpLanes, n - warp_first));
