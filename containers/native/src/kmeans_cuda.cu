@@ -396,6 +396,10 @@ AssignKernel ChooseAssignKernel(size_t k, size_t d) {
 
 void AssignCudaOnDevice(const DeviceAssign& a) {
   const int d = static_cast<int>(a.d), k = static_cast<int>(a.k);
+  // Every caller checks first; checked here too, as a forced kernel that does not fit would
+  // otherwise run with too few register sums and drop centers silently.
+  const std::string refusal = ResidentRefusal("kmeans.assign (CUDA)", a.kernel, a.k, a.d);
+  if (!refusal.empty()) throw std::invalid_argument(refusal);
   Check(cudaMemsetAsync(a.sums, 0, a.k * a.d * sizeof(double)), "cudaMemsetAsync(sums)");
   Check(cudaMemsetAsync(a.counts, 0, a.k * sizeof(double)), "cudaMemsetAsync(counts)");
   Check(cudaMemsetAsync(a.inertia, 0, sizeof(double)), "cudaMemsetAsync(inertia)");
